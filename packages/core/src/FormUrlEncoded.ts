@@ -1,0 +1,66 @@
+/**
+ * Strict `application/x-www-form-urlencoded` parsing. Unlike `URLSearchParams`, a malformed
+ * percent-escape or invalid UTF-8 fails instead of turning into U+FFFD — a silent replacement would
+ * change the value that was signed.
+ *
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import { MalformedDelivery } from "./DeliveryError.ts"
+
+/**
+ * Decoded `name=value` pairs, in the order received (names may repeat).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Pairs = ReadonlyArray<readonly [name: string, value: string]>
+
+const decodeComponent = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Parses a form-encoded body into decoded pairs.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parse = (text: string): Result.Result<Pairs, MalformedDelivery> => {
+  const pairs: Array<readonly [string, string]> = []
+  if (text.length === 0) return Result.succeed(pairs)
+  for (const part of text.split("&")) {
+    if (part.length === 0) continue
+    const eq = part.indexOf("=")
+    const name = decodeComponent(eq === -1 ? part : part.slice(0, eq))
+    const value = decodeComponent(eq === -1 ? "" : part.slice(eq + 1))
+    if (name === undefined || value === undefined) {
+      return Result.fail(new MalformedDelivery({ message: "Body is not valid form-urlencoded data" }))
+    }
+    pairs.push([name, value])
+  }
+  return Result.succeed(pairs)
+}
+
+/**
+ * Parses a form-encoded body into a record, failing with `MalformedDelivery` when a name repeats
+ * (signature schemes over "the parameters" are ambiguous when one appears twice).
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseRecord = (text: string): Result.Result<Readonly<Record<string, string>>, MalformedDelivery> =>
+  Result.flatMap(parse(text), (pairs) => {
+    const record: Record<string, string> = Object.create(null)
+    for (const [name, value] of pairs) {
+      if (Object.hasOwn(record, name)) {
+        return Result.fail(new MalformedDelivery({ message: `Form field ${name} appears more than once` }))
+      }
+      record[name] = value
+    }
+    return Result.succeed(record)
+  })

@@ -1,0 +1,283 @@
+/**
+ * The generic provider for the many platforms that sign the raw body (optionally with a timestamp
+ * and delivery id) with an HMAC in a header — GitHub-style `X-Hub-Signature-256: sha256=<hex>`,
+ * Shopify-style base64, standard-webhooks-style `id.timestamp.body`.
+ *
+ * ```ts
+ * Hmac.provider({
+ *   secret: Config.Redacted("HMAC_SECRET"),
+ *   header: "x-hub-signature-256",
+ *   prefix: "sha256=",
+ *   idHeader: "x-github-delivery"
+ * })
+ * ```
+ *
+ * Verification runs over the exact received bytes, in constant time, against every configured
+ * secret (rotation). Events are the body parsed as lossless JSON (integers beyond 2^53 stay exact),
+ * optionally decoded with a schema.
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import type * as AckPolicy from "./AckPolicy.ts"
+import { Misconfigured, SignatureInvalid } from "./DeliveryError.ts"
+import * as LosslessJson from "./LosslessJson.ts"
+import * as Provider from "./Provider.ts"
+import * as RawDelivery from "./RawDelivery.ts"
+import * as Secret from "./Secret.ts"
+import * as Signing from "./Signing.ts"
+import * as Timestamp from "./Timestamp.ts"
+
+/**
+ * What the HMAC covers:
+ * - `"body"`: the raw body bytes (GitHub, Shopify);
+ * - `"timestamp.body"`: `<timestamp>.<body>` (Stripe-like; binds the timestamp);
+ * - `"id.timestamp.body"`: `<id>.<timestamp>.<body>` (standard-webhooks).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SignedContent = "body" | "timestamp.body" | "id.timestamp.body"
+
+/**
+ * The default event: the delivery id and the body as lossless JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HmacEvent {
+  readonly _tag: "HmacEvent"
+  readonly id: string
+  readonly payload: LosslessJson.Json
+}
+
+/**
+ * What the schema of {@link provider} decodes from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Payload {
+  /** The delivery id (from `idHeader`). */
+  readonly id: string
+  /** The body as lossless JSON. */
+  readonly json: LosslessJson.Json
+  /** The timestamp in epoch milliseconds, when `timestampHeader` is set. */
+  readonly timestamp: number | undefined
+}
+
+/**
+ * Options of {@link provider}. The timestamp forms of `signedContent` require `timestampHeader`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Options<A = HmacEvent> =
+  & BaseOptions<A>
+  & (
+    | {
+      /** What the HMAC covers. Default `"body"`. */
+      readonly signedContent?: "body" | undefined
+      /** Header carrying the send time. Default none (no timestamp check). */
+      readonly timestampHeader?: string | undefined
+    }
+    | {
+      readonly signedContent: "timestamp.body" | "id.timestamp.body"
+      readonly timestampHeader: string
+    }
+  )
+
+/**
+ * Options of {@link provider} other than `signedContent` / `timestampHeader`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BaseOptions<A = HmacEvent> {
+  /** Provider name (key namespace, logs). Default `"hmac"`. */
+  readonly name?: string | undefined
+  /** One secret or several (all accepted; the first signs test deliveries). */
+  readonly secret: Secret.SecretInput
+  /** Signature header. Default `"x-signature"`. */
+  readonly header?: string | undefined
+  /** Default `"sha256"`. */
+  readonly algorithm?: Signing.HmacAlgorithm | undefined
+  /** Default `"hex"` (accepted in either case). */
+  readonly encoding?: Signing.Encoding | undefined
+  /** Text before the signature in the header, e.g. `"sha256="`. Default none. */
+  readonly prefix?: string | undefined
+  /** Header carrying the unique delivery id (the idempotency key). Default `"x-webhook-id"`. */
+  readonly idHeader?: string | undefined
+  /** Unit of the timestamp. Default `"seconds"`. */
+  readonly timestampUnit?: Timestamp.Unit | undefined
+  /** Accepted clock difference, both directions. Default 5 minutes (when `timestampHeader` is set). */
+  readonly tolerance?: Timestamp.Tolerance | undefined
+  /**
+   * Decodes `{ id, json, timestamp }` into the event. Default: `HmacEvent` (`{ _tag, id, payload }`).
+   */
+  readonly schema?: Schema.Decoder<A> | undefined
+  readonly ack?: AckPolicy.AckPolicy | undefined
+  readonly bodyLimit?: number | undefined
+  readonly timeBudget?: Duration.Input | undefined
+  readonly lease?: Duration.Input | undefined
+  readonly retention?: Duration.Input | undefined
+}
+
+const encoder = new TextEncoder()
+
+const signedBytes = (content: SignedContent, id: string, timestamp: string, body: Uint8Array): Uint8Array => {
+  if (content === "body") return body
+  const prefix = encoder.encode(content === "timestamp.body" ? `${timestamp}.` : `${id}.${timestamp}.`)
+  const out = new Uint8Array(prefix.length + body.length)
+  out.set(prefix, 0)
+  out.set(body, prefix.length)
+  return out
+}
+
+interface Resolved {
+  readonly header: string
+  readonly algorithm: Signing.HmacAlgorithm
+  readonly encoding: Signing.Encoding
+  readonly prefix: string
+  readonly idHeader: string
+  readonly timestampHeader: string | undefined
+  readonly timestampUnit: Timestamp.Unit
+  readonly tolerance: Timestamp.Tolerance
+  readonly signedContent: SignedContent
+}
+
+const resolve = <A>(options: Options<A>): Resolved => ({
+  header: (options.header ?? "x-signature").toLowerCase(),
+  algorithm: options.algorithm ?? "sha256",
+  encoding: options.encoding ?? "hex",
+  prefix: options.prefix ?? "",
+  idHeader: (options.idHeader ?? "x-webhook-id").toLowerCase(),
+  timestampHeader: options.timestampHeader?.toLowerCase(),
+  timestampUnit: options.timestampUnit ?? "seconds",
+  tolerance: options.tolerance ?? "5 minutes",
+  signedContent: options.signedContent ?? "body"
+})
+
+/**
+ * The generic HMAC provider.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const provider: {
+  (options: Options<HmacEvent> & { readonly schema?: undefined }): Provider.Provider<HmacEvent, Payload>
+  <A>(options: Options<A> & { readonly schema: Schema.Decoder<A> }): Provider.Provider<A, Payload>
+} = <A>(options: Options<A>): Provider.Provider<A | HmacEvent, Payload> => {
+  const config = resolve(options)
+  const name = options.name ?? "hmac"
+  const verify = (raw: RawDelivery.RawDelivery) =>
+    Effect.gen(function*() {
+      if (config.signedContent !== "body" && config.timestampHeader === undefined) {
+        return yield* new Misconfigured({ message: `signedContent ${config.signedContent} needs a timestampHeader` })
+      }
+      const secrets = yield* Secret.resolve(options.secret, `${name} secret`)
+      const id = yield* Effect.fromResult(RawDelivery.requireHeader(raw, config.idHeader))
+      const headerValue = RawDelivery.header(raw, config.header)
+      if (headerValue === undefined || headerValue.trim() === "") {
+        return yield* new SignatureInvalid({ message: `Missing signature header ${config.header}` })
+      }
+      let timestamp: number | undefined
+      let timestampText = ""
+      if (config.timestampHeader !== undefined) {
+        timestampText = yield* Effect.fromResult(RawDelivery.requireHeader(raw, config.timestampHeader))
+      }
+      const received = headerValue.trim()
+      const signature = received.startsWith(config.prefix) ? received.slice(config.prefix.length) : undefined
+      const data = signedBytes(config.signedContent, id, timestampText, raw.body)
+      const valid = signature !== undefined && Signing.matchesAny(
+        secrets,
+        (secret) => Signing.hmac(config.algorithm, Redacted.value(secret), data),
+        signature,
+        config.encoding
+      )
+      if (!valid) return yield* new SignatureInvalid({ message: "Signature does not match" })
+      // The timestamp is checked after the signature, so an unauthenticated request cannot probe
+      // the receiver's clock.
+      if (config.timestampHeader !== undefined) {
+        timestamp = yield* Timestamp.check(timestampText, { unit: config.timestampUnit, tolerance: config.tolerance })
+      }
+      const text = yield* Effect.fromResult(RawDelivery.bodyText(raw))
+      const json = yield* Effect.fromResult(LosslessJson.parse(text))
+      return { id, json, timestamp }
+    })
+  const decode = options.schema === undefined
+    ? (payload: Payload) => Effect.succeed<HmacEvent>({ _tag: "HmacEvent", id: payload.id, payload: payload.json })
+    : Provider.decodeWith(options.schema)
+  return Provider.make<A | HmacEvent, Payload>({
+    name,
+    verify,
+    key: (payload) => payload.id,
+    decode,
+    ack: options.ack,
+    bodyLimit: options.bodyLimit,
+    timeBudget: options.timeBudget,
+    lease: options.lease,
+    retention: options.retention
+  })
+}
+
+/**
+ * Input of {@link sign}.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface SignInput {
+  /** The body to send: bytes, text, or a value serialised with lossless JSON. */
+  readonly body: Uint8Array | string | LosslessJson.Json
+  /** Delivery id. Default: a random UUID. */
+  readonly id?: string | undefined
+  /** Timestamp in the configured unit. Default: now. */
+  readonly timestamp?: number | undefined
+  /** Secret to sign with. Default: the first configured secret. */
+  readonly secret?: Redacted.Redacted<string> | undefined
+  /** Request URL. Default `/`. */
+  readonly url?: string | undefined
+}
+
+/**
+ * Signs a test delivery the way the platform would, for tests, demos and benchmarks.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const sign = <A>(options: Options<A>, input: SignInput): RawDelivery.RawDelivery => {
+  const config = resolve(options)
+  const secret = input.secret ?? Secret.resolveSync(options.secret)?.[0]
+  if (secret === undefined) throw new Error("Hmac.sign: pass `secret` when the provider's secret is a Config")
+  const body = input.body instanceof Uint8Array
+    ? input.body
+    : encoder.encode(typeof input.body === "string" ? input.body : LosslessJson.stringify(input.body))
+  const id = input.id ?? crypto.randomUUID()
+  const now = Date.now()
+  const timestamp = String(input.timestamp ?? (config.timestampUnit === "seconds" ? Math.floor(now / 1000) : now))
+  const mac = Signing.hmac(config.algorithm, Redacted.value(secret), signedBytes(config.signedContent, id, timestamp, body))
+  return RawDelivery.make({
+    method: "POST",
+    url: input.url ?? "/",
+    headers: {
+      "content-type": "application/json",
+      [config.idHeader]: id,
+      [config.header]: `${config.prefix}${Signing.encode(mac, config.encoding)}`,
+      ...(config.timestampHeader === undefined ? {} : { [config.timestampHeader]: timestamp })
+    },
+    body
+  })
+}
+
+/**
+ * Test helpers.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const testing = { sign } as const
+

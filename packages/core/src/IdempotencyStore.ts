@@ -1,0 +1,84 @@
+/**
+ * The idempotency store: decides, atomically and across every process sharing it, whether a
+ * delivery's key is new (`Claimed`), already processed (`Completed`) or being processed right now
+ * (`InFlight`). Implementations live in their own packages (`@hookline/store-memory`,
+ * `@hookline/store-redis`, `@hookline/store-sql`) and all pass the conformance suite in
+ * `@hookline/core/testing`.
+ *
+ * Semantics every implementation guarantees:
+ * - `claim` is one atomic step. A new key, or a key whose claim's lease has expired (its holder
+ *   crashed), is claimed with a fresh random token; a completed key reports the fingerprint it was
+ *   completed with; a key claimed under a live lease is in flight.
+ * - `complete` and `release` are fenced by the token: only the current holder may complete or
+ *   release. A holder whose lease expired and was taken over changes nothing.
+ * - Completed keys are kept for the retention given to `complete`, then forgotten.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type { StoreUnavailable } from "./DeliveryError.ts"
+
+/**
+ * The answer to a claim.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClaimResult = Data.TaggedEnum<{
+  /** The caller now holds the key until `complete`, `release` or lease expiry. */
+  Claimed: { readonly token: string }
+  /** The key was completed, with this fingerprint. */
+  Completed: { readonly fingerprint: string }
+  /** Another holder's lease on the key is live. */
+  InFlight: {}
+}>
+
+const { Claimed, Completed, InFlight } = Data.taggedEnum<ClaimResult>()
+
+export {
+  /**
+   * @since 0.1.0
+   * @category constructors
+   */
+  Claimed,
+  /**
+   * @since 0.1.0
+   * @category constructors
+   */
+  Completed,
+  /**
+   * @since 0.1.0
+   * @category constructors
+   */
+  InFlight
+}
+
+/**
+ * The store service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class IdempotencyStore extends Context.Service<IdempotencyStore, {
+  /**
+   * Claims `key` for `lease`, recording `fingerprint` (a hash of the delivery). One atomic step.
+   */
+  readonly claim: (
+    key: string,
+    fingerprint: string,
+    lease: Duration.Duration
+  ) => Effect.Effect<ClaimResult, StoreUnavailable>
+  /**
+   * Marks the key completed for `retain`. Returns `false` (and changes nothing) when `token` is not
+   * the current holder's.
+   */
+  readonly complete: (key: string, token: string, retain: Duration.Duration) => Effect.Effect<boolean, StoreUnavailable>
+  /**
+   * Forgets the claim so the next delivery of the key is processed. Returns `false` (and changes
+   * nothing) when `token` is not the current holder's.
+   */
+  readonly release: (key: string, token: string) => Effect.Effect<boolean, StoreUnavailable>
+}>()("@hookline/core/IdempotencyStore") {}

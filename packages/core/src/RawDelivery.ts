@@ -1,0 +1,142 @@
+/**
+ * One HTTP request exactly as received: method, URL, lower-cased headers and the exact body bytes.
+ * Signatures are verified over these bytes (or header fields), never over a re-serialised body.
+ *
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import { MalformedDelivery } from "./DeliveryError.ts"
+
+/**
+ * A received request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RawDelivery {
+  /** Upper-case HTTP method. */
+  readonly method: string
+  /** The request URL or path, as received. */
+  readonly url: string
+  /** Header names are lower-case; repeated headers are joined with `", "`. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The exact body bytes. */
+  readonly body: Uint8Array
+}
+
+/**
+ * Input of {@link make}: header names in any case, values as strings or arrays, body as bytes or a
+ * string (UTF-8 encoded).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RawDeliveryInput {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly headers?:
+    | Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+    | Iterable<readonly [string, string]>
+    | undefined
+  readonly body?: Uint8Array | string | undefined
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * Normalises header names to lower case and joins repeated values, as HTTP allows.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const normalizeHeaders = (
+  headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>> | Iterable<readonly [string, string]>
+): Record<string, string> => {
+  const out: Record<string, string> = {}
+  const add = (name: string, value: string) => {
+    const key = name.toLowerCase()
+    out[key] = out[key] === undefined ? value : `${out[key]}, ${value}`
+  }
+  if (Symbol.iterator in headers) {
+    for (const [name, value] of headers as Iterable<readonly [string, string]>) add(name, value)
+  } else {
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined) continue
+      if (typeof value === "string") add(name, value)
+      else for (const v of value) add(name, v)
+    }
+  }
+  return out
+}
+
+/**
+ * Builds a `RawDelivery` (method defaults to `POST`, URL to `/`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (input: RawDeliveryInput): RawDelivery => ({
+  method: (input.method ?? "POST").toUpperCase(),
+  url: input.url ?? "/",
+  headers: normalizeHeaders(input.headers ?? {}),
+  body: typeof input.body === "string" ? encoder.encode(input.body) : input.body ?? new Uint8Array(0)
+})
+
+/**
+ * Reads a header by name (case-insensitive). Returns `undefined` when absent.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const header = (raw: RawDelivery, name: string): string | undefined => raw.headers[name.toLowerCase()]
+
+/**
+ * Reads a header that must be present and non-empty, or fails with `MalformedDelivery`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const requireHeader = (raw: RawDelivery, name: string): Result.Result<string, MalformedDelivery> => {
+  const value = header(raw, name)
+  return value === undefined || value.trim() === ""
+    ? Result.fail(new MalformedDelivery({ message: `Missing header ${name}` }))
+    : Result.succeed(value.trim())
+}
+
+/**
+ * The media type of the body, lower-case without parameters (`application/json`), or `undefined`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const mediaType = (raw: RawDelivery): string | undefined => {
+  const value = header(raw, "content-type")
+  if (value === undefined) return undefined
+  const semi = value.indexOf(";")
+  return (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase() || undefined
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+/**
+ * Decodes bytes as strict UTF-8 (invalid sequences fail with `MalformedDelivery` instead of being
+ * silently replaced, which would change what was signed).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const decodeUtf8 = (bytes: Uint8Array): Result.Result<string, MalformedDelivery> => {
+  try {
+    return Result.succeed(utf8.decode(bytes))
+  } catch {
+    return Result.fail(new MalformedDelivery({ message: "Body is not valid UTF-8" }))
+  }
+}
+
+/**
+ * The body as strict UTF-8 text.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const bodyText = (raw: RawDelivery): Result.Result<string, MalformedDelivery> => decodeUtf8(raw.body)

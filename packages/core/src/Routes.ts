@@ -1,0 +1,109 @@
+/**
+ * Serving several handlers on one listener, by path: `route({ "/igv": orders, "/goldenpay":
+ * payments })`. Every adapter accepts either a single handler (served on any path) or routes
+ * (unknown path → 404; a method the provider does not accept → 405).
+ *
+ * @since 0.1.0
+ */
+import * as Ack from "./Ack.ts"
+import * as Effect from "effect/Effect"
+import type { IdempotencyStore } from "./IdempotencyStore.ts"
+import type { RawDelivery } from "./RawDelivery.ts"
+import { isWebhookHandler, type WebhookHandler } from "./WebhookHandler.ts"
+
+const TypeId = "~@hookline/core/Routes" as const
+
+/**
+ * Handlers by path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Routes<out R> {
+  readonly [TypeId]: typeof TypeId
+  readonly handlers: ReadonlyMap<string, WebhookHandler<R>>
+}
+
+/**
+ * A single handler or routes: what the adapters serve.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Endpoint<R> = WebhookHandler<R> | Routes<R>
+
+type RoutesContext<T> = { [K in keyof T]: T[K] extends WebhookHandler<infer R> ? R : never }[keyof T]
+
+const normalize = (path: string): string => {
+  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
+  return trimmed.startsWith("/") ? trimmed : `/${trimmed}`
+}
+
+/**
+ * Mounts handlers by path (exact match; a trailing slash is ignored).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { route } from "@hookline/core"
+ * declare const orders: import("@hookline/core").WebhookHandler.WebhookHandler<never>
+ * declare const payments: import("@hookline/core").WebhookHandler.WebhookHandler<never>
+ *
+ * const routes = route({ "/igv": orders, "/goldenpay": payments })
+ * ```
+ */
+export const route = <const T extends Record<string, WebhookHandler<any>>>(table: T): Routes<RoutesContext<T>> => ({
+  [TypeId]: TypeId,
+  handlers: new Map(Object.entries(table).map(([path, handler]) => [normalize(path), handler]))
+})
+
+/**
+ * Checks whether a value is `Routes`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRoutes = (u: unknown): u is Routes<unknown> => typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * The path of a request URL (`/igv?x=1` → `/igv`, trailing slash removed).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const pathOf = (url: string): string => {
+  const q = url.search(/[?#]/)
+  const path = q === -1 ? url : url.slice(0, q)
+  // Absolute URLs (web `Request.url`) carry scheme and host.
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/]*(\/.*)?$/i.exec(path)
+  return normalize(match === null ? path : match[1] ?? "/")
+}
+
+/**
+ * The handler serving a URL: the single handler itself, or the route matching its path.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const resolve = <R>(endpoint: Endpoint<R>, url: string): WebhookHandler<R> | undefined =>
+  isWebhookHandler(endpoint) ? endpoint : endpoint.handlers.get(pathOf(url))
+
+/**
+ * The answer for a path no route serves.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const notFound: Ack.Ack = Ack.json(404, { outcome: "NotFound" })
+
+/**
+ * Runs a request through the endpoint (404 when no route matches).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const run = <R>(endpoint: Endpoint<R>, raw: RawDelivery): Effect.Effect<Ack.Ack, never, R | IdempotencyStore> => {
+  const handler = resolve(endpoint, raw.url)
+  return handler === undefined ? Effect.succeed(notFound) : handler.run(raw)
+}

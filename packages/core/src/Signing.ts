@@ -1,0 +1,151 @@
+/**
+ * The cryptographic building blocks every provider composes: HMAC (SHA-1/256/512), MD5 and SHA-256
+ * digests, hex/base64 encoding, and constant-time comparison of a received signature against the
+ * expected bytes.
+ *
+ * All of it sits on `node:crypto` (also available in Bun and Deno): it is synchronous, fast on the
+ * hot path, and offers MD5, which WebCrypto does not. Comparison decodes the received text to bytes
+ * and compares bytes with `crypto.timingSafeEqual`, so case-insensitive hex needs no lower-casing and
+ * nothing is compared with `===`.
+ *
+ * @since 0.1.0
+ */
+import * as crypto from "node:crypto"
+
+/**
+ * HMAC / digest hash functions supported by {@link hmac}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HmacAlgorithm = "sha1" | "sha256" | "sha512"
+
+/**
+ * Text encodings of a signature.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Encoding = "hex" | "base64"
+
+/**
+ * Bytes, or text encoded as UTF-8.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Data = string | Uint8Array
+
+/**
+ * HMAC of `data` keyed with `key`.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const hmac = (algorithm: HmacAlgorithm, key: Data, data: Data): Uint8Array =>
+  crypto.createHmac(algorithm, key).update(data).digest()
+
+/**
+ * MD5 digest (16 bytes). Only for platforms whose signature scheme is MD5.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const md5 = (data: Data): Uint8Array => crypto.createHash("md5").update(data).digest()
+
+/**
+ * SHA-256 digest (32 bytes).
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const sha256 = (data: Data): Uint8Array => crypto.createHash("sha256").update(data).digest()
+
+/**
+ * SHA-256 digest of several parts, each length-prefixed so that part boundaries cannot be shifted
+ * (`["ab", "c"]` and `["a", "bc"]` differ). Used for fingerprints.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const sha256Parts = (parts: ReadonlyArray<Data>): string => {
+  const hash = crypto.createHash("sha256")
+  for (const part of parts) {
+    const bytes = typeof part === "string" ? Buffer.from(part, "utf8") : part
+    hash.update(`${bytes.length}:`).update(bytes)
+  }
+  return hash.digest("hex")
+}
+
+/**
+ * Encodes bytes as lower-case hex or standard base64.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encode = (bytes: Uint8Array, encoding: Encoding): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding)
+
+const hexPattern = /^(?:[0-9a-fA-F]{2})*$/
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const base64UrlPattern = /^[A-Za-z0-9_-]*$/
+
+/**
+ * Strictly decodes received signature text: hex of either case, or base64 (standard with padding,
+ * or URL-safe without). Returns `undefined` for anything else, so garbage never "matches".
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const decode = (text: string, encoding: Encoding): Uint8Array | undefined => {
+  if (encoding === "hex") return hexPattern.test(text) ? Buffer.from(text, "hex") : undefined
+  if (base64Pattern.test(text)) return Buffer.from(text, "base64")
+  if (base64UrlPattern.test(text)) return Buffer.from(text, "base64url")
+  return undefined
+}
+
+/**
+ * Compares two byte arrays in constant time (for equal lengths; different lengths return `false`
+ * at once, which reveals only the length — a signature's length is public).
+ *
+ * @since 0.1.0
+ * @category comparison
+ */
+export const timingSafeEqual = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && crypto.timingSafeEqual(a, b)
+
+/**
+ * Whether the received signature text encodes exactly the expected bytes. Hex is accepted in either
+ * case. The comparison is constant-time.
+ *
+ * @since 0.1.0
+ * @category comparison
+ */
+export const matches = (expected: Uint8Array, received: string, encoding: Encoding): boolean => {
+  const bytes = decode(received.trim(), encoding)
+  return bytes !== undefined && timingSafeEqual(expected, bytes)
+}
+
+/**
+ * Whether the received signature matches the one computed with any of the candidate secrets
+ * (rotation). Every candidate is computed and compared, so the time taken does not tell which one
+ * matched.
+ *
+ * @since 0.1.0
+ * @category comparison
+ */
+export const matchesAny = <S>(
+  candidates: ReadonlyArray<S>,
+  compute: (candidate: S) => Uint8Array,
+  received: string,
+  encoding: Encoding
+): boolean => {
+  const bytes = decode(received.trim(), encoding)
+  let found = false
+  for (const candidate of candidates) {
+    const expected = compute(candidate)
+    // No short-circuit: compare against every candidate.
+    if (bytes !== undefined && timingSafeEqual(expected, bytes)) found = true
+  }
+  return found
+}

@@ -1,0 +1,456 @@
+/**
+ * `defineHandler` joins a provider and the user's code into a `WebhookHandler`: the pipeline
+ *
+ * ```
+ * verify → key → claim → decode → handle → complete / release → respond
+ * ```
+ *
+ * Every stage is a span (`hookline.verify`, `hookline.key`, …) under one `hookline.delivery` span,
+ * every outcome is counted in the `hookline_deliveries_total` metric, and every path ends in a typed
+ * `Outcome` that the provider's `AckPolicy` answers. The pipeline never fails and never throws.
+ *
+ * Rule zero: a delivery is acknowledged only after its handler succeeded and the completion was
+ * recorded (or it was already completed).
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import type * as Ack from "./Ack.ts"
+import { Background } from "./Background.ts"
+import type { Failure, Rejection } from "./DeliveryError.ts"
+import {
+  BodyTooLarge,
+  HandlerFailed,
+  isRejection,
+  MethodNotAllowed,
+  PayloadMismatch,
+  TimedOut
+} from "./DeliveryError.ts"
+import { IdempotencyStore } from "./IdempotencyStore.ts"
+import * as Outcome from "./Outcome.ts"
+import type * as Provider from "./Provider.ts"
+import type { RawDelivery } from "./RawDelivery.ts"
+import * as Signing from "./Signing.ts"
+
+const TypeId = "~@hookline/core/WebhookHandler" as const
+
+/**
+ * What the user's handler receives besides the event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryContext {
+  /** The provider's name. */
+  readonly provider: string
+  /** The delivery's idempotency key (namespaced: `<provider>:<key>`). */
+  readonly key: string
+  /** The request as received. */
+  readonly delivery: RawDelivery
+}
+
+/**
+ * One function handling every event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handle<A, E, R> = (event: A, context: DeliveryContext) => Effect.Effect<unknown, E, R>
+
+/**
+ * A record of functions keyed by event `_tag`, each typed for its tag. Must cover every tag.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handlers<A extends { readonly _tag: string }> = {
+  readonly [K in A["_tag"]]: (
+    event: Extract<A, { readonly _tag: K }>,
+    context: DeliveryContext
+  ) => Effect.Effect<unknown, any, any>
+}
+
+type HandlersContext<H> = {
+  [K in keyof H]: H[K] extends (...args: ReadonlyArray<any>) => Effect.Effect<any, any, infer R> ? R : never
+}[keyof H]
+
+/**
+ * Per-handler overrides of the provider's defaults.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HandlerOptions {
+  /** How long a claim stays exclusive. A handler still running when it runs out is interrupted. */
+  readonly lease?: Duration.Input | undefined
+  /** How long a completed key is remembered. */
+  readonly retention?: Duration.Input | undefined
+  /** Largest accepted body in bytes. */
+  readonly bodyLimit?: number | undefined
+  /** How long to wait for the handler before answering "retry" (it keeps running in the background). */
+  readonly timeBudget?: Duration.Input | undefined
+}
+
+/**
+ * The resolved settings of a handler.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  readonly lease: Duration.Duration
+  readonly retention: Duration.Duration
+  readonly bodyLimit: number
+  readonly timeBudget: Duration.Duration
+}
+
+/**
+ * A provider joined with user code: `run` takes a received request to the response to send.
+ * `R` is what the user's handler requires; `IdempotencyStore` is always required.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookHandler<out R = never> {
+  readonly [TypeId]: typeof TypeId
+  /** The provider's name (also the key namespace). */
+  readonly name: string
+  /** HTTP methods the provider accepts. */
+  readonly methods: ReadonlyArray<string>
+  readonly settings: Settings
+  /** Runs the pipeline and returns the outcome (for tests, logs and custom adapters). */
+  readonly process: (raw: RawDelivery) => Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore>
+  /** Runs the pipeline and returns the response to send. */
+  readonly run: (raw: RawDelivery) => Effect.Effect<Ack.Ack, never, R | IdempotencyStore>
+  /**
+   * Answers a request an adapter refused before the pipeline could run (body too large, body
+   * consumed by a parser): records the outcome like the pipeline does and returns the response.
+   */
+  readonly refuse: (reason: Rejection | Failure) => Effect.Effect<Ack.Ack>
+  /** The provider's answer for an outcome (pure; does not log or count). */
+  readonly respond: (outcome: Outcome.Outcome) => Ack.Ack
+}
+
+/**
+ * Checks whether a value is a `WebhookHandler`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isWebhookHandler = (u: unknown): u is WebhookHandler<unknown> =>
+  typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * The counter of delivery outcomes, with attributes `provider`, `outcome` and `reason` (the
+ * rejection or failure tag, `none` otherwise).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const deliveries = Metric.counter("hookline_deliveries_total", {
+  description: "Webhook deliveries by provider, outcome and reason",
+  incremental: true
+})
+
+const outcomeOf = (key: string | undefined, reason: Rejection | Failure): Outcome.Outcome =>
+  isRejection(reason) ? Outcome.Rejected({ key, reason }) : Outcome.Failed({ key, reason })
+
+/**
+ * Joins a provider and the code that handles its events.
+ *
+ * `handle` is one function of the event, or — for providers whose events are a tagged union — a
+ * record with one function per `_tag`, each receiving its own event type. The record must be
+ * exhaustive.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { defineHandler, Hmac } from "@hookline/core"
+ *
+ * const handler = defineHandler(
+ *   Hmac.provider({ secret: Redacted.make("s3cret") }),
+ *   (event) => Effect.log("received", event.id)
+ * )
+ * ```
+ */
+export const defineHandler: {
+  <A extends { readonly _tag: string }, P, const H extends Handlers<A>>(
+    provider: Provider.Provider<A, P>,
+    handlers: H & { readonly [K in Exclude<keyof H, A["_tag"]>]: never },
+    options?: HandlerOptions
+  ): WebhookHandler<HandlersContext<H>>
+  <A, P, E, R>(
+    provider: Provider.Provider<A, P>,
+    handle: Handle<A, E, R>,
+    options?: HandlerOptions
+  ): WebhookHandler<R>
+} = <A, P>(
+  provider: Provider.Provider<A, P>,
+  handleOrHandlers: Handle<A, unknown, unknown> | Record<string, Handle<A, unknown, unknown>>,
+  options?: HandlerOptions
+): WebhookHandler<any> => {
+  const handle: Handle<A, unknown, unknown> = typeof handleOrHandlers === "function"
+    ? handleOrHandlers
+    : (event, context) => {
+      const fn = handleOrHandlers[tagOf(event) ?? ""]
+      // The record is exhaustive by type; an unknown tag can only come from an unsafe cast.
+      return fn === undefined
+        ? Effect.die(new Error(`No handler for event tag ${String(tagOf(event))}`))
+        : fn(event, context)
+    }
+  return make(provider, handle, options)
+}
+
+const tagOf = (event: unknown): string | undefined =>
+  typeof event === "object" && event !== null && "_tag" in event && typeof event._tag === "string"
+    ? event._tag
+    : undefined
+
+const make = <A, P, E, R>(
+  provider: Provider.Provider<A, P>,
+  handle: Handle<A, E, R>,
+  options: HandlerOptions | undefined
+): WebhookHandler<R> => {
+  const settings: Settings = {
+    lease: options?.lease === undefined ? provider.defaults.lease : Duration.fromInputUnsafe(options.lease),
+    retention: options?.retention === undefined
+      ? provider.defaults.retention
+      : Duration.fromInputUnsafe(options.retention),
+    bodyLimit: options?.bodyLimit ?? provider.defaults.bodyLimit,
+    timeBudget: options?.timeBudget === undefined
+      ? provider.defaults.timeBudget
+      : Duration.fromInputUnsafe(options.timeBudget)
+  }
+  const name = provider.name
+  const providerAttribute = { "hookline.provider": name }
+  const budgetMillis = Duration.toMillis(settings.timeBudget)
+
+  const stage = <X, E2, R2>(
+    stageName: string,
+    effect: Effect.Effect<X, E2, R2>,
+    describe: (exit: Exit.Exit<X, E2>) => string
+  ): Effect.Effect<X, E2, R2> =>
+    effect.pipe(
+      Effect.onExit((exit) => Effect.annotateCurrentSpan("hookline.outcome", describe(exit))),
+      Effect.withSpan(`hookline.${stageName}`, { attributes: providerAttribute })
+    )
+
+  const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
+    exit._tag === "Success" ? "ok" : Cause.hasInterruptsOnly(exit.cause)
+    ? "interrupted"
+    : Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "defect", onSome: (error) => error._tag })
+
+  // Logs and counts an outcome and annotates the delivery span with it.
+  const record = (outcome: Outcome.Outcome): Effect.Effect<void> => {
+    const reason = Outcome.reasonTag(outcome)
+    const annotations = {
+      "hookline.provider": name,
+      "hookline.outcome": outcome._tag,
+      "hookline.reason": reason ?? "none",
+      ...(outcome.key === undefined ? {} : { "hookline.key": outcome.key })
+    }
+    const log = outcome._tag === "Rejected"
+      ? Effect.logWarning(`webhook rejected: ${outcome.reason.message}`)
+      : outcome._tag === "Failed"
+      ? outcome.reason._tag === "HandlerFailed"
+        ? Effect.logError("webhook handler failed", outcome.reason.error)
+        : Effect.logError(`webhook failed: ${outcome.reason.message}`)
+      : outcome._tag === "InFlight"
+      ? Effect.logInfo("webhook in flight elsewhere")
+      : Effect.logDebug(`webhook ${outcome._tag === "Processed" ? "processed" : "duplicate"}`)
+    return Effect.all([
+      Effect.annotateCurrentSpan(annotations),
+      Effect.annotateLogs(log, annotations),
+      Metric.update(
+        Metric.withAttributes(deliveries, { provider: name, outcome: outcome._tag, reason: reason ?? "none" }),
+        1
+      )
+    ], { discard: true })
+  }
+
+  const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
+
+  const answer = (outcome: Outcome.Outcome): Effect.Effect<Ack.Ack> =>
+    Effect.as(record(outcome), outcome).pipe(
+      Effect.map((outcome) => respond(outcome)),
+      Effect.tap((ack) => Effect.annotateCurrentSpan("http.response.status_code", ack.status))
+    )
+
+  // Everything after a successful claim: decode → handle → complete, or release on any failure.
+  // Bounded by the lease: a handler still running when its lease runs out is interrupted and its
+  // claim released, so a second holder can never run concurrently with it.
+  const work = (
+    store: IdempotencyStore["Service"],
+    key: string,
+    token: string,
+    payload: P,
+    raw: RawDelivery,
+    request: { detached: boolean }
+  ): Effect.Effect<Outcome.Outcome, never, R> => {
+    const release = stage("release", store.release(key, token), okOrTag).pipe(
+      Effect.catchCause((cause) =>
+        Effect.logWarning("webhook claim release failed; the lease will expire instead", cause)
+      ),
+      Effect.asVoid
+    )
+    const failed = (reason: Failure) => Effect.as(release, Outcome.Failed({ key, reason }))
+    return Effect.gen(function*() {
+      const decoded = yield* Effect.result(stage("decode", provider.decode(payload, raw), okOrTag))
+      if (Result.isFailure(decoded)) return yield* failed(decoded.failure)
+      const event = decoded.success
+      const handled = yield* Effect.exit(
+        stage("handle", Effect.suspend(() => handle(event, { provider: name, key, delivery: raw })), (exit) =>
+          exit._tag === "Success" ? "ok" : "failed")
+      )
+      if (handled._tag === "Failure") {
+        if (Cause.hasInterruptsOnly(handled.cause)) return yield* Effect.interrupt
+        const error = Cause.findErrorOption(handled.cause)
+        return yield* failed(
+          Option.isSome(error)
+            ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
+            : new HandlerFailed({ message: "The handler died", error: Cause.squash(handled.cause), defect: true })
+        )
+      }
+      const completed = yield* Effect.result(
+        stage("complete", store.complete(key, token, settings.retention), okOrTag)
+      )
+      if (Result.isFailure(completed)) return yield* failed(completed.failure)
+      if (!completed.success) {
+        return Outcome.Failed({
+          key,
+          reason: new TimedOut({
+            message: "The claim's lease expired before completion; another delivery took it over",
+            budgetMillis: Duration.toMillis(settings.lease)
+          })
+        })
+      }
+      return Outcome.Processed({ key, eventTag: tagOf(event) })
+    }).pipe(
+      Effect.onInterrupt(() => release),
+      Effect.timeoutOption(settings.lease),
+      Effect.map(Option.getOrElse(() =>
+        Outcome.Failed({
+          key,
+          reason: new TimedOut({
+            message: "The handler ran past its lease and was interrupted; the claim was released",
+            budgetMillis: Duration.toMillis(settings.lease)
+          })
+        })
+      )),
+      // When the request stopped waiting (time budget), the outcome is recorded here, so logs and
+      // metrics show what happened in the background.
+      Effect.tap((outcome) => request.detached ? record(outcome) : Effect.void)
+    )
+  }
+
+  const process = (raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> =>
+    Effect.gen(function*() {
+      const startedAt = yield* Clock.currentTimeMillis
+      if (!provider.methods.includes(raw.method.toUpperCase())) {
+        return Outcome.Rejected({
+          key: undefined,
+          reason: new MethodNotAllowed({ message: `Method ${raw.method} is not allowed`, method: raw.method })
+        })
+      }
+      if (raw.body.length > settings.bodyLimit) {
+        return Outcome.Rejected({
+          key: undefined,
+          reason: new BodyTooLarge({
+            message: `Body exceeds the limit of ${settings.bodyLimit} bytes`,
+            limit: settings.bodyLimit
+          })
+        })
+      }
+
+      const verified = yield* Effect.result(stage("verify", provider.verify(raw), okOrTag))
+      if (Result.isFailure(verified)) return outcomeOf(undefined, verified.failure)
+      const payload = verified.success
+
+      const keyed = provider.key(payload, raw)
+      yield* stage("key", Effect.void, () => Result.isSuccess(keyed) ? "ok" : "MalformedDelivery")
+      if (Result.isFailure(keyed)) return outcomeOf(undefined, keyed.failure)
+      const key = `${name}:${keyed.success}`
+      const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
+
+      const store = yield* IdempotencyStore
+      const claimed = yield* Effect.result(
+        stage("claim", store.claim(key, fingerprint, settings.lease), (exit) =>
+          exit._tag === "Success" ? exit.value._tag : okOrTag(exit))
+      )
+      if (Result.isFailure(claimed)) return outcomeOf(key, claimed.failure)
+      const claim = claimed.success
+      switch (claim._tag) {
+        case "InFlight":
+          return Outcome.InFlight({ key })
+        case "Completed":
+          return claim.fingerprint === fingerprint
+            ? Outcome.Duplicate({ key })
+            : Outcome.Rejected({
+              key,
+              reason: new PayloadMismatch({
+                message: "This key was already completed with a different payload",
+                key
+              })
+            })
+        case "Claimed": {
+          const background = yield* Background
+          const request = { detached: false }
+          const fiber = yield* background.fork(work(store, key, claim.token, payload, raw, request))
+          const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+          const exit = yield* Effect.timeoutOption(Fiber.await(fiber), Math.max(0, budgetMillis - elapsed))
+          if (Option.isNone(exit)) {
+            request.detached = true
+            return Outcome.Failed({
+              key,
+              reason: new TimedOut({
+                message: `The handler did not finish within ${budgetMillis} ms; it continues in the background`,
+                budgetMillis
+              })
+            })
+          }
+          return exit.value._tag === "Success"
+            ? exit.value.value
+            : Outcome.Failed({
+              key,
+              reason: Cause.hasInterruptsOnly(exit.value.cause)
+                ? new TimedOut({ message: "The handler was interrupted (shutdown)", budgetMillis })
+                : new HandlerFailed({ message: "The handler died", error: Cause.squash(exit.value.cause), defect: true })
+            })
+        }
+      }
+    })
+
+  const run = (raw: RawDelivery): Effect.Effect<Ack.Ack, never, R | IdempotencyStore> =>
+    process(raw).pipe(
+      Effect.flatMap(answer),
+      Effect.withSpan("hookline.delivery", { attributes: providerAttribute })
+    )
+
+  return {
+    [TypeId]: TypeId,
+    name,
+    methods: provider.methods,
+    settings,
+    process: (raw) =>
+      process(raw).pipe(
+        Effect.tap(record),
+        Effect.withSpan("hookline.delivery", { attributes: providerAttribute })
+      ),
+    run,
+    refuse: (reason) =>
+      answer(outcomeOf(undefined, reason)).pipe(
+        Effect.withSpan("hookline.delivery", { attributes: providerAttribute })
+      ),
+    respond
+  }
+}

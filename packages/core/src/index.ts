@@ -1,0 +1,188 @@
+/**
+ * hookline core: the delivery pipeline, the provider DSL and its building blocks, outcomes and
+ * errors, the idempotency store service, and the runtime the adapters use. Adapters live in the
+ * subpaths `@hookline/core/node`, `@hookline/core/web` and `@hookline/core/http`; test helpers and
+ * the store conformance suite in `@hookline/core/testing`.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as Ack from "./Ack.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as AckPolicy from "./AckPolicy.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Background from "./Background.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as CanonicalString from "./CanonicalString.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as DeliveryError from "./DeliveryError.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as FormUrlEncoded from "./FormUrlEncoded.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Hmac from "./Hmac.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as IdempotencyStore from "./IdempotencyStore.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as LosslessJson from "./LosslessJson.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Outcome from "./Outcome.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Provider from "./Provider.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as RawDelivery from "./RawDelivery.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Routes from "./Routes.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Runtime from "./Runtime.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Secret from "./Secret.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as SignForm from "./SignForm.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Signing from "./Signing.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Timestamp from "./Timestamp.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as WebhookHandler from "./WebhookHandler.ts"
+
+// The two entry points of every program, importable directly (`import { defineHandler, route }`).
+export {
+  /**
+   * @since 0.1.0
+   * @category constructors
+   */
+  route
+} from "./Routes.ts"
+export {
+  /**
+   * @since 0.1.0
+   * @category constructors
+   */
+  defineHandler
+} from "./WebhookHandler.ts"
+
+// The typed errors, importable directly for `Effect.catchTag` and `instanceof`.
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  BodyTooLarge,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  BodyUnavailable,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  DecodeFailed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  HandlerFailed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  MalformedDelivery,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  MethodNotAllowed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  Misconfigured,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  PayloadMismatch,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  SignatureInvalid,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  StoreUnavailable,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  TimedOut,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  TimestampOutOfTolerance,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  UnsupportedMediaType
+} from "./DeliveryError.ts"

@@ -1,0 +1,150 @@
+/**
+ * The Node.js adapter: `toNodeListener(endpoint, layer)` returns a `(req, res) => void` listener for
+ * `node:http` and everything built on it (Express, Koa, Fastify's raw server).
+ *
+ * The listener reads the exact body bytes itself, stopping at the body limit (413 without buffering
+ * the rest). When a framework already buffered the raw body (Express `express.raw()`), it uses
+ * `req.body`; when a JSON body parser already consumed and re-serialised it (`express.json()`), it
+ * answers with a clear `BodyUnavailable` failure (500) instead of a false signature failure.
+ *
+ * ```ts
+ * import * as http from "node:http"
+ * import { toNodeListener } from "@hookline/core/node"
+ *
+ * const listener = toNodeListener(handler, MemoryStore.layer())
+ * const server = http.createServer(listener).listen(3000)
+ * // on shutdown: server.close(); await listener.dispose()
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as http from "node:http"
+import type * as Layer from "effect/Layer"
+import type * as Ack from "./Ack.ts"
+import { BodyUnavailable } from "./DeliveryError.ts"
+import type { IdempotencyStore } from "./IdempotencyStore.ts"
+import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
+import * as RawDelivery from "./RawDelivery.ts"
+import type * as Routes from "./Routes.ts"
+import * as Runtime from "./Runtime.ts"
+
+/**
+ * A `node:http` request listener that can be disposed (graceful shutdown).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeListener {
+  (req: http.IncomingMessage, res: http.ServerResponse): void
+  /** Waits for requests and background handlers, then releases the layer (store connections). */
+  readonly dispose: () => Promise<void>
+}
+
+const write = (res: http.ServerResponse, ack: Ack.Ack, close = false): void => {
+  if (res.headersSent) return
+  res.writeHead(ack.status, close ? { ...ack.headers, connection: "close" } : ack.headers)
+  res.end(ack.body)
+}
+
+// What a framework may have left on the request.
+const preParsedBody = (req: http.IncomingMessage): { readonly body: unknown } | undefined =>
+  "body" in req && (req as { body?: unknown }).body !== undefined ? { body: (req as { body?: unknown }).body } : undefined
+
+/**
+ * Creates the listener. The runtime is built from `layer` once, at the first request.
+ *
+ * @since 0.1.0
+ * @category adapters
+ */
+export const toNodeListener = <R, E>(
+  endpoint: Routes.Endpoint<R>,
+  layer: Layer.Layer<R | IdempotencyStore, E>,
+  options?: Runtime.RuntimeOptions
+): NodeListener => {
+  const runtime = Runtime.make(layer, options)
+
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = req.url ?? "/"
+    const method = req.method ?? "GET"
+    const declared = parseLength(req.headers["content-length"])
+    const step = plan(endpoint, method, url, declared)
+    if (step._tag === "Respond") {
+      void execute(runtime, step.handler, step.effect).then((ack) => write(res, ack, true))
+      return
+    }
+    const handler = step.handler
+    const deliver = (body: Uint8Array) => {
+      const raw = RawDelivery.make({ method, url, headers: req.headers, body })
+      void execute(runtime, handler, handler.run(raw)).then((ack) => write(res, ack))
+    }
+
+    const parsed = preParsedBody(req)
+    if (parsed !== undefined) {
+      if (parsed.body instanceof Uint8Array) {
+        if (parsed.body.length > handler.settings.bodyLimit) {
+          void execute(runtime, handler, tooLarge(handler)).then((ack) => write(res, ack))
+        } else {
+          deliver(parsed.body)
+        }
+        return
+      }
+      void execute(
+        runtime,
+        handler,
+        handler.refuse(
+          new BodyUnavailable({
+            message: "The request body was already parsed by a body parser (e.g. express.json()), so the exact " +
+              "bytes the platform signed are gone. Mount the hookline listener before any body parser, or use " +
+              "express.raw({ type: \"*/*\" }) for its route."
+          })
+        )
+      ).then((ack) => write(res, ack))
+      return
+    }
+    if (req.readableEnded) {
+      void execute(
+        runtime,
+        handler,
+        handler.refuse(
+          new BodyUnavailable({
+            message: "The request body stream was already consumed before the hookline listener ran"
+          })
+        )
+      ).then((ack) => write(res, ack))
+      return
+    }
+
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let finished = false
+    const onData = (chunk: Buffer) => {
+      if (finished) return
+      size += chunk.length
+      if (size > handler.settings.bodyLimit) {
+        // Stop reading at the limit; the connection is closed after the 413.
+        finished = true
+        chunks.length = 0
+        req.off("data", onData)
+        req.pause()
+        void execute(runtime, handler, tooLarge(handler)).then((ack) => {
+          write(res, ack, true)
+          res.once("finish", () => req.destroy())
+        })
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on("data", onData)
+    req.once("end", () => {
+      if (finished) return
+      finished = true
+      deliver(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    })
+    req.once("error", () => {
+      // The client went away mid-body: nobody to answer, nothing was processed.
+      finished = true
+    })
+  }
+
+  return Object.assign(listener, { dispose: runtime.dispose })
+}

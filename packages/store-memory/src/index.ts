@@ -1,0 +1,10 @@
+/**
+ * @since 0.1.0
+ */
+
+/**
+ * The in-process idempotency store.
+ *
+ * @since 0.1.0
+ */
+export * as MemoryStore from "./MemoryStore.ts"

@@ -1,0 +1,36 @@
+/**
+ * The root Vitest config: one project per package and example (`test.projects`). Workspace packages
+ * resolve to their TypeScript sources through the `@hookline/source` export condition, so tests run
+ * without a build. `npm test` runs `vitest run --config vitest.workspace.ts`; the JSON report in
+ * `.ci/out/vitest.json` feeds the summary line of `.ci/run`.
+ */
+import { readdirSync, existsSync } from "node:fs"
+import { defineConfig } from "vitest/config"
+
+const conditions = ["@hookline/source"]
+
+const projectsIn = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(`${dir}/${entry.name}/test`))
+      .map((entry) => ({
+        extends: true as const,
+        test: {
+          name: entry.name,
+          root: `${dir}/${entry.name}`,
+          include: ["test/**/*.test.ts"]
+        }
+      }))
+    : []
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    projects: [...projectsIn("packages"), ...projectsIn("examples")],
+    reporters: ["default", "json"],
+    outputFile: { json: ".ci/out/vitest.json" },
+    testTimeout: 30_000,
+    hookTimeout: 60_000
+  }
+})
