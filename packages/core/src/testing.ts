@@ -13,12 +13,17 @@
  * @since 0.1.0
  */
 import { assert, layer as effectLayer } from "@effect/vitest"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
 import * as IdempotencyStore from "./IdempotencyStore.ts"
+import { toNodeListener } from "./node.ts"
 import * as RawDelivery from "./RawDelivery.ts"
+import type * as Routes from "./Routes.ts"
+import type * as Runtime from "./Runtime.ts"
 
 /**
  * Options of {@link storeConformance}.
@@ -279,3 +284,51 @@ export const storeConformance = <E>(
  * @category testing
  */
 export const delivery = (input: RawDelivery.RawDeliveryInput): RawDelivery.RawDelivery => RawDelivery.make(input)
+
+/**
+ * A real HTTP server on an ephemeral port of 127.0.0.1, serving the endpoint with
+ * `toNodeListener`.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface TestServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string
+  /** Sends a `RawDelivery` (its method, headers and exact body) to `url + raw.url`. */
+  readonly send: (raw: RawDelivery.RawDelivery) => Promise<{ readonly status: number; readonly body: string; readonly headers: Headers }>
+  /** Stops listening and disposes the runtime (waits for background handlers). */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Starts a {@link TestServer}.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const listen = async <R, E>(
+  endpoint: Routes.Endpoint<R>,
+  layer: Layer.Layer<R | IdempotencyStore.IdempotencyStore, E>,
+  options?: Runtime.RuntimeOptions
+): Promise<TestServer> => {
+  const listener = toNodeListener(endpoint, layer, options)
+  const server = http.createServer(listener)
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    url,
+    send: async (raw) => {
+      const response = await fetch(`${url}${raw.url.startsWith("/") ? raw.url : `/${raw.url}`}`, {
+        method: raw.method,
+        headers: raw.headers,
+        ...(raw.method === "GET" || raw.method === "HEAD" ? {} : { body: Buffer.from(raw.body) })
+      })
+      return { status: response.status, body: await response.text(), headers: response.headers }
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await listener.dispose()
+    }
+  }
+}

@@ -16,7 +16,7 @@ describe("smoke", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
     const port = (server.address() as import("node:net").AddressInfo).port
     const raw = Hmac.testing.sign({ secret }, { body: { hello: 1 } })
-    const send = () => fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: raw.headers, body: raw.body })
+    const send = () => fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
     const a = await send()
     const b = await send()
     console.log(a.status, await a.text(), b.status, await b.text())

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "@effect/vitest"
+import { defineHandler, Provider, type WebhookHandler } from "@hookline/core"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+import * as Context from "effect/Context"
+
+class Boom extends Schema.TaggedError<Boom>()("Boom", {}) {}
+class Db extends Context.Service<Db, { readonly save: (id: string) => Effect.Effect<void, Boom> }>()("Db") {}
+
+const Event = Schema.Union([
+  Schema.TaggedStruct("A", { a: Schema.String }),
+  Schema.TaggedStruct("B", { b: Schema.Number })
+])
+
+const provider = Provider.make({
+  name: "t",
+  verify: () => Effect.succeed({ _tag: "A", a: "x" } as unknown),
+  key: () => "k",
+  schema: Event
+})
+
+describe("types", () => {
+  it("record of handlers is typed per tag and exhaustive", () => {
+    const h = defineHandler(provider, {
+      A: (event) => Effect.sync(() => event.a.toUpperCase()),
+      B: (event) => Effect.sync(() => event.b.toFixed())
+    })
+    const check: WebhookHandler.WebhookHandler<never> = h
+    expect(check.name).toBe("t")
+
+    // @ts-expect-error missing tag B
+    defineHandler(provider, { A: () => Effect.void })
+
+    // @ts-expect-error unknown tag C
+    defineHandler(provider, { A: () => Effect.void, B: () => Effect.void, C: () => Effect.void })
+
+    // Requirements of the handlers flow into the handler's type.
+    const withDb = defineHandler(provider, {
+      A: (event) => Effect.flatMap(Db, (db) => db.save(event.a)),
+      B: () => Effect.void
+    })
+    const needsDb: WebhookHandler.WebhookHandler<Db> = withDb
+    // @ts-expect-error a handler needing Db is not a handler needing nothing
+    const needsNothing: WebhookHandler.WebhookHandler<never> = withDb
+    expect([needsDb.name, needsNothing.name]).toEqual(["t", "t"])
+
+    defineHandler(provider, {
+      // @ts-expect-error wrong field for tag A
+      A: (event) => Effect.sync(() => event.b),
+      B: () => Effect.void
+    })
+  })
+})
