@@ -1,0 +1,53 @@
+import { assert, describe, it } from "@effect/vitest"
+import { IdempotencyStore } from "@hookline/core"
+import { storeConformance } from "@hookline/core/testing"
+import { MemoryStore } from "@hookline/store-memory"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/testing/TestClock"
+
+storeConformance("MemoryStore", MemoryStore.layer())
+
+describe("MemoryStore bounds", () => {
+  const long = Duration.minutes(10)
+
+  it.effect("evicts expired entries first when full", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make({ maxEntries: 3 })
+      const a = yield* store.claim("a", "f", Duration.seconds(1))
+      assert.strictEqual(a._tag, "Claimed")
+      yield* store.claim("b", "f", long)
+      yield* store.claim("c", "f", long)
+      yield* TestClock.adjust(Duration.seconds(2))
+      // "a" expired: it makes room, the live claims survive.
+      assert.strictEqual((yield* store.claim("d", "f", long))._tag, "Claimed")
+      assert.strictEqual((yield* store.claim("b", "f", long))._tag, "InFlight")
+      assert.strictEqual((yield* store.claim("c", "f", long))._tag, "InFlight")
+    }))
+
+  it.effect("then evicts the oldest completed entries, never an in-flight claim", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make({ maxEntries: 3 })
+      const done1 = yield* store.claim("done1", "f1", long)
+      const done2 = yield* store.claim("done2", "f2", long)
+      yield* store.claim("live", "f", long)
+      if (done1._tag !== "Claimed" || done2._tag !== "Claimed") return assert.fail("expected claims")
+      assert.isTrue(yield* store.complete("done1", done1.token, long))
+      assert.isTrue(yield* store.complete("done2", done2.token, long))
+      assert.strictEqual((yield* store.claim("new", "f", long))._tag, "Claimed")
+      // The oldest completion (done1) was evicted; done2 and the live claim remain.
+      assert.strictEqual((yield* store.claim("live", "f", long))._tag, "InFlight")
+      assert.deepStrictEqual(yield* store.claim("done2", "f2", long), IdempotencyStore.Completed({ fingerprint: "f2" }))
+    }))
+
+  it.effect("a store full of in-flight claims refuses new keys with StoreUnavailable", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make({ maxEntries: 2 })
+      yield* store.claim("x", "f", long)
+      yield* store.claim("y", "f", long)
+      const error = yield* Effect.flip(store.claim("z", "f", long))
+      assert.strictEqual(error._tag, "StoreUnavailable")
+      // Existing keys still answer.
+      assert.strictEqual((yield* store.claim("x", "f", long))._tag, "InFlight")
+    }))
+})
