@@ -1,0 +1,57 @@
+import { assert, describe, it } from "@effect/vitest"
+import { FormUrlEncoded, LosslessJson } from "@hookline/core"
+import * as Result from "effect/Result"
+
+const ok = <A, E>(result: Result.Result<A, E>): A => {
+  if (Result.isFailure(result)) throw new Error(`expected success, got ${String(result.failure)}`)
+  return result.success
+}
+
+describe("LosslessJson", () => {
+  it("keeps integers beyond 2^53 exact as bigint, safe numbers as number", () => {
+    const parsed = ok(LosslessJson.parseObject(`{"big":9007199254740993,"safe":42,"neg":-18446744073709551617,"dec":1.5}`))
+    assert.strictEqual(parsed.big, 9007199254740993n)
+    assert.strictEqual(parsed.safe, 42)
+    assert.strictEqual(parsed.neg, -18446744073709551617n)
+    assert.strictEqual(parsed.dec, 1.5)
+  })
+
+  it("returns every number as its exact source text in source mode", () => {
+    const parsed = ok(LosslessJson.parseObject(`{"amount":100.10,"id":1689644928115784,"e":1e3,"arr":[0.30]}`, { numbers: "source" }))
+    assert.deepStrictEqual(parsed, { amount: "100.10", id: "1689644928115784", e: "1e3", arr: ["0.30"] })
+  })
+
+  it("fails with MalformedDelivery on invalid JSON and on non-objects", () => {
+    const bad = LosslessJson.parse("{nope")
+    assert.isTrue(Result.isFailure(bad) && bad.failure._tag === "MalformedDelivery")
+    const notObject = LosslessJson.parseObject("[1,2]")
+    assert.isTrue(Result.isFailure(notObject) && notObject.failure._tag === "MalformedDelivery")
+  })
+
+  it("stringify writes bigints as bare integers, so round trips stay exact", () => {
+    const text = `{"id":12345678901234567890,"n":1}`
+    assert.strictEqual(LosslessJson.stringify(ok(LosslessJson.parse(text))), text)
+  })
+})
+
+describe("FormUrlEncoded", () => {
+  it("decodes +, percent-escapes and UTF-8, keeping order", () => {
+    assert.deepStrictEqual(ok(FormUrlEncoded.parse("a=1+2&b=%E8%AE%A2%E5%8D%95&c=&d")), [
+      ["a", "1 2"],
+      ["b", "订单"],
+      ["c", ""],
+      ["d", ""]
+    ])
+  })
+
+  it("fails on malformed escapes instead of replacing them", () => {
+    const bad = FormUrlEncoded.parse("a=%E8%AE")
+    assert.isTrue(Result.isFailure(bad) && bad.failure._tag === "MalformedDelivery")
+    assert.isTrue(Result.isFailure(FormUrlEncoded.parse("a=%zz")))
+  })
+
+  it("parseRecord rejects repeated names", () => {
+    assert.deepStrictEqual({ ...ok(FormUrlEncoded.parseRecord("x=1&y=2")) }, { x: "1", y: "2" })
+    assert.isTrue(Result.isFailure(FormUrlEncoded.parseRecord("x=1&x=2")))
+  })
+})

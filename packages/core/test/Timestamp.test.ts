@@ -1,0 +1,45 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Timestamp } from "@hookline/core"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/testing/TestClock"
+
+const now = 1_734_850_099_000
+
+describe("Timestamp", () => {
+  it.effect("accepts timestamps within the window in both units", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      assert.strictEqual(yield* Timestamp.check(String(now - 59_000), { unit: "milliseconds", tolerance: "1 minute" }), now - 59_000)
+      assert.strictEqual(yield* Timestamp.check(String(now / 1000 + 59), { unit: "seconds", tolerance: "1 minute" }), now + 59_000)
+    }))
+
+  it.effect("rejects too old and too far in the future", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      const old = yield* Effect.flip(Timestamp.check(String(now - 61_000), { unit: "milliseconds", tolerance: "1 minute" }))
+      assert.strictEqual(old._tag, "TimestampOutOfTolerance")
+      if (old._tag === "TimestampOutOfTolerance") assert.strictEqual(old.skewMillis, 61_000)
+      const future = yield* Effect.flip(Timestamp.check(String(now / 1000 + 61), { unit: "seconds", tolerance: "1 minute" }))
+      assert.strictEqual(future._tag, "TimestampOutOfTolerance")
+    }))
+
+  it.effect("supports separate past and future windows", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      const tolerance = { past: Duration.hours(1), future: Duration.seconds(5) }
+      yield* Timestamp.check(String(now - 3_500_000), { unit: "milliseconds", tolerance })
+      const future = yield* Effect.flip(Timestamp.check(String(now + 6_000), { unit: "milliseconds", tolerance }))
+      assert.strictEqual(future._tag, "TimestampOutOfTolerance")
+    }))
+
+  it.effect("tolerance false accepts any time but still requires a number", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      assert.strictEqual(yield* Timestamp.check("1", { unit: "seconds", tolerance: false }), 1000)
+      for (const bad of ["", "12.5", "-5", "1e9", "abc", "99999999999999999999"]) {
+        const error = yield* Effect.flip(Timestamp.check(bad, { unit: "seconds", tolerance: false }))
+        assert.strictEqual(error._tag, "MalformedDelivery", bad)
+      }
+    }))
+})
