@@ -55,7 +55,7 @@ export interface HmacEvent {
 }
 
 /**
- * What the schema of {@link provider} decodes from.
+ * The verified payload of a delivery (what the key and fingerprint read).
  *
  * @since 0.1.0
  * @category models
@@ -116,7 +116,8 @@ export interface BaseOptions<A = HmacEvent> {
   /** Accepted clock difference, both directions. Default 5 minutes (when `timestampHeader` is set). */
   readonly tolerance?: Timestamp.Tolerance | undefined
   /**
-   * Decodes `{ id, json, timestamp }` into the event. Default: `HmacEvent` (`{ _tag, id, payload }`).
+   * Decodes the body (parsed as lossless JSON: integers beyond 2^53 are `bigint`s) into the event.
+   * Default: `HmacEvent` (`{ _tag, id, payload }`).
    */
   readonly schema?: Schema.Decoder<A> | undefined
   readonly ack?: AckPolicy.AckPolicy | undefined
@@ -208,9 +209,10 @@ export const provider: {
       const json = yield* Effect.fromResult(LosslessJson.parse(text))
       return { id, json, timestamp }
     })
-  const decode = options.schema === undefined
+  const schema = options.schema
+  const decode = schema === undefined
     ? (payload: Payload) => Effect.succeed<HmacEvent>({ _tag: "HmacEvent", id: payload.id, payload: payload.json })
-    : Provider.decodeWith(options.schema)
+    : (payload: Payload) => Provider.decodeWith(schema)(payload.json)
   return Provider.make<A | HmacEvent, Payload>({
     name,
     verify,
