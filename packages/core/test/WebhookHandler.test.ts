@@ -14,7 +14,7 @@ import * as TestClock from "effect/testing/TestClock"
 
 const secret = Redacted.make("pipeline-test-secret")
 const provider = Hmac.provider({ secret })
-const sign = (body: unknown, id = crypto.randomUUID()): RawDelivery.RawDelivery =>
+const sign = (body: unknown, id: string = crypto.randomUUID()): RawDelivery.RawDelivery =>
   Hmac.testing.sign({ secret }, { body: JSON.stringify(body), id })
 
 const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
