@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import * as ByteSize from "effect/ByteSize"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -83,12 +84,21 @@ export const layer = <R>(
     const background = yield* Background.makeGraceful({
       shutdownTimeout: options?.shutdownTimeout ?? Duration.seconds(30)
     })
+    // Route handlers run in the server's request context; the store and the handlers' own
+    // services are the ones provided to this layer, captured here. The request's own context
+    // (request, span, references) wins where both have a value.
+    const captured = yield* Effect.context<R | IdempotencyStore>()
     const paths = isWebhookHandler(endpoint) ? [options?.path ?? "/"] : Array.from(endpoint.handlers.keys())
-    const serve = toHttpEffect(endpoint).pipe(Effect.provideService(Background.Background, background))
+    const serve = toHttpEffect(endpoint).pipe(
+      Effect.provideService(Background.Background, background),
+      Effect.updateContext((current: Context.Context<HttpServerRequest.HttpServerRequest>) =>
+        Context.merge(captured, current)
+      )
+    )
     for (const path of paths) {
       yield* router.add("*", path as HttpRouter.PathInput, serve)
     }
-  })) as Layer.Layer<never, never, HttpRouter.HttpRouter | R | IdempotencyStore>
+  }))
 
 /**
  * Namespace-style access: `HooklineHttp.layer(...)`, `HooklineHttp.toHttpEffect(...)`.

@@ -1,0 +1,271 @@
+import { afterEach, assert, describe, it } from "@effect/vitest"
+import { defineHandler, Hmac, IdempotencyStore, route, StoreUnavailable } from "@hookline/core"
+import { toNodeListener } from "@hookline/core/node"
+import { listen, type TestServer } from "@hookline/core/testing"
+import { MemoryStore } from "@hookline/store-memory"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import express from "express"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+
+const secret = Redacted.make("node-adapter-secret")
+const provider = Hmac.provider({ secret })
+const sign = (body: string, id?: string) => Hmac.testing.sign({ secret }, { body, id })
+
+const servers: Array<TestServer> = []
+const serve = async (...args: Parameters<typeof listen>) => {
+  const server = await listen(...args)
+  servers.push(server)
+  return server
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()))
+})
+
+// Resolvable gate for handlers that must wait for the test.
+const gate = () => {
+  let open!: () => void
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { open, wait: Effect.promise(() => promise) }
+}
+
+// Sends a raw HTTP request with node:http (chunked when `chunks` is a generator), returning the
+// status and body. Used where fetch cannot express the case (endless bodies, wrong methods).
+const rawRequest = (
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; chunks?: Iterable<Buffer> | undefined }
+) =>
+  new Promise<{ status: number; body: string; written: number }>((resolve, reject) => {
+    let written = 0
+    const request = http.request(url, { method: options.method ?? "POST", headers: options.headers }, (response) => {
+      const parts: Array<Buffer> = []
+      response.on("data", (chunk: Buffer) => parts.push(chunk))
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString(), written }))
+    })
+    request.on("error", reject)
+    if (options.chunks === undefined) return request.end()
+    const iterator = options.chunks[Symbol.iterator]()
+    const pump = () => {
+      for (;;) {
+        const next = iterator.next()
+        if (next.done) return request.end()
+        written += next.value.length
+        if (!request.write(next.value)) return request.once("drain", pump)
+      }
+    }
+    request.on("response", () => iterator.return?.())
+    pump()
+  })
+
+describe("toNodeListener over real HTTP", () => {
+  it("valid → 200 Processed, repeat → 200 Duplicate, handler runs once", async () => {
+    let runs = 0
+    const server = await serve(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const raw = sign(`{"order":1}`)
+    const first = await server.send(raw)
+    const second = await server.send(raw)
+    assert.deepStrictEqual([first.status, JSON.parse(first.body)], [200, { outcome: "Processed" }])
+    assert.deepStrictEqual([second.status, JSON.parse(second.body)], [200, { outcome: "Duplicate" }])
+    assert.strictEqual(runs, 1)
+  })
+
+  it("missing or invalid signature → 401 and the handler never runs", async () => {
+    let runs = 0
+    const server = await serve(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const raw = sign(`{"a":1}`)
+    const invalid = await server.send({ ...raw, headers: { ...raw.headers, "x-signature": "0".repeat(64) } })
+    const { "x-signature": _, ...unsignedHeaders } = raw.headers
+    const missing = await server.send({ ...raw, headers: unsignedHeaders })
+    assert.deepStrictEqual([invalid.status, missing.status], [401, 401])
+    assert.strictEqual(JSON.parse(invalid.body).reason, "SignatureInvalid")
+    assert.strictEqual(runs, 0)
+  })
+
+  it("malformed body (valid signature, not JSON) → 400", async () => {
+    const server = await serve(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    const response = await server.send(sign("{not json"))
+    assert.deepStrictEqual([response.status, JSON.parse(response.body).reason], [400, "MalformedDelivery"])
+  })
+
+  it("non-POST → 405 without reading a body", async () => {
+    const server = await serve(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    const response = await rawRequest(server.url, { method: "GET" })
+    assert.deepStrictEqual([response.status, JSON.parse(response.body).reason], [405, "MethodNotAllowed"])
+  })
+
+  it("declared body over the limit → 413 before reading", async () => {
+    const server = await serve(defineHandler(provider, () => Effect.void, { bodyLimit: 1024 }), MemoryStore.layer())
+    const raw = sign(JSON.stringify({ pad: "x".repeat(2000) }))
+    const response = await server.send(raw)
+    assert.deepStrictEqual([response.status, JSON.parse(response.body).reason], [413, "BodyTooLarge"])
+  })
+
+  it("an endless chunked body → 413 once the limit is passed (the stream is not buffered to its end)", async () => {
+    const server = await serve(defineHandler(provider, () => Effect.void, { bodyLimit: 64 * 1024 }), MemoryStore.layer())
+    function* endless() {
+      const chunk = Buffer.alloc(16 * 1024, 120)
+      for (;;) yield chunk
+    }
+    const response = await rawRequest(server.url, {
+      headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      chunks: endless()
+    })
+    assert.strictEqual(response.status, 413)
+    assert.strictEqual(JSON.parse(response.body).reason, "BodyTooLarge")
+  })
+
+  it("handler failure → 500 (not acked); the retry is processed exactly once", async () => {
+    let attempts = 0
+    let successes = 0
+    const handler = defineHandler(provider, () =>
+      Effect.suspend(() => ++attempts === 1 ? Effect.fail("db down") : Effect.sync(() => successes++)))
+    const server = await serve(handler, MemoryStore.layer())
+    const raw = sign(`{"pay":1}`)
+    const statuses = [(await server.send(raw)).status, (await server.send(raw)).status, (await server.send(raw)).status]
+    assert.deepStrictEqual(statuses, [500, 200, 200])
+    assert.deepStrictEqual([attempts, successes], [2, 1])
+  })
+
+  it("store failure → 503, never 200", async () => {
+    const store = MemoryStore.make()
+    const down = Layer.succeed(
+      IdempotencyStore.IdempotencyStore,
+      IdempotencyStore.IdempotencyStore.of({
+        ...store,
+        claim: () => Effect.fail(new StoreUnavailable({ message: "redis unreachable" }))
+      })
+    )
+    let runs = 0
+    const server = await serve(defineHandler(provider, () => Effect.sync(() => runs++)), down)
+    const response = await server.send(sign(`{}`))
+    assert.deepStrictEqual([response.status, JSON.parse(response.body).reason], [503, "StoreUnavailable"])
+    assert.strictEqual(response.headers.get("retry-after"), "5")
+    assert.strictEqual(runs, 0)
+  })
+
+  it("a layer that fails to build → 503; a later request builds it again (failure is not cached)", async () => {
+    let builds = 0
+    const flaky = Layer.effect(
+      IdempotencyStore.IdempotencyStore,
+      Effect.suspend(() =>
+        ++builds === 1
+          ? Effect.fail(new StoreUnavailable({ message: "connection refused" }))
+          : Effect.succeed(MemoryStore.make())
+      )
+    )
+    const server = await serve(defineHandler(provider, () => Effect.void), flaky)
+    const raw = sign(`{}`)
+    assert.strictEqual((await server.send(raw)).status, 503)
+    assert.strictEqual((await server.send(raw)).status, 200)
+    assert.strictEqual(builds, 2)
+  })
+
+  it("time budget exceeded → 503 now; completion recorded later; retry → 200 Duplicate, no second run", async () => {
+    const slow = gate()
+    let runs = 0
+    let finished = 0
+    const handler = defineHandler(
+      provider,
+      () => Effect.sync(() => runs++).pipe(Effect.andThen(slow.wait), Effect.tap(() => Effect.sync(() => finished++))),
+      { timeBudget: "100 millis" }
+    )
+    const server = await serve(handler, MemoryStore.layer())
+    const raw = sign(`{"slow":true}`)
+    const first = await server.send(raw)
+    assert.deepStrictEqual([first.status, JSON.parse(first.body).reason], [503, "TimedOut"])
+    assert.strictEqual((await server.send(raw)).status, 503) // still running: InFlight
+    slow.open()
+    while (finished === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    let retry = await server.send(raw)
+    // Completion is recorded right after the handler returns; poll until it is visible.
+    while (retry.status !== 200) retry = await server.send(raw)
+    assert.deepStrictEqual([retry.status, JSON.parse(retry.body).outcome], [200, "Duplicate"])
+    assert.strictEqual(runs, 1)
+  })
+
+  it("dispose waits for handlers still running in the background", async () => {
+    const slow = gate()
+    let finished = false
+    const handler = defineHandler(provider, () => slow.wait.pipe(Effect.tap(() => Effect.sync(() => (finished = true)))), {
+      timeBudget: "50 millis"
+    })
+    const server = await listen(handler, MemoryStore.layer())
+    assert.strictEqual((await server.send(sign(`{}`))).status, 503)
+    const closing = server.close()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.isFalse(finished)
+    slow.open()
+    await closing
+    assert.isTrue(finished)
+  })
+
+  it("route(): each path to its handler, unknown path → 404, wrong method → 405", async () => {
+    const seen: Array<string> = []
+    const other = Hmac.provider({ secret, name: "other" })
+    const server = await serve(
+      route({
+        "/hmac": defineHandler(provider, () => Effect.sync(() => seen.push("hmac"))),
+        "/other/": defineHandler(other, () => Effect.sync(() => seen.push("other")))
+      }),
+      MemoryStore.layer()
+    )
+    const toHmac = Hmac.testing.sign({ secret }, { body: "{}", url: "/hmac" })
+    const toOther = Hmac.testing.sign({ secret }, { body: "{}", url: "/other?source=test" })
+    assert.strictEqual((await server.send(toHmac)).status, 200)
+    assert.strictEqual((await server.send(toOther)).status, 200)
+    assert.strictEqual((await server.send({ ...toHmac, url: "/nope" })).status, 404)
+    assert.strictEqual((await rawRequest(`${server.url}/hmac`, { method: "PUT" })).status, 405)
+    assert.deepStrictEqual(seen, ["hmac", "other"])
+  })
+})
+
+describe("toNodeListener inside Express", () => {
+  const start = async (app: express.Express) => {
+    const server = http.createServer(app)
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() }
+  }
+
+  it("works when express.raw() already buffered the exact body", async () => {
+    let runs = 0
+    const listener = toNodeListener(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const app = express()
+    app.post("/hooks", express.raw({ type: "*/*" }), listener)
+    const server = await start(app)
+    const raw = sign(`{"n":1}`)
+    const response = await fetch(`${server.url}/hooks`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+    assert.strictEqual(response.status, 200)
+    assert.strictEqual(runs, 1)
+    server.close()
+    await listener.dispose()
+  })
+
+  it("answers a clear BodyUnavailable (500), not a false 401, after express.json() consumed the body", async () => {
+    let runs = 0
+    const listener = toNodeListener(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const app = express()
+    app.use(express.json())
+    app.post("/hooks", listener)
+    const server = await start(app)
+    const raw = sign(`{"n":1}`)
+    const response = await fetch(`${server.url}/hooks`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+    assert.deepStrictEqual([response.status, (await response.json()).reason], [500, "BodyUnavailable"])
+    assert.strictEqual(runs, 0)
+    server.close()
+    await listener.dispose()
+  })
+
+  it("works mounted with no body parser at all", async () => {
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    const app = express()
+    app.post("/hooks", listener)
+    const server = await start(app)
+    const raw = sign(`{"n":2}`)
+    const response = await fetch(`${server.url}/hooks`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+    assert.strictEqual(response.status, 200)
+    server.close()
+    await listener.dispose()
+  })
+})
