@@ -1,5 +1,5 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { defineHandler, Hmac, IdempotencyStore, route, StoreUnavailable } from "@hookline/core"
+import { defineHandler, Hmac, IdempotencyStore, route, type Routes, StoreUnavailable } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { MemoryStore } from "@hookline/store-memory"
@@ -15,8 +15,8 @@ const provider = Hmac.provider({ secret })
 const sign = (body: string, id?: string) => Hmac.testing.sign({ secret }, { body, id })
 
 const servers: Array<TestServer> = []
-const serve = async (...args: Parameters<typeof listen>) => {
-  const server = await listen(...args)
+const serve = async <R, E>(endpoint: Routes.Endpoint<R>, layer: Layer.Layer<R | IdempotencyStore.IdempotencyStore, E>) => {
+  const server = await listen(endpoint, layer)
   servers.push(server)
   return server
 }

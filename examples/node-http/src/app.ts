@@ -1,0 +1,95 @@
+/**
+ * The reference receiver's application: one route per configured provider, a store chosen by
+ * `HOOKLINE_STORE`, and handlers that report each handled event as one JSON line. Shared by the
+ * standalone server (`server.ts`) and the scripted demo (`demo.ts`).
+ */
+import { defineHandler, Hmac, type IdempotencyStore, route, type WebhookHandler } from "@hookline/core"
+import { MemoryStore } from "@hookline/store-memory"
+import * as BigDecimal from "effect/BigDecimal"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+
+/** One handled event, as printed by the server. */
+export interface HandledLine {
+  readonly handled: string
+  readonly tag: string
+  readonly key: string
+  readonly event: unknown
+}
+
+/** Extra behaviour the demo injects into every handler (the server injects none). */
+export type Behavior = (
+  provider: string,
+  key: string,
+  event: unknown
+) => Effect.Effect<void, DemoFailure>
+
+/** A handler failure the demo scripts ("the database blipped"). */
+export class DemoFailure extends Data.TaggedError("DemoFailure")<{ readonly message: string }> {}
+
+export interface AppConfig {
+  readonly hmacSecret?: Redacted.Redacted<string> | undefined
+  readonly onEvent: (line: HandledLine) => void
+  readonly behavior?: Behavior | undefined
+  /** Time budget override for every handler (the demo shortens it). */
+  readonly timeBudget?: Duration.Input | undefined
+}
+
+/** The HMAC scheme the server mounts at `/hmac`: `X-Signature: sha256=<hex>` over `<timestamp>.<body>`. */
+export const hmacOptions = (secret: Redacted.Redacted<string>) => ({
+  secret,
+  header: "x-signature",
+  prefix: "sha256=",
+  idHeader: "x-webhook-id",
+  timestampHeader: "x-webhook-timestamp",
+  signedContent: "timestamp.body" as const,
+  tolerance: "5 minutes" as const
+})
+
+// bigints and BigDecimals as strings, so ids and amounts print exactly.
+const replacer = (_key: string, value: unknown): unknown =>
+  typeof value === "bigint"
+    ? value.toString()
+    : BigDecimal.isBigDecimal(value)
+    ? BigDecimal.format(value)
+    : value
+
+/** Serialises a handled event line (exact ids and amounts). */
+export const formatLine = (line: HandledLine): string => JSON.stringify(line, replacer)
+
+const tagOf = (event: unknown): string =>
+  typeof event === "object" && event !== null && "_tag" in event && typeof event._tag === "string" ? event._tag : "?"
+
+/** Builds the routes for the configured providers. */
+export const makeRoutes = (config: AppConfig) => {
+  const report = (provider: string) => (event: unknown, context: WebhookHandler.DeliveryContext) =>
+    (config.behavior?.(provider, context.key, event) ?? Effect.void).pipe(
+      Effect.andThen(Effect.sync(() => config.onEvent({ handled: provider, tag: tagOf(event), key: context.key, event })))
+    )
+  const options = config.timeBudget === undefined ? undefined : { timeBudget: config.timeBudget }
+  const table: Record<string, WebhookHandler.WebhookHandler<never>> = {}
+  if (config.hmacSecret !== undefined) {
+    table["/hmac"] = defineHandler(Hmac.provider(hmacOptions(config.hmacSecret)), report("hmac"), options)
+  }
+  return route(table)
+}
+
+/** The idempotency store named by `HOOKLINE_STORE` (`memory`, the default). */
+export const storeLayer = (env: NodeJS.ProcessEnv): Layer.Layer<IdempotencyStore.IdempotencyStore> => {
+  const kind = env.HOOKLINE_STORE ?? "memory"
+  switch (kind) {
+    case "memory":
+      return MemoryStore.layer()
+    default:
+      throw new Error(`HOOKLINE_STORE must be memory, redis or postgres (got ${kind})`)
+  }
+}
+
+/** Reads the provider secrets from the environment (only configured providers are mounted). */
+export const configFromEnv = (env: NodeJS.ProcessEnv, onEvent: (line: HandledLine) => void): AppConfig => ({
+  hmacSecret: env.HMAC_SECRET ? Redacted.make(env.HMAC_SECRET) : undefined,
+  onEvent
+})

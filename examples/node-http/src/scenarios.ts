@@ -1,0 +1,63 @@
+/**
+ * The demo's scripted deliveries: what a platform might send, each with the answer the receiver
+ * must give.
+ */
+import { Hmac, type RawDelivery } from "@hookline/core"
+import type * as Redacted from "effect/Redacted"
+import { hmacOptions } from "./app.ts"
+
+export interface Scenario {
+  readonly label: string
+  readonly deliveries: ReadonlyArray<RawDelivery.RawDelivery>
+  readonly concurrent?: boolean
+  /** Idempotency key whose handler runs are reported. */
+  readonly key?: string | undefined
+  readonly expectStatuses: ReadonlyArray<number>
+  readonly expectRuns?: number | undefined
+  /** Pause before sending, in ms (e.g. a platform's retry delay). */
+  readonly waitBefore?: number | undefined
+}
+
+export const scenarios = (secrets: { readonly hmac: Redacted.Redacted<string> }): ReadonlyArray<Scenario> => {
+  const hmac = hmacOptions(secrets.hmac)
+  const signHmac = (id: string, body: unknown, timestamp?: number) =>
+    Hmac.testing.sign(hmac, { body: JSON.stringify(body), id, url: "/hmac", timestamp })
+  const valid = signHmac("evt-1", { type: "order.paid", orderId: "1001" })
+  const racing = signHmac("evt-2", { type: "order.paid", orderId: "1002", demo: "hold" })
+  const tampered = { ...signHmac("evt-3", { orderId: "1003", amount: "10.00" }) }
+  const tamperedBody = new TextEncoder().encode(JSON.stringify({ orderId: "1003", amount: "99999.00" }))
+  const stale = signHmac("evt-4", { orderId: "1004" }, Math.floor(Date.now() / 1000) - 3600)
+  const flaky = signHmac("evt-5", { orderId: "1005", demo: "fail-once" })
+  const slow = signHmac("evt-6", { orderId: "1006", demo: "slow" })
+  return [
+    { label: "hmac: valid delivery", deliveries: [valid], key: "hmac:evt-1", expectStatuses: [200], expectRuns: 1 },
+    { label: "hmac: same delivery again", deliveries: [valid], key: "hmac:evt-1", expectStatuses: [200], expectRuns: 1 },
+    {
+      label: "hmac: 4 concurrent copies",
+      deliveries: [racing, racing, racing, racing],
+      concurrent: true,
+      key: "hmac:evt-2",
+      expectStatuses: [200, 503, 503, 503],
+      expectRuns: 1
+    },
+    {
+      label: "hmac: tampered body",
+      deliveries: [{ ...tampered, body: tamperedBody }],
+      key: "hmac:evt-3",
+      expectStatuses: [401],
+      expectRuns: 0
+    },
+    { label: "hmac: stale timestamp (1 h old)", deliveries: [stale], key: "hmac:evt-4", expectStatuses: [401], expectRuns: 0 },
+    { label: "hmac: handler fails (db blip)", deliveries: [flaky], key: "hmac:evt-5", expectStatuses: [500], expectRuns: 1 },
+    { label: "hmac:   platform retries", deliveries: [flaky], key: "hmac:evt-5", expectStatuses: [200], expectRuns: 2 },
+    { label: "hmac: handler past 1 s budget", deliveries: [slow], key: "hmac:evt-6", expectStatuses: [503], expectRuns: 1 },
+    {
+      label: "hmac:   platform retries 1.5 s later",
+      deliveries: [slow],
+      key: "hmac:evt-6",
+      waitBefore: 1500,
+      expectStatuses: [200],
+      expectRuns: 1
+    }
+  ]
+}

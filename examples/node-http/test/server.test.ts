@@ -1,0 +1,68 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Hmac } from "@hookline/core"
+import * as Redacted from "effect/Redacted"
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { hmacOptions } from "../src/app.ts"
+
+const dir = fileURLToPath(new URL("..", import.meta.url))
+const node = fileURLToPath(new URL("../../../node_modules/.bin/node", import.meta.url))
+
+// Starts `npm run example:server`'s command as a real process and waits for its port.
+const startServer = (env: Record<string, string>) =>
+  new Promise<{ child: ChildProcess; port: number; lines: Array<string> }>((resolve, reject) => {
+    const child = spawn(node, ["--conditions=@hookline/source", "src/server.ts"], {
+      cwd: dir,
+      env: { ...process.env, PORT: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const lines: Array<string> = []
+    let stdout = ""
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const parts = stdout.split("\n")
+      stdout = parts.pop()!
+      lines.push(...parts)
+    })
+    let stderr = ""
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const match = /listening on :(\d+)/.exec(stderr)
+      if (match) resolve({ child, port: Number(match[1]), lines })
+    })
+    child.once("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)))
+  })
+
+describe("reference receiver (npm run example:server)", () => {
+  it("mounts /hmac from HMAC_SECRET and prints one JSON line per handled event", async () => {
+    const secret = "server-test-secret"
+    const { child, port, lines } = await startServer({ HMAC_SECRET: secret, HOOKLINE_STORE: "memory" })
+    try {
+      const raw = Hmac.testing.sign(hmacOptions(Redacted.make(secret)), {
+        body: `{"orderId":9007199254740993,"note":"订单"}`,
+        id: "evt-server-1",
+        url: "/hmac"
+      })
+      const send = () =>
+        fetch(`http://127.0.0.1:${port}${raw.url}`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+      assert.strictEqual((await send()).status, 200)
+      assert.strictEqual((await send()).status, 200)
+      assert.strictEqual((await fetch(`http://127.0.0.1:${port}/igv`, { method: "POST", body: "{}" })).status, 404)
+      while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.strictEqual(lines.length, 1)
+      assert.deepStrictEqual(JSON.parse(lines[0]!), {
+        handled: "hmac",
+        tag: "HmacEvent",
+        key: "hmac:evt-server-1",
+        event: { _tag: "HmacEvent", id: "evt-server-1", payload: { orderId: "9007199254740993", note: "订单" } }
+      })
+    } finally {
+      child.kill("SIGTERM")
+    }
+  })
+
+  it("refuses to start without any provider secret", async () => {
+    const error = await startServer({}).then(() => undefined, (e: Error) => e)
+    assert.match(String(error?.message), /exited 2/)
+  })
+})
