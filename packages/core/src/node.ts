@@ -46,9 +46,18 @@ const write = (res: http.ServerResponse, ack: Ack.Ack, close = false): void => {
   res.end(ack.body)
 }
 
-// What a framework may have left on the request.
-const preParsedBody = (req: http.IncomingMessage): { readonly body: unknown } | undefined =>
-  "body" in req && (req as { body?: unknown }).body !== undefined ? { body: (req as { body?: unknown }).body } : undefined
+// What a framework may have left on the request: `req.body` (Express, Koa's raw-body users) and
+// body-parser's `req._body` flag, set when a parser consumed the stream.
+interface FrameworkRequest {
+  readonly body?: unknown
+  readonly _body?: unknown
+}
+
+const rawBodyOf = (req: http.IncomingMessage & FrameworkRequest): Uint8Array | undefined =>
+  req.body instanceof Uint8Array ? req.body : undefined
+
+const bodyConsumed = (req: http.IncomingMessage & FrameworkRequest): boolean =>
+  req.readableEnded || req._body === true
 
 /**
  * Creates the listener. The runtime is built from `layer` once, at the first request.
@@ -78,36 +87,24 @@ export const toNodeListener = <R, E>(
       void execute(runtime, handler, handler.run(raw)).then((ack) => write(res, ack))
     }
 
-    const parsed = preParsedBody(req)
-    if (parsed !== undefined) {
-      if (parsed.body instanceof Uint8Array) {
-        if (parsed.body.length > handler.settings.bodyLimit) {
-          void execute(runtime, handler, tooLarge(handler)).then((ack) => write(res, ack))
-        } else {
-          deliver(parsed.body)
-        }
-        return
+    const buffered = rawBodyOf(req)
+    if (buffered !== undefined) {
+      if (buffered.length > handler.settings.bodyLimit) {
+        void execute(runtime, handler, tooLarge(handler)).then((ack) => write(res, ack))
+      } else {
+        deliver(buffered)
       }
-      void execute(
-        runtime,
-        handler,
-        handler.refuse(
-          new BodyUnavailable({
-            message: "The request body was already parsed by a body parser (e.g. express.json()), so the exact " +
-              "bytes the platform signed are gone. Mount the hookline listener before any body parser, or use " +
-              "express.raw({ type: \"*/*\" }) for its route."
-          })
-        )
-      ).then((ack) => write(res, ack))
       return
     }
-    if (req.readableEnded) {
+    if (bodyConsumed(req)) {
       void execute(
         runtime,
         handler,
         handler.refuse(
           new BodyUnavailable({
-            message: "The request body stream was already consumed before the hookline listener ran"
+            message: "The request body was already consumed (e.g. by express.json()), so the exact bytes the " +
+              "platform signed are gone. Mount the hookline listener before any body parser, or use " +
+              "express.raw({ type: \"*/*\" }) for its route."
           })
         )
       ).then((ack) => write(res, ack))

@@ -257,6 +257,23 @@ describe("toNodeListener inside Express", () => {
     await listener.dispose()
   })
 
+  it("works behind a global express.json() when the parser skipped the request (other content type)", async () => {
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    const app = express()
+    app.use(express.json())
+    app.post("/hooks", listener)
+    const server = await start(app)
+    const raw = sign(`{"n":3}`)
+    const response = await fetch(`${server.url}/hooks`, {
+      method: "POST",
+      headers: { ...raw.headers, "content-type": "text/plain" },
+      body: Buffer.from(raw.body)
+    })
+    assert.strictEqual(response.status, 200)
+    server.close()
+    await listener.dispose()
+  })
+
   it("works mounted with no body parser at all", async () => {
     const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
     const app = express()
