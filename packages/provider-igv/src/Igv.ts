@@ -25,6 +25,7 @@
 import type { DeliveryError } from "@hookline/core"
 import {
   AckPolicy,
+  type DecodeFailed,
   LosslessJson,
   MalformedDelivery,
   Provider,
@@ -374,56 +375,73 @@ const UnknownStatusPayload = Schema.Struct({
   )
 })
 
+const OrderPendingDeliveryFromPayload = PendingDeliveryPayload.pipe(Schema.decodeTo(
+  OrderPendingDelivery,
+  SchemaTransformation.transform({
+    decode: ({ body, requestId }): typeof OrderPendingDelivery.Encoded => ({
+      _tag: "OrderPendingDelivery",
+      requestId,
+      orderId: body.orderId,
+      orderNum: body.orderNum,
+      buyerId: body.buyerId,
+      createdAt: body.createdAt,
+      status: 1
+    }),
+    encode: (event) => ({
+      requestId: event.requestId,
+      body: {
+        sellerOrderStatus: pendingDeliveryStatus,
+        orderId: event.orderId,
+        orderNum: event.orderNum,
+        buyerId: event.buyerId,
+        createdAt: event.createdAt
+      }
+    })
+  })
+))
+
+const UnknownStatusFromPayload = UnknownStatusPayload.pipe(Schema.decodeTo(
+  UnknownStatus,
+  SchemaTransformation.transform({
+    decode: ({ body, requestId }): typeof UnknownStatus.Encoded => ({
+      _tag: "UnknownStatus",
+      requestId,
+      status: body.sellerOrderStatus,
+      fields: body
+    }),
+    encode: (event) => ({
+      requestId: event.requestId,
+      body: { ...event.fields, sellerOrderStatus: event.status }
+    })
+  })
+))
+
 /**
  * Decodes a verified {@link Payload} into an {@link Event}: `sellerOrderStatus` 1 (source text `1`)
  * becomes `OrderPendingDelivery` (every field required and validated, else `DecodeFailed`, answered
  * 500 so a fix deployed before iGV's last retry still processes it); any other status becomes
  * `UnknownStatus` with the raw fields. A missing or non-scalar `sellerOrderStatus` is `DecodeFailed`.
+ * Encoding turns an event back into a payload (without the timestamp).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const EventFromPayload = Schema.Union([
-  PendingDeliveryPayload.pipe(Schema.decodeTo(
-    OrderPendingDelivery,
-    SchemaTransformation.transform({
-      decode: ({ body, requestId }): typeof OrderPendingDelivery.Encoded => ({
-        _tag: "OrderPendingDelivery",
-        requestId,
-        orderId: body.orderId,
-        orderNum: body.orderNum,
-        buyerId: body.buyerId,
-        createdAt: body.createdAt,
-        status: 1
-      }),
-      encode: (event) => ({
-        requestId: event.requestId,
-        body: {
-          sellerOrderStatus: pendingDeliveryStatus,
-          orderId: event.orderId,
-          orderNum: event.orderNum,
-          buyerId: event.buyerId,
-          createdAt: event.createdAt
-        }
-      })
-    })
-  )),
-  UnknownStatusPayload.pipe(Schema.decodeTo(
-    UnknownStatus,
-    SchemaTransformation.transform({
-      decode: ({ body, requestId }): typeof UnknownStatus.Encoded => ({
-        _tag: "UnknownStatus",
-        requestId,
-        status: body.sellerOrderStatus,
-        fields: body
-      }),
-      encode: (event) => ({
-        requestId: event.requestId,
-        body: { ...event.fields, sellerOrderStatus: event.status }
-      })
-    })
-  ))
-])
+export const EventFromPayload = Schema.Union([OrderPendingDeliveryFromPayload, UnknownStatusFromPayload])
+
+const decodeOrderPendingDelivery = Provider.decodeWith(OrderPendingDeliveryFromPayload)
+const decodeUnknownStatus = Provider.decodeWith(UnknownStatusFromPayload)
+
+/**
+ * Decodes a verified payload like {@link EventFromPayload}, choosing the member by
+ * `sellerOrderStatus` first, so a `DecodeFailed` names only what is wrong with that member.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode = (payload: Payload): Effect.Effect<Event, DecodeFailed> =>
+  payload.body["sellerOrderStatus"] === pendingDeliveryStatus
+    ? decodeOrderPendingDelivery(payload)
+    : decodeUnknownStatus(payload)
 
 // ---------------------------------------------------------------------------------------------
 // provider and ack
@@ -436,7 +454,7 @@ export const EventFromPayload = Schema.Union([
  * - key: `X-Request-Id`;
  * - fingerprint: the raw body only (a retry may carry a refreshed timestamp and signature; a
  *   replayed request id with a different body is `PayloadMismatch`, 409);
- * - decode: {@link EventFromPayload};
+ * - decode: {@link decode} ({@link EventFromPayload});
  * - ack: `AckPolicy.status()` — 200 `Processed`/`Duplicate`; 401 signature or timestamp; 400
  *   malformed; 409 payload mismatch; 413/415 size/media type; 500 handler or decode failure; 503
  *   in flight, store unavailable, time budget spent. iGV retries every non-200 at +5 and +35 minutes.
@@ -465,7 +483,7 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
     verify: verify(options),
     key: (payload) => payload.requestId,
     fingerprint: (_, raw) => raw.body,
-    schema: EventFromPayload,
+    decode,
     ack: AckPolicy.status(),
     bodyLimit: options.bodyLimit,
     timeBudget: options.timeBudget ?? defaultTimeBudget,

@@ -350,6 +350,9 @@ describe("Igv events", () => {
       ) {
         const error = yield* Effect.flip(decode(order({ createdAt: `"${bad}"` })))
         assert.instanceOf(error, DecodeFailed, bad)
+        // The member is chosen by status first, so the message names only the bad field.
+        assert.include(error.message, `["createdAt"]`, bad)
+        assert.notInclude(error.message, "sellerOrderStatus", bad)
       }
     }))
 
