@@ -1,4 +1,11 @@
 /**
+ * `@hookline/store-redis`: the Redis idempotency store, for exactly-once handling across processes
+ * and hosts sharing one Redis.
+ *
  * @since 0.1.0
  */
-export {}
+
+/**
+ * @since 0.1.0
+ */
+export * as RedisStore from "./RedisStore.ts"

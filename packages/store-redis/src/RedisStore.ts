@@ -1,0 +1,319 @@
+/**
+ * An idempotency store on Redis: exactly-once handling per key across every process and host that
+ * shares one Redis. Built on Effect's own `Redis` service (`effect/persistence/Redis`), so it runs on
+ * whatever client provides that service; {@link layerNode} provides it with node-redis through
+ * `@effect/platform-node/NodeRedis`.
+ *
+ * ```ts
+ * import { RedisStore } from "@hookline/store-redis"
+ *
+ * const store = RedisStore.layerNode({ url: "redis://127.0.0.1:6379" })
+ * http.createServer(toNodeListener(handler, store)).listen(3000)
+ * ```
+ *
+ * Data model: one Redis hash per delivery key, `<prefix><key>` → `{ s, t, f }` (state `i` in flight
+ * or `c` completed, the holder's token, the delivery's fingerprint). Its TTL is the lease while the
+ * key is in flight and the retention once it is completed, so an expired lease is simply a missing
+ * key, and completed keys are forgotten by Redis itself: nothing needs a sweeper. A delivery's data
+ * is one key, hence one hash slot (safe on Redis Cluster).
+ *
+ * Each operation is one round trip: one `EVALSHA` of one Lua script, atomic on the server. The
+ * script is loaded (`SCRIPT LOAD`) when the store is built, and again after a `NOSCRIPT` reply (a
+ * restarted or flushed server).
+ *
+ * Every Redis error and every timeout is a `StoreUnavailable` failure, so the pipeline answers
+ * "retry" and never acknowledges a delivery it could not record.
+ *
+ * @since 0.1.0
+ */
+import { IdempotencyStore, Misconfigured, StoreUnavailable } from "@hookline/core"
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import * as Redacted from "effect/Redacted"
+
+/**
+ * Options of {@link make} / {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisStoreOptions {
+  /**
+   * Prepended to every key, so several applications (or environments) can share one Redis without
+   * seeing each other's deliveries. Default `"hookline:"`.
+   */
+  readonly prefix?: string | undefined
+  /**
+   * Longest wait for one operation before it fails with `StoreUnavailable`. Default 2 seconds: well
+   * under the shortest provider time budget (4 s), so a hanging Redis still lets the pipeline
+   * answer "retry" in time.
+   */
+  readonly commandTimeout?: Duration.Input | undefined
+}
+
+/**
+ * The default key prefix.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const defaultPrefix = "hookline:"
+
+/**
+ * The default command timeout.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const defaultCommandTimeout: Duration.Duration = Duration.seconds(2)
+
+// One script for the three operations, so one `SCRIPT LOAD` warms them all. KEYS[1] is the
+// delivery's key; ARGV[1] the operation. A TTL argument of "never" means no expiry (an infinite
+// lease or retention).
+//
+// claim    ARGV: token, fingerprint, lease ms → {"claimed"} | {"completed", fingerprint} | {"inflight"}
+// complete ARGV: token, retention ms          → 1 | 0
+// release  ARGV: token                        → 1 | 0
+//
+// Redis expires keys by its own clock, and freezes that clock for the duration of a script, so a
+// lease that ran out is a missing key for every operation: a holder whose lease expired can
+// neither complete nor release, whether or not someone took the key over.
+const lua = `
+local key = KEYS[1]
+local op = ARGV[1]
+local function expire(ttl)
+  if ttl == "never" then
+    redis.call("PERSIST", key)
+  else
+    redis.call("PEXPIRE", key, ttl)
+  end
+end
+if op == "claim" then
+  local entry = redis.call("HMGET", key, "s", "f")
+  if entry[1] == "c" then return {"completed", entry[2]} end
+  if entry[1] == "i" then return {"inflight"} end
+  redis.call("HSET", key, "s", "i", "t", ARGV[2], "f", ARGV[3])
+  expire(ARGV[4])
+  return {"claimed"}
+end
+local entry = redis.call("HMGET", key, "s", "t")
+if entry[1] ~= "i" or entry[2] ~= ARGV[2] then return 0 end
+if op == "complete" then
+  redis.call("HSET", key, "s", "c")
+  redis.call("HDEL", key, "t")
+  expire(ARGV[3])
+  return 1
+end
+if op == "release" then
+  redis.call("DEL", key)
+  return 1
+end
+return redis.error_reply("hookline: unknown operation")
+`
+
+type Operation =
+  | readonly [op: "claim", token: string, fingerprint: string, lease: string]
+  | readonly [op: "complete", token: string, retain: string]
+  | readonly [op: "release", token: string]
+
+const script = Redis.script(
+  (key: string, ...operation: Operation) => [key, ...operation],
+  { lua, numberOfKeys: 1 }
+).withReturnType<unknown>()
+
+// Redis TTLs are whole milliseconds and must be positive; anything below 1 ms is 1 ms.
+const ttl = (duration: Duration.Duration): string => {
+  const millis = Duration.toMillis(duration)
+  return Number.isFinite(millis) ? String(Math.max(1, Math.ceil(millis))) : "never"
+}
+
+// Error texts from the client or the server never carry the URL's credentials as far as node-redis
+// goes, but a custom `Redis` service could echo a connection string: scrub any `scheme://user:pass@`.
+const scrub = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1***@")
+
+const describe = (error: unknown): string => {
+  const cause = error instanceof Redis.RedisError ? error.cause : error
+  return scrub(cause instanceof Error ? cause.message : String(cause))
+}
+
+const unavailable = (what: string) => (error: unknown): StoreUnavailable =>
+  new StoreUnavailable({ message: `Redis ${what} failed: ${describe(error)}`, cause: error })
+
+const unexpected = (what: string, reply: unknown): StoreUnavailable =>
+  new StoreUnavailable({
+    message: `Redis ${what} returned an unexpected reply: ${scrub(JSON.stringify(reply) ?? String(reply))}`
+  })
+
+const decodeClaim = (reply: unknown): IdempotencyStore.ClaimResult | undefined => {
+  if (!Array.isArray(reply)) return undefined
+  const [tag, fingerprint]: ReadonlyArray<unknown> = reply
+  if (tag === "inflight") return IdempotencyStore.InFlight()
+  if (tag === "completed" && typeof fingerprint === "string") return IdempotencyStore.Completed({ fingerprint })
+  return undefined
+}
+
+const decodeFlag = (reply: unknown): boolean | undefined => reply === 1 ? true : reply === 0 ? false : undefined
+
+/**
+ * Builds the store on the `Redis` service in context, and loads its script so that every later
+ * operation is a single `EVALSHA`. A failed load is ignored: the first operation loads it again.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options?: RedisStoreOptions
+): Effect.Effect<IdempotencyStore.IdempotencyStore["Service"], never, Redis.Redis> =>
+  Effect.gen(function*() {
+    const redis = yield* Redis.Redis
+    const prefix = options?.prefix ?? defaultPrefix
+    const timeout = Duration.fromInputUnsafe(options?.commandTimeout ?? defaultCommandTimeout)
+    const timeoutMillis = Duration.toMillis(timeout)
+    const run = redis.eval(script)
+
+    // One EVALSHA, bounded by the command timeout; every failure is `StoreUnavailable`.
+    const call = (what: string, key: string, operation: Operation): Effect.Effect<unknown, StoreUnavailable> =>
+      run(`${prefix}${key}`, ...operation).pipe(
+        Effect.mapError(unavailable(what)),
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () =>
+            Effect.fail(new StoreUnavailable({ message: `Redis ${what} timed out after ${timeoutMillis} ms` }))
+        })
+      )
+
+    const flag = (what: string) => (reply: unknown): Effect.Effect<boolean, StoreUnavailable> => {
+      const decoded = decodeFlag(reply)
+      return decoded === undefined ? Effect.fail(unexpected(what, reply)) : Effect.succeed(decoded)
+    }
+
+    const claim = Effect.fn("RedisStore.claim")(function*(key: string, fingerprint: string, lease: Duration.Duration) {
+      // The token is made here rather than in Lua: Lua's `math.random` is not a secure source,
+      // and a token that another holder could guess would defeat the fencing.
+      const token = crypto.randomUUID()
+      const reply = yield* call("claim", key, ["claim", token, fingerprint, ttl(lease)])
+      if (Array.isArray(reply) && reply[0] === "claimed") return IdempotencyStore.Claimed({ token })
+      const decoded = decodeClaim(reply)
+      return decoded === undefined ? yield* unexpected("claim", reply) : decoded
+    })
+
+    const complete = Effect.fn("RedisStore.complete")(function*(key: string, token: string, retain: Duration.Duration) {
+      return yield* Effect.flatMap(call("complete", key, ["complete", token, ttl(retain)]), flag("complete"))
+    })
+
+    const release = Effect.fn("RedisStore.release")(function*(key: string, token: string) {
+      return yield* Effect.flatMap(call("release", key, ["release", token]), flag("release"))
+    })
+
+    // Warm-up: a release of a key that cannot exist (an empty token never matches) loads the
+    // script and changes nothing.
+    yield* Effect.ignore(call("load", "", ["release", ""]))
+
+    return IdempotencyStore.IdempotencyStore.of({ claim, complete, release })
+  })
+
+/**
+ * A layer providing the store on the `Redis` service it requires (for example
+ * `NodeRedis.layer(...)` from `@effect/platform-node`, or your own `Redis.make` over another
+ * client).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options?: RedisStoreOptions
+): Layer.Layer<IdempotencyStore.IdempotencyStore, never, Redis.Redis> =>
+  Layer.effect(IdempotencyStore.IdempotencyStore, make(options))
+
+/**
+ * Client options passed to node-redis `createClient` (and Effect's reserved-connection pool
+ * options), except `url`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NodeClientOptions = Omit<NonNullable<Parameters<typeof NodeRedis.layer>[0]>, "url">
+
+/**
+ * Options of {@link layerNode}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeOptions extends RedisStoreOptions {
+  /**
+   * The server, e.g. `redis://127.0.0.1:6379` or `rediss://user:password@host:6380/2`. A URL with
+   * credentials is best passed `Redacted` or as `Config.Redacted("REDIS_URL")`; it never appears in
+   * errors or logs either way.
+   */
+  readonly url: string | Redacted.Redacted<string> | Config.Config<string | Redacted.Redacted<string>>
+  /**
+   * node-redis client options. Defaults that suit a webhook receiver: `disableOfflineQueue: true`
+   * (while disconnected, operations fail at once instead of queueing and running late, when a
+   * stale claim would block the platform's retry) and `socket.connectTimeout` equal to the command
+   * timeout. Passing `socket` replaces the latter default.
+   */
+  readonly client?: NodeClientOptions | undefined
+}
+
+const resolveUrl = (
+  url: NodeOptions["url"]
+): Effect.Effect<Redacted.Redacted<string>, Misconfigured> => {
+  if (typeof url === "string") return Effect.succeed(Redacted.make(url))
+  if (Redacted.isRedacted(url)) return Effect.succeed(url)
+  return Effect.map(
+    Effect.mapError(url, (error) => new Misconfigured({ message: `Cannot read the Redis URL: ${scrub(error.message)}` })),
+    (value): Redacted.Redacted<string> => typeof value === "string" ? Redacted.make(value) : value
+  )
+}
+
+// Where the server is, without credentials, for error messages.
+const endpoint = (url: string): string => {
+  const parsed = URL.parse(url)
+  return parsed === null ? "the configured server" : `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+}
+
+/**
+ * A layer providing the store and its node-redis connection (`@effect/platform-node/NodeRedis`),
+ * connected when the layer is built and closed with it. Fails with `StoreUnavailable` when Redis
+ * cannot be reached (the adapters answer "retry" and try again on the next request), and with
+ * `Misconfigured` when a `Config` URL cannot be read.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import * as Config from "effect/Config"
+ * import { RedisStore } from "@hookline/store-redis"
+ *
+ * const store = RedisStore.layerNode({ url: Config.Redacted("REDIS_URL"), prefix: "shop:" })
+ * ```
+ */
+export const layerNode = (
+  options: NodeOptions
+): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured> =>
+  Layer.effect(
+    IdempotencyStore.IdempotencyStore,
+    Effect.gen(function*() {
+      const url = yield* resolveUrl(options.url)
+      const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
+      const client: NodeClientOptions = {
+        disableOfflineQueue: true,
+        ...options.client,
+        socket: options.client?.socket ?? { connectTimeout: Duration.toMillis(timeout) }
+      }
+      const connection = yield* Layer.build(NodeRedis.layer({ ...client, url: Redacted.value(url) })).pipe(
+        Effect.mapError((error) =>
+          new StoreUnavailable({
+            message: `Cannot connect to Redis at ${endpoint(Redacted.value(url))}: ${describe(error)}`,
+            cause: error
+          })
+        )
+      )
+      return yield* Effect.provide(make(options), connection)
+    })
+  )
