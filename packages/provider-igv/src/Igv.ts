@@ -214,7 +214,9 @@ const readHeader = (raw: RawDelivery.RawDelivery, header: string): string | unde
  */
 export const verify = (options: Pick<Options, "secret" | "tolerance">) => {
   const tolerance = options.tolerance ?? defaultTolerance
-  return (raw: RawDelivery.RawDelivery): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
+  return (
+    raw: RawDelivery.RawDelivery
+  ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
     Effect.gen(function*() {
       const type = RawDelivery.mediaType(raw)
       if (type !== undefined && type !== mediaType) {
@@ -548,8 +550,8 @@ const signAt = (input: SignInput, now: number): RawDelivery.RawDelivery => {
  * @since 0.1.0
  * @category testing
  */
-export const exampleBody =
-  `{"createdAt":"2025-12-17T13:44:16","orderId":1689644928115784,"orderNum":"SO1689644928115784","sellerOrderStatus":1,"buyerId":"1907369850568257537"}`
+export const exampleBody = `{"createdAt":"2025-12-17T13:44:16","orderId":1689644928115784,` +
+  `"orderNum":"SO1689644928115784","sellerOrderStatus":1,"buyerId":"1907369850568257537"}`
 
 /**
  * Test helpers: deliveries signed the way iGV signs them, for tests, the demo and benchmarks.
