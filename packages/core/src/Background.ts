@@ -38,7 +38,7 @@ export const Background: Context.Reference<BackgroundService> = Context.Referenc
   "@hookline/core/Background",
   {
     defaultValue: () => ({
-      fork: (effect) => Effect.forkDetach(effect),
+      fork: (effect) => Effect.forkDetach(effect, { startImmediately: true }),
       awaitIdle: Effect.void
     })
   }
@@ -55,7 +55,7 @@ export const make: Effect.Effect<BackgroundService, never, Scope.Scope> = Effect
   const set = yield* FiberSet.make<unknown, unknown>()
   return {
     fork: <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-      Effect.map(FiberSet.run(set)(effect), (fiber) => fiber as Fiber.Fiber<A, E>),
+      Effect.map(FiberSet.run(set, { startImmediately: true })(effect), (fiber) => fiber as Fiber.Fiber<A, E>),
     awaitIdle: FiberSet.awaitEmpty(set)
   }
 })

@@ -232,7 +232,21 @@ const make = <A, P, E, R>(
       : Duration.fromInputUnsafe(options.timeBudget)
   }
   const name = provider.name
-  const providerAttribute = { "hookline.provider": name }
+  // Spans point at hookline's own source, which tells users nothing: skip the stack capture (it
+  // was the largest cost on the hot path).
+  const spanOptions = { attributes: { "hookline.provider": name } } as const
+  const traceOptions = { captureStackTrace: false } as const
+  // One counter per (outcome, reason) pair, built once.
+  const counters = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
+  const counterFor = (outcome: string, reason: string) => {
+    const id = `${outcome}/${reason}`
+    let counter = counters.get(id)
+    if (counter === undefined) {
+      counter = Metric.withAttributes(deliveries, { provider: name, outcome, reason })
+      counters.set(id, counter)
+    }
+    return counter
+  }
   const budgetMillis = Duration.toMillis(settings.timeBudget)
 
   const stage = <X, E2, R2>(
@@ -242,7 +256,7 @@ const make = <A, P, E, R>(
   ): Effect.Effect<X, E2, R2> =>
     effect.pipe(
       Effect.onExit((exit) => Effect.annotateCurrentSpan("hookline.outcome", describe(exit))),
-      Effect.withSpan(`hookline.${stageName}`, { attributes: providerAttribute })
+      Effect.withSpan(`hookline.${stageName}`, spanOptions, traceOptions)
     )
 
   const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
@@ -271,10 +285,7 @@ const make = <A, P, E, R>(
     return Effect.all([
       Effect.annotateCurrentSpan(annotations),
       Effect.annotateLogs(log, annotations),
-      Metric.update(
-        Metric.withAttributes(deliveries, { provider: name, outcome: outcome._tag, reason: reason ?? "none" }),
-        1
-      )
+      Metric.update(counterFor(outcome._tag, reason ?? "none"), 1)
     ], { discard: true })
   }
 
@@ -433,7 +444,7 @@ const make = <A, P, E, R>(
   const run = (raw: RawDelivery): Effect.Effect<Ack.Ack, never, R | IdempotencyStore> =>
     process(raw).pipe(
       Effect.flatMap(answer),
-      Effect.withSpan("hookline.delivery", { attributes: providerAttribute })
+      Effect.withSpan("hookline.delivery", spanOptions, traceOptions)
     )
 
   return {
@@ -444,12 +455,12 @@ const make = <A, P, E, R>(
     process: (raw) =>
       process(raw).pipe(
         Effect.tap(record),
-        Effect.withSpan("hookline.delivery", { attributes: providerAttribute })
+        Effect.withSpan("hookline.delivery", spanOptions, traceOptions)
       ),
     run,
     refuse: (reason) =>
       answer(outcomeOf(undefined, reason)).pipe(
-        Effect.withSpan("hookline.delivery", { attributes: providerAttribute })
+        Effect.withSpan("hookline.delivery", spanOptions, traceOptions)
       ),
     respond
   }
