@@ -1,4 +1,10 @@
 /**
+ * `@hookline/store-sql`: the idempotency store on Effect SQL (`effect/sql`), PostgreSQL tested.
+ *
  * @since 0.1.0
  */
-export {}
+
+/**
+ * @since 0.1.0
+ */
+export * as SqlStore from "./SqlStore.ts"

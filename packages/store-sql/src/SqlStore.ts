@@ -1,0 +1,411 @@
+/**
+ * An idempotency store on Effect SQL: exactly-once handling per key across every process sharing
+ * one database. It runs on whatever `SqlClient` (`effect/sql/SqlClient`) the application already
+ * provides; PostgreSQL (`@effect/sql-pg`) is the tested dialect.
+ *
+ * ```ts
+ * import { SqlStore } from "@hookline/store-sql"
+ * import * as Config from "effect/Config"
+ *
+ * // Builds its own PostgreSQL pool (and provides it to handlers as PgClient / SqlClient):
+ * const store = SqlStore.layerPg({ url: Config.Redacted("DATABASE_URL") })
+ *
+ * // Or on a SqlClient the application already has:
+ * // SqlStore.layer().pipe(Layer.provide(PgClient.layer({ ... })))
+ * ```
+ *
+ * Each operation is one SQL statement evaluated with the server's clock (`now()`), so process
+ * clocks never matter:
+ * - `claim`: insert-or-take-over-expired (`INSERT … ON CONFLICT (key) DO UPDATE … RETURNING`);
+ * - `complete`: an `UPDATE` fenced by key, token, state and a live lease;
+ * - `release`: a `DELETE` fenced the same way.
+ *
+ * The table (default `hookline_deliveries`) is created at layer start when missing (safe when
+ * several processes start at once), or by your own migrations from {@link migration} /
+ * {@link migrate}. Expired rows are deleted in bounded batches by a background fiber of the layer
+ * (or by {@link deleteExpired} from your scheduler). Every database error is a `StoreUnavailable`:
+ * the pipeline answers "retry" and never acknowledges.
+ *
+ * @since 0.1.0
+ */
+import { IdempotencyStore, Misconfigured, Secret, StoreUnavailable } from "@hookline/core"
+import type * as PgClient from "@effect/sql-pg/PgClient"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as SqlClient from "effect/sql/SqlClient"
+import type * as SqlError from "effect/sql/SqlError"
+import * as Dialect from "./internal/dialect.ts"
+import * as Unavailable from "./internal/unavailable.ts"
+
+/**
+ * The default table name.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultTable = "hookline_deliveries"
+
+/**
+ * Options naming the table.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TableOptions {
+  /**
+   * The table: a lower-case SQL identifier (`[a-z_][a-z0-9_]*`, at most 48 characters), optionally
+   * schema-qualified (`hooks.deliveries`; the schema must exist). Default `hookline_deliveries`.
+   */
+  readonly table?: string | undefined
+}
+
+/**
+ * Options of the background cleanup.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CleanupOptions {
+  /** Time between sweeps. Default 5 minutes. */
+  readonly interval?: Duration.Input | undefined
+  /** Rows deleted per statement; a sweep repeats batches until one comes back short. Default 1,000. */
+  readonly batchSize?: number | undefined
+}
+
+/**
+ * Options of {@link make} / {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SqlStoreOptions extends TableOptions {
+  /**
+   * Create the table and its index at start when missing. Default `true`. With `false` the layer
+   * only checks that the table exists with the expected columns (see {@link migration}).
+   */
+  readonly createTable?: boolean | undefined
+  /** Background deletion of expired rows, or `false` to disable it. Default every 5 minutes, 1,000 rows a batch. */
+  readonly cleanup?: CleanupOptions | false | undefined
+  /**
+   * Longest wait for one store statement (including waiting for a pooled connection or a row
+   * lock). A statement still running is cancelled and the operation fails with
+   * `StoreUnavailable`, so a stuck database turns into "retry" answers instead of hung requests.
+   * Default 5 seconds.
+   */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Options of {@link layerPg}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PgOptions extends SqlStoreOptions {
+  /**
+   * The connection URL (`postgres://user:password@host:5432/db`), as a `Redacted` value or a
+   * `Config` yielding one (`Config.Redacted("DATABASE_URL")`). It never appears in errors or logs.
+   */
+  readonly url: Secret.SecretSource
+  /**
+   * Further `@effect/sql-pg` pool settings: `maxConnections` (default 10), `applicationName`,
+   * `ssl`, `connectTimeout`, ….
+   */
+  readonly pool?: Omit<PgClient.PgPoolConfig, "url"> | undefined
+}
+
+const resolveTable = (input: string | undefined): Result.Result<Dialect.Table, Misconfigured> => {
+  const table = Dialect.parseTable(input ?? defaultTable)
+  return table === undefined
+    ? Result.fail(
+      new Misconfigured({
+        message: `SqlStore: invalid table name ${JSON.stringify(input)}: use a lower-case SQL identifier ` +
+          `([a-z_][a-z0-9_]*, at most 48 characters), optionally schema-qualified (schema.table)`
+      })
+    )
+    : Result.succeed(table)
+}
+
+const dialectOf = (sql: SqlClient.SqlClient): Effect.Effect<Dialect.Dialect, Misconfigured> => {
+  const found = Dialect.detect(sql)
+  return "unsupported" in found
+    ? Effect.fail(
+      new Misconfigured({
+        message: `SqlStore supports PostgreSQL only (the SqlClient's dialect is ${found.unsupported}, driver ` +
+          `${sql.driver}); MySQL/MariaDB and SQLite are planned once their Effect 4 drivers run on effect 4.1`
+      })
+    )
+    : Effect.succeed(found)
+}
+
+/**
+ * The DDL creating the store's table and index (PostgreSQL), for applications that manage their
+ * schema themselves (then pass `createTable: false`). Fails only for an invalid table name.
+ *
+ * @since 0.1.0
+ * @category migrations
+ * @example
+ * ```ts
+ * import { SqlStore } from "@hookline/store-sql"
+ * import * as Result from "effect/Result"
+ *
+ * const ddl: string = Result.getOrThrow(SqlStore.migration({ table: "hookline_deliveries" }))
+ * ```
+ */
+export const migration = (options?: TableOptions): Result.Result<string, Misconfigured> =>
+  Result.map(resolveTable(options?.table), (table) => Dialect.postgres.ddl(table).map((s) => `${s};\n`).join("\n"))
+
+/**
+ * Creates the table and index when missing, on the `SqlClient` in context. Safe to run from
+ * several processes at once; usable as a migration in Effect's `Migrator`.
+ *
+ * @since 0.1.0
+ * @category migrations
+ */
+export const migrate = (
+  options?: TableOptions
+): Effect.Effect<void, StoreUnavailable | Misconfigured, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const table = yield* Effect.fromResult(resolveTable(options?.table))
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const dialect = yield* dialectOf(sql)
+    yield* Effect.mapError(dialect.bootstrap(sql, table), Unavailable.fromSqlError("table creation"))
+  })
+
+const DeletedRow = Schema.Struct({ deleted: Schema.Number })
+const ClaimRow = Schema.Struct({
+  token: Schema.String,
+  state: Schema.Literals(["in_flight", "completed"]),
+  fingerprint: Schema.String
+})
+
+// The most a lease or retention can ask for: far enough for any retention, near enough to stay a
+// valid timestamp. Longer (or infinite) durations are capped to it.
+const maxMillis = 100 * 365 * 24 * 60 * 60 * 1000
+const millis = (duration: Duration.Duration): string =>
+  String(Math.min(maxMillis, Math.max(0, Math.ceil(Duration.toMillis(duration)))))
+
+// Tokens are UUIDs (the column's type); anything else was never issued and cannot match.
+const tokenShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+interface Statements {
+  readonly run: <A extends object>(
+    operation: string,
+    text: string,
+    params: ReadonlyArray<unknown>
+  ) => Effect.Effect<ReadonlyArray<A>, StoreUnavailable>
+}
+
+const statements = (sql: SqlClient.SqlClient, timeout: Duration.Duration | undefined): Statements => ({
+  run: <A extends object>(operation: string, text: string, params: ReadonlyArray<unknown>) => {
+    const statement = Effect.mapError(sql.unsafe<A>(text, params), Unavailable.fromSqlError(operation))
+    return timeout === undefined ? statement : Effect.timeoutOrElse(statement, {
+      duration: timeout,
+      orElse: () => Effect.fail(Unavailable.timedOut(operation, Duration.toMillis(timeout)))
+    })
+  }
+})
+
+const sweep = (
+  run: Statements["run"],
+  text: string,
+  batchSize: number
+): Effect.Effect<number, StoreUnavailable> => {
+  const batch = Effect.flatMap(
+    run<{ readonly deleted: unknown }>("cleanup", text, [String(batchSize)]),
+    (rows) =>
+      Effect.mapError(
+        Schema.decodeUnknownEffect(DeletedRow)(rows[0]),
+        () => Unavailable.unexpected("cleanup", "deleted count")
+      )
+  )
+  const loop = (total: number): Effect.Effect<number, StoreUnavailable> =>
+    Effect.flatMap(batch, ({ deleted }) => deleted < batchSize ? Effect.succeed(total + deleted) : loop(total + deleted))
+  return loop(0)
+}
+
+const positiveInteger = (value: number | undefined, fallback: number, what: string): Result.Result<number, Misconfigured> => {
+  const n = value ?? fallback
+  return Number.isSafeInteger(n) && n > 0
+    ? Result.succeed(n)
+    : Result.fail(new Misconfigured({ message: `SqlStore: ${what} must be a positive integer, got ${n}` }))
+}
+
+/**
+ * Options of {@link deleteExpired}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteExpiredOptions extends TableOptions {
+  /** Rows deleted per statement. Default 1,000. */
+  readonly batchSize?: number | undefined
+}
+
+/**
+ * Deletes every expired row (lapsed leases and completions past their retention) in batches of
+ * `batchSize`, one statement each; returns how many were deleted. For applications that disable
+ * the background cleanup and schedule it themselves. Safe to run from several processes at once.
+ *
+ * @since 0.1.0
+ * @category maintenance
+ */
+export const deleteExpired = (
+  options?: DeleteExpiredOptions
+): Effect.Effect<number, StoreUnavailable | Misconfigured, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const table = yield* Effect.fromResult(resolveTable(options?.table))
+    const batchSize = yield* Effect.fromResult(positiveInteger(options?.batchSize, 1000, "batchSize"))
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const dialect = yield* dialectOf(sql)
+    return yield* sweep(statements(sql, undefined).run, dialect.cleanup(table), batchSize)
+  })
+
+// Table missing, or missing a column: a configuration problem, not an outage.
+const isSchemaProblem = (error: SqlError.SqlError): boolean => error.reason._tag === "SqlSyntaxError"
+
+/**
+ * Builds the store on the `SqlClient` in context: checks the dialect, creates the table when
+ * missing (unless `createTable: false`), checks its columns, and starts the background cleanup in
+ * the current scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options?: SqlStoreOptions
+): Effect.Effect<
+  IdempotencyStore.IdempotencyStore["Service"],
+  StoreUnavailable | Misconfigured,
+  SqlClient.SqlClient | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const table = yield* Effect.fromResult(resolveTable(options?.table))
+    const cleanup = options?.cleanup === false ? undefined : {
+      interval: Duration.fromInputUnsafe(options?.cleanup?.interval ?? Duration.minutes(5)),
+      batchSize: yield* Effect.fromResult(positiveInteger(options?.cleanup?.batchSize, 1000, "cleanup.batchSize"))
+    }
+    const timeout = Duration.fromInputUnsafe(options?.timeout ?? Duration.seconds(5))
+    // Result names must stay as written whatever name transforms the application configured.
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const dialect = yield* dialectOf(sql)
+
+    if (options?.createTable !== false) {
+      yield* Effect.mapError(dialect.bootstrap(sql, table), Unavailable.fromSqlError("table creation"))
+    }
+    yield* sql.unsafe(dialect.probe(table)).raw.pipe(
+      Effect.mapError((error) =>
+        isSchemaProblem(error)
+          ? new Misconfigured({
+            message: `SqlStore: table ${table.qualified} is missing or lacks the expected columns ` +
+              `(${Unavailable.describe(error)}); create it with SqlStore.migration or createTable: true`
+          })
+          : Unavailable.fromSqlError("start")(error)
+      )
+    )
+
+    const { run } = statements(sql, Duration.isFinite(timeout) ? timeout : undefined)
+    const claimSql = dialect.claim(table)
+    const completeSql = dialect.complete(table)
+    const releaseSql = dialect.release(table)
+    const decodeClaim = Schema.decodeUnknownEffect(ClaimRow)
+
+    if (cleanup !== undefined) {
+      const cleanupSql = dialect.cleanup(table)
+      yield* Effect.forkScoped(
+        Effect.forever(
+          Effect.andThen(
+            Effect.sleep(cleanup.interval),
+            Effect.catch(
+              sweep(run, cleanupSql, cleanup.batchSize),
+              (error) => Effect.logWarning("SqlStore cleanup failed; retrying at the next interval", error.message)
+            )
+          )
+        )
+      )
+    }
+
+    return IdempotencyStore.IdempotencyStore.of({
+      claim: Effect.fn("SqlStore.claim")(function*(key: string, fingerprint: string, lease: Duration.Duration) {
+        const token = crypto.randomUUID()
+        const rows = yield* run("claim", claimSql, [key, token, fingerprint, millis(lease)])
+        const row = yield* Effect.mapError(decodeClaim(rows[0]), () => Unavailable.unexpected("claim", "claim row"))
+        // The statement returns the row it inserted or locked: ours if the token is the one proposed.
+        if (row.token === token) return IdempotencyStore.Claimed({ token })
+        return row.state === "completed"
+          ? IdempotencyStore.Completed({ fingerprint: row.fingerprint })
+          : IdempotencyStore.InFlight()
+      }),
+      complete: Effect.fn("SqlStore.complete")(function*(key: string, token: string, retain: Duration.Duration) {
+        if (!tokenShape.test(token)) return false
+        const rows = yield* run("complete", completeSql, [key, token, millis(retain)])
+        return rows.length === 1
+      }),
+      release: Effect.fn("SqlStore.release")(function*(key: string, token: string) {
+        if (!tokenShape.test(token)) return false
+        const rows = yield* run("release", releaseSql, [key, token])
+        return rows.length === 1
+      })
+    })
+  })
+
+/**
+ * A layer providing the store on the application's `SqlClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { SqlStore } from "@hookline/store-sql"
+ * import * as PgClient from "@effect/sql-pg/PgClient"
+ * import * as Layer from "effect/Layer"
+ * import * as Redacted from "effect/Redacted"
+ *
+ * const store = SqlStore.layer({ table: "hookline_deliveries" }).pipe(
+ *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://postgres@127.0.0.1:5432/app") }))
+ * )
+ * ```
+ */
+export const layer = (
+  options?: SqlStoreOptions
+): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured, SqlClient.SqlClient> =>
+  Layer.effect(IdempotencyStore.IdempotencyStore, make(options))
+
+/**
+ * The store on its own PostgreSQL pool (`@effect/sql-pg`, loaded on first use so applications on
+ * other drivers need not install it). The pool is also provided as `PgClient` / `SqlClient`, so
+ * handlers can use the same database.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { SqlStore } from "@hookline/store-sql"
+ * import * as Config from "effect/Config"
+ *
+ * const store = SqlStore.layerPg({ url: Config.Redacted("DATABASE_URL"), pool: { maxConnections: 20 } })
+ * ```
+ */
+export const layerPg = (
+  options: PgOptions
+): Layer.Layer<
+  IdempotencyStore.IdempotencyStore | PgClient.PgClient | SqlClient.SqlClient,
+  StoreUnavailable | Misconfigured
+> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const pg = yield* Effect.tryPromise({
+      try: () => import("@effect/sql-pg/PgClient"),
+      catch: () =>
+        new Misconfigured({ message: "SqlStore.layerPg needs the @effect/sql-pg package: npm install @effect/sql-pg" })
+    })
+    const client = pg.layerFrom(Effect.gen(function*() {
+      const [url] = yield* Secret.resolve(options.url, "SqlStore PostgreSQL url")
+      // No connection is opened here (the pool is lazy): errors surface at the first statement.
+      return yield* Effect.mapError(pg.make({ ...options.pool, url }), Unavailable.fromSqlError("connect"))
+    }))
+    return Layer.provideMerge(layer(options), client)
+  }))
