@@ -1,0 +1,1032 @@
+/**
+ * GoldenPay (Thailand) collect and payout order callbacks.
+ *
+ * GoldenPay `POST`s a JSON body to the `callback_url` given when the order was created. The body
+ * carries its own signature: `sign`, the MD5 (32 hex characters, compared case-insensitively) of
+ * the other non-empty parameters sorted by name and joined as `k=v&k=v`, combined with the
+ * merchant's API token. **Where the token goes is not settled by any public test vector**, so the
+ * known placements are offered as {@link signForms} — `"token-first"` (`TOKEN&k=v&…`, the default,
+ * as the transcription of GoldenPay's "Signature Algorithm" page has it), `"key-param"`
+ * (`k=v&…&key=TOKEN`) and `"secret-suffix"` (`k=v&…TOKEN`) — and the **sign doctor**
+ * ({@link diagnose}) tells which one a real captured callback uses.
+ *
+ * ```ts
+ * import { defineHandler } from "@hookline/core"
+ * import { GoldenPay } from "@hookline/provider-goldenpay"
+ * import { Config, Effect } from "effect"
+ *
+ * const payments = defineHandler(GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_TOKEN") }), {
+ *   CollectSucceeded: (paid) => paid.paidInFull ? Effect.log("paid", paid.transId) : Effect.logWarning("short", paid.transId),
+ *   CollectProcessing: () => Effect.void,
+ *   CollectFailed: (failed) => Effect.log("failed", failed.transId, failed.status),
+ *   PayoutSucceeded: (payout) => Effect.log("payout done", payout.transId),
+ *   PayoutCanceled: (payout) => Effect.log("payout canceled", payout.transId),
+ *   PayoutUnknownStatus: (payout) => Effect.logWarning("payout status", payout.status)
+ * })
+ * ```
+ *
+ * The module reads top to bottom like the platform's doc: scheme (sign forms), verify, key, schema,
+ * ack, the sign doctor, testing.
+ *
+ * @since 0.1.0
+ */
+import type { DeliveryError } from "@hookline/core"
+import {
+  AckPolicy,
+  CanonicalString,
+  LosslessJson,
+  MalformedDelivery,
+  Provider,
+  RawDelivery,
+  Secret,
+  SignatureInvalid,
+  SignForm
+} from "@hookline/core"
+import * as BigDecimal from "effect/BigDecimal"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaTransformation from "effect/SchemaTransformation"
+
+// ---------------------------------------------------------------------------------------------
+// scheme
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The provider's name: the idempotency-key namespace (`goldenpay:collect:<id>:<status>`) and the
+ * label in logs, spans and metrics.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const name = "goldenpay"
+
+/**
+ * The body field carrying the signature.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const signField = "sign"
+
+/**
+ * How the signed parameter string is built, shared by every sign form: all parameters except
+ * `sign`, without empty values (`null`, `""`), sorted by name (ASCII), joined as `k=v&k=v`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const canonical: CanonicalString.Options = {
+  exclude: [signField],
+  skipEmpty: true,
+  pairSeparator: "&",
+  keyValueSeparator: "=",
+  sort: "ascii"
+}
+
+/**
+ * `md5(TOKEN&k=v&…)`: the API token first, then `&` and the parameter string. The default, because
+ * it is what the transcription of GoldenPay's "Signature Algorithm" page says; no public test
+ * vector settles it, so check a real callback with {@link diagnose}.
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export const tokenFirst: SignForm.SignForm = SignForm.make({
+  name: "token-first",
+  description: "md5(TOKEN&k=v&…)",
+  canonical,
+  secret: { _tag: "Prefix", separator: "&" },
+  digest: "md5"
+})
+
+/**
+ * `md5(k=v&…&key=TOKEN)`: the token as a trailing `key` parameter, the most common form among
+ * gateways of this family.
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export const keyParam: SignForm.SignForm = SignForm.make({
+  name: "key-param",
+  description: "md5(k=v&…&key=TOKEN)",
+  canonical,
+  secret: { _tag: "Param", name: "key" },
+  digest: "md5"
+})
+
+/**
+ * `md5(k=v&…TOKEN)`: the bare token appended to the parameter string, without a separator.
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export const secretSuffix: SignForm.SignForm = SignForm.make({
+  name: "secret-suffix",
+  description: "md5(k=v&…TOKEN)",
+  canonical,
+  secret: { _tag: "Suffix", separator: "" },
+  digest: "md5"
+})
+
+/**
+ * The known sign forms, the default first. The sign doctor tries all of them.
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export const signForms: readonly [SignForm.SignForm, SignForm.SignForm, SignForm.SignForm] = [
+  tokenFirst,
+  keyParam,
+  secretSuffix
+]
+
+/**
+ * The name of a known sign form.
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export type SignFormName = "token-first" | "key-param" | "secret-suffix"
+
+/**
+ * A sign form by name, or any `SignForm` (e.g. a gateway that appends `&apikey=TOKEN`:
+ * `SignForm.make({ ...GoldenPay.keyParam, name: "apikey-param", secret: { _tag: "Param", name: "apikey" } })`).
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export type SignFormInput = SignFormName | SignForm.SignForm
+
+/**
+ * The default sign form: {@link tokenFirst}.
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export const defaultSignForm: SignForm.SignForm = tokenFirst
+
+/**
+ * Resolves a {@link SignFormInput} (default {@link defaultSignForm}).
+ *
+ * @since 0.1.0
+ * @category sign forms
+ */
+export const signForm = (input?: SignFormInput | undefined): SignForm.SignForm => {
+  if (input === undefined) return defaultSignForm
+  if (typeof input !== "string") return input
+  switch (input) {
+    case "token-first":
+      return tokenFirst
+    case "key-param":
+      return keyParam
+    case "secret-suffix":
+      return secretSuffix
+  }
+}
+
+/**
+ * Default time budget: 4 seconds. GoldenPay waits 5 s for the answer; a handler still running after
+ * 4 s gets `fail` now and finishes in the background, so the single retry 60 s later is answered
+ * `success` without running it twice.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultTimeBudget: Duration.Duration = Duration.seconds(4)
+
+/**
+ * Default lease: 50 seconds, shorter than the gap to GoldenPay's only retry (+60 s). If the process
+ * holding a claim crashes, the claim has expired when the retry arrives, so the retry is processed
+ * instead of being answered "in flight" — there is no later retry to catch it. A handler still
+ * running when its lease ends is interrupted and its claim released.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultLease: Duration.Duration = Duration.seconds(50)
+
+// ---------------------------------------------------------------------------------------------
+// verify
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The two callback kinds. A collect callback carries `payed_amount` and `channel`; a payout
+ * callback carries neither.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Kind = "collect" | "payout"
+
+/**
+ * Parameters as signed: every body field except `sign`, as text — numbers as their exact source
+ * text (`100.10` stays `"100.10"`), booleans as `"true"` / `"false"` — with empty values (`null`,
+ * `""`) as `null`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fields = { readonly [name: string]: string | null }
+
+/**
+ * A verified delivery: what the key, fingerprint and decoder read.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Payload {
+  readonly kind: Kind
+  readonly fields: Fields
+  /** The signed parameter string, secret excluded (`channel=…&created_at=…&id=…`). */
+  readonly canonical: string
+}
+
+/**
+ * Options of {@link provider}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * The merchant's API token (`Config.Redacted("GOLDENPAY_TOKEN")`), or several during a rotation:
+   * a `sign` made with any of them is accepted.
+   */
+  readonly secret: Secret.SecretInput
+  /** Where the token goes in the signed string. Default `"token-first"`; see {@link signForms}. */
+  readonly signForm?: SignFormInput | undefined
+  /**
+   * When set, a callback whose `mch_id` differs (compared as exact text: `"1001"`, not a number) or
+   * is missing is rejected as `SignatureInvalid` (401): it is authentic for some merchant that
+   * shares the token, but not for this endpoint.
+   */
+  readonly expectedMerchantId?: string | undefined
+  /** How long to wait for the handler before answering `fail`. Default {@link defaultTimeBudget} (4 s). */
+  readonly timeBudget?: Duration.Input | undefined
+  /** How long a claim stays exclusive. Default {@link defaultLease} (50 s). */
+  readonly lease?: Duration.Input | undefined
+  /** How long a completed key is remembered. Default 7 days (core's default). */
+  readonly retention?: Duration.Input | undefined
+  /** Largest accepted body in bytes. Default 1 MiB (core's default). */
+  readonly bodyLimit?: number | undefined
+}
+
+interface Parsed {
+  readonly sign: string | undefined
+  readonly fields: Fields
+}
+
+// The signature travels inside the body, so the body must be parsed before it can be verified.
+// Nothing is re-serialised: numbers keep their exact source text, which is what GoldenPay signed.
+const parse = (raw: RawDelivery.RawDelivery): Result.Result<Parsed, MalformedDelivery> =>
+  Result.flatMap(RawDelivery.bodyText(raw), (text) =>
+    Result.flatMap(LosslessJson.parseObject(text, { numbers: "source" }), (json) => {
+      const entries: Array<readonly [string, string | null]> = []
+      let sign: string | undefined
+      for (const [field, value] of Object.entries(json)) {
+        if (field === signField) {
+          sign = typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
+          continue
+        }
+        if (value === null || value === "") entries.push([field, null])
+        else if (typeof value === "string") entries.push([field, value])
+        else if (typeof value === "boolean" || typeof value === "number" || typeof value === "bigint") {
+          entries.push([field, String(value)])
+        } else {
+          return Result.fail(
+            new MalformedDelivery({ message: `Field ${field} is an object or array; GoldenPay signs only scalars` })
+          )
+        }
+      }
+      // `Object.fromEntries` defines own properties, so a field named `__proto__` stays a field.
+      return Result.succeed({ sign, fields: Object.fromEntries(entries) })
+    }))
+
+const kindOf = (fields: Fields): Kind => "payed_amount" in fields || "channel" in fields ? "collect" : "payout"
+
+/**
+ * Verifies a delivery, in this order:
+ *
+ * 1. the body is strict UTF-8 JSON whose top level is an object of scalar values (any
+ *    `Content-Type` is accepted: the signature, not the header, authenticates it), else
+ *    `MalformedDelivery` (400);
+ * 2. `sign` is present, else `SignatureInvalid` (401);
+ * 3. `sign` matches under the configured sign form and one of the secrets (constant time, hex of
+ *    either case), else `SignatureInvalid` (401);
+ * 4. when `expectedMerchantId` is set, `mch_id` equals it exactly, else `SignatureInvalid` (401) —
+ *    checked only after the signature, so an unauthenticated request learns nothing from it.
+ *
+ * @since 0.1.0
+ * @category verifying
+ */
+export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedMerchantId">) => {
+  const form = signForm(options.signForm)
+  return (raw: RawDelivery.RawDelivery): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
+    Effect.gen(function*() {
+      const parsed = yield* Effect.fromResult(parse(raw))
+      if (parsed.sign === undefined) return yield* new SignatureInvalid({ message: "Missing sign" })
+      const secrets = yield* Secret.resolve(options.secret, "GoldenPay API token")
+      if (!SignForm.verify(form, parsed.fields, secrets, parsed.sign)) {
+        return yield* new SignatureInvalid({
+          message: `sign does not match under sign form "${form.name}"; if the token is right, run the sign doctor ` +
+            "(GoldenPay.diagnose or goldenpay-doctor) on a captured callback"
+        })
+      }
+      const merchantId = parsed.fields.mch_id ?? undefined
+      if (options.expectedMerchantId !== undefined && merchantId !== options.expectedMerchantId) {
+        return yield* new SignatureInvalid({
+          message: merchantId === undefined
+            ? "The callback has no mch_id, but expectedMerchantId is set"
+            : "The callback's mch_id is not the expected merchant"
+        })
+      }
+      return { kind: kindOf(parsed.fields), fields: parsed.fields, canonical: CanonicalString.build(parsed.fields, canonical) }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// key
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The idempotency key: `<kind>:<id>:<status>` (namespaced by core as `goldenpay:…`). The status is
+ * part of it, so a `20` (processing) and the later `60` (success) of one order are two deliveries,
+ * while a retry of either is a duplicate. A missing `id` or `status` is `MalformedDelivery`.
+ *
+ * @since 0.1.0
+ * @category key
+ */
+export const key = (payload: Payload): Result.Result<string, MalformedDelivery> => {
+  const id = payload.fields.id
+  const status = payload.fields.status
+  if (id === null || id === undefined) return Result.fail(new MalformedDelivery({ message: "Missing id" }))
+  if (status === null || status === undefined) return Result.fail(new MalformedDelivery({ message: "Missing status" }))
+  return Result.succeed(`${payload.kind}:${id}:${status}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// schema
+// ---------------------------------------------------------------------------------------------
+
+const localDateTimePattern = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/
+
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+
+const isValidLocalDateTime = (text: string): boolean => {
+  const match = localDateTimePattern.exec(text)
+  if (match === null) return false
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map(Number)
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 &&
+    minute <= 59 && second <= 59
+}
+
+/**
+ * A local date-time as GoldenPay sends it, `YYYY-MM-DD HH:mm:ss` (`"2026-05-04 10:05:00"`), a real
+ * calendar date. Kept as the exact string: GoldenPay does not state the zone (presumably Thailand's),
+ * so none is invented.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LocalDateTime = Schema.String.check(Schema.makeFilter(isValidLocalDateTime, {
+  expected: "a local date-time YYYY-MM-DD HH:mm:ss"
+}))
+
+/**
+ * An amount as GoldenPay sends it (`"100.00"`, or a JSON number's exact source text) decoded to an
+ * exact `BigDecimal` — never a `number`. Only plain non-negative decimals are accepted (no sign,
+ * exponent or empty string).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Amount = Schema.String.check(Schema.isPattern(/^\d+(?:\.\d+)?$/, {
+  expected: "a decimal amount such as 100.00"
+})).pipe(Schema.decodeTo(Schema.BigDecimal, SchemaTransformation.bigDecimalFromString))
+
+const collectFields = {
+  /** GoldenPay's order id (`id`). */
+  id: Schema.String,
+  /** The merchant's order id (`trans_id`). */
+  transId: Schema.String,
+  /** `mch_id`, exact text. */
+  merchantId: Schema.String,
+  /** `order_amount`: the amount the order was created with. */
+  orderAmount: Schema.BigDecimal,
+  /** `payed_amount`: what was actually paid. `null` when GoldenPay sent none. */
+  payedAmount: Schema.NullOr(Schema.BigDecimal),
+  /** Whether `payed_amount` equals `order_amount` by decimal value (`"100"` equals `"100.00"`). */
+  paidInFull: Schema.Boolean,
+  /** `channel`, or `null` when empty. */
+  channel: Schema.NullOr(Schema.String),
+  /** `created_at`, local time without a zone. */
+  createdAt: LocalDateTime,
+  /** `payed_at`, local time without a zone, or `null`. */
+  payedAt: Schema.NullOr(LocalDateTime)
+}
+
+/**
+ * A collect order was paid (`status` 60). **Check `paidInFull`** (or compare `payedAmount` with the
+ * amount you expect) before crediting: GoldenPay's docs warn to compare `payed_amount`, not only
+ * `order_amount`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CollectSucceeded = Schema.TaggedStruct("CollectSucceeded", {
+  ...collectFields,
+  payedAmount: Schema.BigDecimal,
+  status: Schema.Literal("60")
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CollectSucceeded extends Schema.Schema.Type<typeof CollectSucceeded> {}
+
+/**
+ * A collect order is still processing (`status` 20): not final; a later callback with the final
+ * status follows (a different idempotency key).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CollectProcessing = Schema.TaggedStruct("CollectProcessing", {
+  ...collectFields,
+  status: Schema.Literal("20")
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CollectProcessing extends Schema.Schema.Type<typeof CollectProcessing> {}
+
+/**
+ * A collect order ended without success: any status other than 60 and 20. `status` keeps the code
+ * exactly as sent.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const CollectFailed = Schema.TaggedStruct("CollectFailed", {
+  ...collectFields,
+  status: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CollectFailed extends Schema.Schema.Type<typeof CollectFailed> {}
+
+const payoutFields = {
+  /** GoldenPay's order id (`id`). */
+  id: Schema.String,
+  /** The merchant's order id (`trans_id`). */
+  transId: Schema.String,
+  /** `mch_id`, exact text. */
+  merchantId: Schema.String,
+  /** `order_amount`. */
+  orderAmount: Schema.BigDecimal,
+  /** `created_at`, local time without a zone. */
+  createdAt: LocalDateTime
+}
+
+/**
+ * A payout was paid out (`status` 60).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PayoutSucceeded = Schema.TaggedStruct("PayoutSucceeded", {
+  ...payoutFields,
+  status: Schema.Literal("60"),
+  /** `payed_at`, or `null` when GoldenPay sent none. */
+  payedAt: Schema.NullOr(LocalDateTime)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PayoutSucceeded extends Schema.Schema.Type<typeof PayoutSucceeded> {}
+
+/**
+ * A payout was canceled (`status` 50).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PayoutCanceled = Schema.TaggedStruct("PayoutCanceled", {
+  ...payoutFields,
+  status: Schema.Literal("50"),
+  /** `canceled_at`, or `null` when GoldenPay sent none. */
+  canceledAt: Schema.NullOr(LocalDateTime)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PayoutCanceled extends Schema.Schema.Type<typeof PayoutCanceled> {}
+
+/**
+ * A payout status the docs do not list (only 60 and 50 are documented). Handlers decide; every
+ * field is kept as signed text.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PayoutUnknownStatus = Schema.TaggedStruct("PayoutUnknownStatus", {
+  id: Schema.String,
+  /** The status code exactly as sent. */
+  status: Schema.String,
+  /** Every field except `sign`, as signed text; empty values `null`. */
+  fields: Schema.Record(Schema.String, Schema.NullOr(Schema.String))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PayoutUnknownStatus extends Schema.Schema.Type<typeof PayoutUnknownStatus> {}
+
+/**
+ * The events of the GoldenPay provider, with `match`, `guards` and `cases`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Event = Schema.Union([
+  CollectSucceeded,
+  CollectProcessing,
+  CollectFailed,
+  PayoutSucceeded,
+  PayoutCanceled,
+  PayoutUnknownStatus
+]).pipe(Schema.toTaggedUnion("_tag"))
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Event =
+  | CollectSucceeded
+  | CollectProcessing
+  | CollectFailed
+  | PayoutSucceeded
+  | PayoutCanceled
+  | PayoutUnknownStatus
+
+const statusOtherThan = (...statuses: ReadonlyArray<string>) =>
+  Schema.NonEmptyString.check(Schema.makeFilter((status: string) => !statuses.includes(status), {
+    expected: `a status other than ${statuses.join(", ")}`
+  }))
+
+const optional = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
+
+const CollectWireFields = {
+  id: Schema.String,
+  trans_id: Schema.String,
+  mch_id: Schema.String,
+  order_amount: Amount,
+  payed_amount: optional(Amount),
+  channel: optional(Schema.String),
+  created_at: LocalDateTime,
+  payed_at: optional(LocalDateTime)
+}
+
+const collectWire = <Status extends Schema.Top>(status: Status) =>
+  Schema.Struct({
+    kind: Schema.Literal("collect"),
+    fields: Schema.Struct({ ...CollectWireFields, status })
+  })
+
+interface CollectWire {
+  readonly id: string
+  readonly trans_id: string
+  readonly mch_id: string
+  readonly order_amount: BigDecimal.BigDecimal
+  readonly payed_amount?: BigDecimal.BigDecimal | null
+  readonly channel?: string | null
+  readonly created_at: string
+  readonly payed_at?: string | null
+}
+
+const collectEvent = (fields: CollectWire) => {
+  const payedAmount = fields.payed_amount ?? null
+  return {
+    id: fields.id,
+    transId: fields.trans_id,
+    merchantId: fields.mch_id,
+    orderAmount: fields.order_amount,
+    payedAmount,
+    paidInFull: payedAmount !== null && BigDecimal.equals(payedAmount, fields.order_amount),
+    channel: fields.channel ?? null,
+    createdAt: fields.created_at,
+    payedAt: fields.payed_at ?? null
+  }
+}
+
+const collectWireOf = <S extends string>(
+  event: CollectSucceeded | CollectProcessing | CollectFailed,
+  status: S
+): { readonly kind: "collect"; readonly fields: CollectWire & { readonly status: S } } => ({
+  kind: "collect",
+  fields: {
+    id: event.id,
+    trans_id: event.transId,
+    mch_id: event.merchantId,
+    order_amount: event.orderAmount,
+    payed_amount: event.payedAmount,
+    channel: event.channel,
+    created_at: event.createdAt,
+    payed_at: event.payedAt,
+    status
+  }
+})
+
+const CollectSucceededFromPayload = Schema.Struct({
+  kind: Schema.Literal("collect"),
+  fields: Schema.Struct({ ...CollectWireFields, payed_amount: Amount, status: Schema.Literal("60") })
+}).pipe(Schema.decodeTo(
+  CollectSucceeded,
+  SchemaTransformation.transform({
+    decode: ({ fields }): typeof CollectSucceeded.Encoded => ({
+      ...collectEvent(fields),
+      _tag: "CollectSucceeded",
+      payedAmount: fields.payed_amount,
+      status: "60"
+    }),
+    encode: (event) => {
+      const wire = collectWireOf(event, "60")
+      return { ...wire, fields: { ...wire.fields, payed_amount: event.payedAmount } }
+    }
+  })
+))
+
+const CollectProcessingFromPayload = collectWire(Schema.Literal("20")).pipe(Schema.decodeTo(
+  CollectProcessing,
+  SchemaTransformation.transform({
+    decode: ({ fields }): typeof CollectProcessing.Encoded => ({
+      ...collectEvent(fields),
+      _tag: "CollectProcessing",
+      status: "20"
+    }),
+    encode: (event) => collectWireOf(event, "20")
+  })
+))
+
+const CollectFailedFromPayload = collectWire(statusOtherThan("60", "20")).pipe(Schema.decodeTo(
+  CollectFailed,
+  SchemaTransformation.transform({
+    decode: ({ fields }): typeof CollectFailed.Encoded => ({
+      ...collectEvent(fields),
+      _tag: "CollectFailed",
+      status: fields.status
+    }),
+    encode: (event) => collectWireOf(event, event.status)
+  })
+))
+
+const PayoutWireFields = {
+  id: Schema.String,
+  trans_id: Schema.String,
+  mch_id: Schema.String,
+  order_amount: Amount,
+  created_at: LocalDateTime
+}
+
+const PayoutSucceededFromPayload = Schema.Struct({
+  kind: Schema.Literal("payout"),
+  fields: Schema.Struct({ ...PayoutWireFields, status: Schema.Literal("60"), payed_at: optional(LocalDateTime) })
+}).pipe(Schema.decodeTo(
+  PayoutSucceeded,
+  SchemaTransformation.transform({
+    decode: ({ fields }): typeof PayoutSucceeded.Encoded => ({
+      _tag: "PayoutSucceeded",
+      id: fields.id,
+      transId: fields.trans_id,
+      merchantId: fields.mch_id,
+      orderAmount: fields.order_amount,
+      createdAt: fields.created_at,
+      status: "60",
+      payedAt: fields.payed_at ?? null
+    }),
+    encode: (event) => ({
+      kind: "payout" as const,
+      fields: {
+        id: event.id,
+        trans_id: event.transId,
+        mch_id: event.merchantId,
+        order_amount: event.orderAmount,
+        created_at: event.createdAt,
+        status: event.status,
+        payed_at: event.payedAt
+      }
+    })
+  })
+))
+
+const PayoutCanceledFromPayload = Schema.Struct({
+  kind: Schema.Literal("payout"),
+  fields: Schema.Struct({ ...PayoutWireFields, status: Schema.Literal("50"), canceled_at: optional(LocalDateTime) })
+}).pipe(Schema.decodeTo(
+  PayoutCanceled,
+  SchemaTransformation.transform({
+    decode: ({ fields }): typeof PayoutCanceled.Encoded => ({
+      _tag: "PayoutCanceled",
+      id: fields.id,
+      transId: fields.trans_id,
+      merchantId: fields.mch_id,
+      orderAmount: fields.order_amount,
+      createdAt: fields.created_at,
+      status: "50",
+      canceledAt: fields.canceled_at ?? null
+    }),
+    encode: (event) => ({
+      kind: "payout" as const,
+      fields: {
+        id: event.id,
+        trans_id: event.transId,
+        mch_id: event.merchantId,
+        order_amount: event.orderAmount,
+        created_at: event.createdAt,
+        status: event.status,
+        canceled_at: event.canceledAt
+      }
+    })
+  })
+))
+
+const PayoutUnknownStatusFromPayload = Schema.Struct({
+  kind: Schema.Literal("payout"),
+  fields: Schema.StructWithRest(
+    Schema.Struct({ id: Schema.String, status: statusOtherThan("60", "50") }),
+    [Schema.Record(Schema.String, Schema.NullOr(Schema.String))]
+  )
+}).pipe(Schema.decodeTo(
+  PayoutUnknownStatus,
+  SchemaTransformation.transform({
+    decode: ({ fields }): typeof PayoutUnknownStatus.Encoded => ({
+      _tag: "PayoutUnknownStatus",
+      id: fields.id,
+      status: fields.status,
+      fields
+    }),
+    encode: (event) => ({ kind: "payout" as const, fields: { ...event.fields, id: event.id, status: event.status } })
+  })
+))
+
+/**
+ * Decodes a verified {@link Payload} into an {@link Event}, by kind and status:
+ *
+ * | kind    | status      | event                 |
+ * |---------|-------------|-----------------------|
+ * | collect | 60          | `CollectSucceeded`    |
+ * | collect | 20          | `CollectProcessing`   |
+ * | collect | other       | `CollectFailed`       |
+ * | payout  | 60          | `PayoutSucceeded`     |
+ * | payout  | 50          | `PayoutCanceled`      |
+ * | payout  | other       | `PayoutUnknownStatus` |
+ *
+ * Amounts become exact `BigDecimal`s, ids and `mch_id` stay exact text, date-times stay local
+ * strings. A required field missing or malformed (an amount that is not a plain decimal, a date
+ * that is not `YYYY-MM-DD HH:mm:ss`) is `DecodeFailed`, answered `fail` with 500 so a fix deployed
+ * before the retry still processes it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const EventFromPayload = Schema.Union([
+  CollectSucceededFromPayload,
+  CollectProcessingFromPayload,
+  CollectFailedFromPayload,
+  PayoutSucceededFromPayload,
+  PayoutCanceledFromPayload,
+  PayoutUnknownStatusFromPayload
+])
+
+const decoders = {
+  collectSucceeded: Provider.decodeWith<Event>(CollectSucceededFromPayload),
+  collectProcessing: Provider.decodeWith<Event>(CollectProcessingFromPayload),
+  collectFailed: Provider.decodeWith<Event>(CollectFailedFromPayload),
+  payoutSucceeded: Provider.decodeWith<Event>(PayoutSucceededFromPayload),
+  payoutCanceled: Provider.decodeWith<Event>(PayoutCanceledFromPayload),
+  payoutUnknownStatus: Provider.decodeWith<Event>(PayoutUnknownStatusFromPayload)
+}
+
+/**
+ * Decodes a verified payload with the one {@link EventFromPayload} member its kind and status
+ * select, so a `DecodeFailed` names exactly what is wrong with that callback.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const decode = (payload: Payload): Effect.Effect<Event, DeliveryError.DecodeFailed> => {
+  const status = payload.fields.status
+  if (payload.kind === "collect") {
+    return status === "60"
+      ? decoders.collectSucceeded(payload)
+      : status === "20"
+      ? decoders.collectProcessing(payload)
+      : decoders.collectFailed(payload)
+  }
+  return status === "60"
+    ? decoders.payoutSucceeded(payload)
+    : status === "50"
+    ? decoders.payoutCanceled(payload)
+    : decoders.payoutUnknownStatus(payload)
+}
+
+// ---------------------------------------------------------------------------------------------
+// provider and ack
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * GoldenPay's answers: `success` (text/plain, 200) for `Processed` and `Duplicate`; `fail` with the
+ * outcome's status otherwise (401 bad sign, 400 malformed, 409 payload mismatch, 500 handler or
+ * decode failure, 503 in flight / store down / time budget spent). GoldenPay reads only the body:
+ * anything but `success` is a failure and is retried (once, after 60 s).
+ *
+ * @since 0.1.0
+ * @category ack
+ */
+export const ack: AckPolicy.AckPolicy = AckPolicy.text({ ok: "success", fail: "fail" })
+
+/**
+ * The GoldenPay callback provider.
+ *
+ * - verify: see {@link verify};
+ * - key: {@link key} (`<kind>:<id>:<status>`);
+ * - fingerprint: the signed parameter string without the secret — stable across retries (and JSON
+ *   key order), so a retry after success is a `Duplicate`, and the same key with other signed
+ *   values is a `PayloadMismatch`;
+ * - decode: {@link decode} (with {@link EventFromPayload});
+ * - ack: {@link ack};
+ * - defaults: time budget 4 s, lease 50 s, retention 7 days, body limit 1 MiB.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { defineHandler } from "@hookline/core"
+ * import { toNodeListener } from "@hookline/core/node"
+ * import { GoldenPay } from "@hookline/provider-goldenpay"
+ * import { MemoryStore } from "@hookline/store-memory"
+ * import { Config, Effect } from "effect"
+ * import * as http from "node:http"
+ *
+ * const payments = defineHandler(
+ *   GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_TOKEN"), expectedMerchantId: "1001" }),
+ *   (event) => Effect.log(event._tag, event.id)
+ * )
+ * http.createServer(toNodeListener(payments, MemoryStore.layer())).listen(3000)
+ * ```
+ */
+export const provider = (options: Options): Provider.Provider<Event, Payload> =>
+  Provider.make<Event, Payload>({
+    name,
+    verify: verify(options),
+    key,
+    fingerprint: (payload) => payload.canonical,
+    decode,
+    ack,
+    bodyLimit: options.bodyLimit,
+    timeBudget: options.timeBudget ?? defaultTimeBudget,
+    lease: options.lease ?? defaultLease,
+    retention: options.retention
+  })
+
+// ---------------------------------------------------------------------------------------------
+// sign doctor
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The sign doctor: given a real captured callback (the exact body bytes as received) and the API
+ * token, tells which sign form — if any — produced its `sign`. Built on core's `SignForm.diagnose`.
+ * The report contains neither the token nor any expected signature, so it is safe to print and
+ * share. A capture that is not a JSON object of scalars yields no match and says why.
+ *
+ * Pass `forms` to try other placements too (default {@link signForms}).
+ *
+ * @since 0.1.0
+ * @category diagnosing
+ * @example
+ * ```ts
+ * import { RawDelivery } from "@hookline/core"
+ * import { GoldenPay } from "@hookline/provider-goldenpay"
+ * import { Redacted } from "effect"
+ * import { readFileSync } from "node:fs"
+ *
+ * const capture = RawDelivery.make({ body: readFileSync("capture.json") })
+ * const report = GoldenPay.diagnose(capture, Redacted.make(process.env.GOLDENPAY_TOKEN ?? ""))
+ * report.summary // 'The captured signature matches sign form "key-param".'
+ * ```
+ */
+export const diagnose = (
+  raw: RawDelivery.RawDelivery,
+  secret: Redacted.Redacted<string>,
+  forms: ReadonlyArray<SignForm.SignForm> = signForms
+): SignForm.Diagnosis => {
+  const parsed = parse(raw)
+  if (Result.isFailure(parsed)) {
+    return {
+      matched: [],
+      checks: forms.map((form) => ({ name: form.name, description: form.description, matches: false })),
+      canonical: [],
+      summary: `The capture is not a GoldenPay callback body: ${parsed.failure.message}.`
+    }
+  }
+  return SignForm.diagnose(forms, parsed.success.fields, secret, parsed.success.sign ?? "")
+}
+
+// ---------------------------------------------------------------------------------------------
+// testing
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A body field for {@link testing}`.sign`: text, a number or `bigint` (written as a bare JSON
+ * number), a boolean, or `null`.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export type TestField = string | number | bigint | boolean | null
+
+const encoder = new TextEncoder()
+
+const sign = (
+  fields: Readonly<Record<string, TestField>>,
+  secret: Redacted.Redacted<string>,
+  form?: SignFormInput | undefined
+): RawDelivery.RawDelivery => {
+  const { [signField]: _, ...unsigned } = fields
+  // Sign what the receiver will read: the serialised fields parsed back with numbers as their
+  // source text, exactly as verification sees them.
+  const text = LosslessJson.stringify(unsigned)
+  const params = Result.getOrElse(
+    Result.map(parse(RawDelivery.make({ body: text })), (parsed) => parsed.fields),
+    (): Fields => ({})
+  )
+  return RawDelivery.make({
+    method: "POST",
+    url: "/",
+    headers: { "content-type": "application/json" },
+    body: encoder.encode(LosslessJson.stringify({ ...unsigned, sign: SignForm.sign(signForm(form), params, secret) }))
+  })
+}
+
+const collectExample: Readonly<Record<string, TestField>> = {
+  id: "GP202605040001",
+  trans_id: "ORDER-1001",
+  mch_id: 1001,
+  order_amount: "100.00",
+  payed_amount: "100.00",
+  channel: "PROMPTPAY",
+  status: 60,
+  created_at: "2026-05-04 10:05:00",
+  payed_at: "2026-05-04 10:06:12"
+}
+
+const payoutExample: Readonly<Record<string, TestField>> = {
+  id: "GP202605040002",
+  trans_id: "PAYOUT-2001",
+  mch_id: 1001,
+  order_amount: "250.00",
+  status: 60,
+  created_at: "2026-05-04 11:00:00",
+  payed_at: "2026-05-04 11:02:30"
+}
+
+/**
+ * Test helpers: callbacks signed the way GoldenPay signs them, for tests, the demo and benchmarks.
+ *
+ * - `sign(fields, secret, signForm?)`: a `RawDelivery` whose JSON body is `fields` plus `sign`
+ *   (default sign form `"token-first"`). Numbers and `bigint`s are written as bare JSON numbers and
+ *   signed as written.
+ * - `collect(overrides?)` / `payout(overrides?)`: the fields of a successful collect / payout
+ *   callback (`mch_id` 1001), with overrides; set a field to `null` to send it as `null`.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const testing = {
+  sign,
+  collect: (overrides?: Readonly<Record<string, TestField>>): Readonly<Record<string, TestField>> => ({
+    ...collectExample,
+    ...overrides
+  }),
+  payout: (overrides?: Readonly<Record<string, TestField>>): Readonly<Record<string, TestField>> => ({
+    ...payoutExample,
+    ...overrides
+  })
+} as const
