@@ -73,11 +73,13 @@ export const awaitLockWaiter = (app: string) =>
 export const terminateBackends = (app: string) =>
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
-    const rows = yield* sql.unsafe<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pg_terminate_backend(pid)`,
+    // In the select list, not the WHERE clause: PostgreSQL may evaluate WHERE conditions in any
+    // order, and pg_terminate_backend must only ever see this application's backends.
+    const rows = yield* sql.unsafe<{ terminated: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1`,
       [app]
     )
-    return rows.length
+    return rows.filter((row) => row.terminated).length
   })
 
 /** An open admin transaction holding a lock until the scope closes (rolled back then). */
