@@ -4,7 +4,7 @@
  * without a build. `npm test` runs `vitest run --config vitest.workspace.ts`; the JSON report in
  * `.ci/out/vitest.json` feeds the summary line of `.ci/run`.
  */
-import { readdirSync, existsSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import { defineConfig } from "vitest/config"
 
 const conditions = ["@hookline/source"]

@@ -8,12 +8,13 @@
  *   http        end to end through toNodeListener on 127.0.0.1 (keep-alive, 32 in flight)
  *   memory      heap per completed key in the memory store
  */
+import { NodeCrypto } from "@effect/platform-node"
 import { defineHandler, Hmac } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
 import { MemoryStore } from "@hookline/store-memory"
-import { NodeCrypto } from "@effect/platform-node"
 import * as Mac from "effect/crypto/Mac"
 import * as SecureRandom from "effect/crypto/SecureRandom"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -54,10 +55,12 @@ results.push({
   unit: "ops/s",
   target: { min: 50_000 }
 })
-for (const [label, layer] of [
-  ["Effect Mac, WebCrypto", Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))],
-  ["Effect Mac, NodeCrypto.layerMac", NodeCrypto.layerMac]
-] as const) {
+for (
+  const [label, layer] of [
+    ["Effect Mac, WebCrypto", Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))],
+    ["Effect Mac, NodeCrypto.layerMac", NodeCrypto.layerMac]
+  ] as const
+) {
   const verify = await Effect.runPromise(
     Effect.gen(function*() {
       const mac = yield* Mac.Mac
@@ -67,7 +70,11 @@ for (const [label, layer] of [
       return () => Effect.runPromise(batch)
     }).pipe(Effect.provide(layer))
   )
-  results.push({ name: `verify hmac-sha256 1KiB (${label})`, value: 100 * await opsPerSecond(verify, 1000, 2), unit: "ops/s" })
+  results.push({
+    name: `verify hmac-sha256 1KiB (${label})`,
+    value: 100 * await opsPerSecond(verify, 1000, 2),
+    unit: "ops/s"
+  })
 }
 
 // --- pipeline --------------------------------------------------------------------------------
@@ -82,7 +89,9 @@ const prepared = Array.from({ length: 50_000 }, fresh)
 let next = 0
 results.push({
   name: "pipeline new delivery (memory store)",
-  value: await opsPerSecond(() => Effect.runPromiseWith(runtimeContext)(handler.run(prepared[next++ % prepared.length]!))),
+  value: await opsPerSecond(() =>
+    Effect.runPromiseWith(runtimeContext)(handler.run(prepared[next++ % prepared.length]!))
+  ),
   unit: "deliveries/s",
   target: { min: 2_500 }
 })
@@ -151,11 +160,20 @@ for (const bench of await providerBenches()) {
   gc?.()
   const before = process.memoryUsage().heapUsed
   const memory = MemoryStore.make({ maxEntries: 200_000 })
-  await Effect.runPromise(Effect.forEach(Array.from({ length: 100_000 }, (_, i) => i), (i) =>
-    Effect.flatMap(memory.claim(`hmac:bench-key-${i}`, "f".repeat(64), 60_000), (claim) =>
-      claim._tag === "Claimed" ? memory.complete(`hmac:bench-key-${i}`, claim.token, 86_400_000) : Effect.void), {
-    discard: true
-  }))
+  await Effect.runPromise(
+    Effect.forEach(
+      Array.from({ length: 100_000 }, (_, i) => i),
+      (i) =>
+        Effect.flatMap(
+          memory.claim(`hmac:bench-key-${i}`, "f".repeat(64), Duration.minutes(1)),
+          (claim) =>
+            claim._tag === "Claimed" ? memory.complete(`hmac:bench-key-${i}`, claim.token, Duration.days(1)) : Effect.void
+        ),
+      {
+        discard: true
+      }
+    )
+  )
   gc?.()
   const perKey = (process.memoryUsage().heapUsed - before) / 100_000
   results.push({ name: "memory store heap per completed key", value: perKey, unit: "bytes", target: { max: 1_024 } })
@@ -168,7 +186,8 @@ console.log(`hookline bench — node ${process.version}, ${process.platform}/${p
 for (const result of results) {
   const target = result.target
   const met = target === undefined ||
-    ((target.min === undefined || result.value >= target.min) && (target.max === undefined || result.value <= target.max))
+    ((target.min === undefined || result.value >= target.min) &&
+      (target.max === undefined || result.value <= target.max))
   if (!met) missed++
   const goal = target === undefined
     ? ""

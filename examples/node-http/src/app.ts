@@ -67,7 +67,9 @@ const tagOf = (event: unknown): string =>
 export const makeRoutes = (config: AppConfig) => {
   const report = (provider: string) => (event: unknown, context: WebhookHandler.DeliveryContext) =>
     (config.behavior?.(provider, context.key, event) ?? Effect.void).pipe(
-      Effect.andThen(Effect.sync(() => config.onEvent({ handled: provider, tag: tagOf(event), key: context.key, event })))
+      Effect.andThen(
+        Effect.sync(() => config.onEvent({ handled: provider, tag: tagOf(event), key: context.key, event }))
+      )
     )
   const options = config.timeBudget === undefined ? undefined : { timeBudget: config.timeBudget }
   const table: Record<string, WebhookHandler.WebhookHandler<never>> = {}

@@ -75,7 +75,11 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
 const send = async (raw: RawDelivery.RawDelivery) => {
-  const response = await fetch(`${base}${raw.url}`, { method: raw.method, headers: raw.headers, body: Buffer.from(raw.body) })
+  const response = await fetch(`${base}${raw.url}`, {
+    method: raw.method,
+    headers: raw.headers,
+    body: Buffer.from(raw.body)
+  })
   return { status: response.status, body: (await response.text()).replace(/\s+/g, " ") }
 }
 
@@ -103,7 +107,9 @@ for (const scenario of scenarios(secrets)) {
       async (acc, raw) => [...await acc, await send(raw)],
       Promise.resolve([] as Array<{ status: number; body: string }>)
     )
-  const outcomes = logged.slice(before).map((entry) => entry.reason === "none" ? entry.outcome : `${entry.outcome}(${entry.reason})`)
+  const outcomes = logged.slice(before).map((entry) =>
+    entry.reason === "none" ? entry.outcome : `${entry.outcome}(${entry.reason})`
+  )
   const statuses = responses.map((r) => r.status)
   const key = scenario.key
   rows.push({

@@ -31,7 +31,13 @@ export const scenarios = (secrets: { readonly hmac: Redacted.Redacted<string> })
   const slow = signHmac("evt-6", { orderId: "1006", demo: "slow" })
   return [
     { label: "hmac: valid delivery", deliveries: [valid], key: "hmac:evt-1", expectStatuses: [200], expectRuns: 1 },
-    { label: "hmac: same delivery again", deliveries: [valid], key: "hmac:evt-1", expectStatuses: [200], expectRuns: 1 },
+    {
+      label: "hmac: same delivery again",
+      deliveries: [valid],
+      key: "hmac:evt-1",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
     {
       label: "hmac: 4 concurrent copies",
       deliveries: [racing, racing, racing, racing],
@@ -47,10 +53,28 @@ export const scenarios = (secrets: { readonly hmac: Redacted.Redacted<string> })
       expectStatuses: [401],
       expectRuns: 0
     },
-    { label: "hmac: stale timestamp (1 h old)", deliveries: [stale], key: "hmac:evt-4", expectStatuses: [401], expectRuns: 0 },
-    { label: "hmac: handler fails (db blip)", deliveries: [flaky], key: "hmac:evt-5", expectStatuses: [500], expectRuns: 1 },
+    {
+      label: "hmac: stale timestamp (1 h old)",
+      deliveries: [stale],
+      key: "hmac:evt-4",
+      expectStatuses: [401],
+      expectRuns: 0
+    },
+    {
+      label: "hmac: handler fails (db blip)",
+      deliveries: [flaky],
+      key: "hmac:evt-5",
+      expectStatuses: [500],
+      expectRuns: 1
+    },
     { label: "hmac:   platform retries", deliveries: [flaky], key: "hmac:evt-5", expectStatuses: [200], expectRuns: 2 },
-    { label: "hmac: handler past 1 s budget", deliveries: [slow], key: "hmac:evt-6", expectStatuses: [503], expectRuns: 1 },
+    {
+      label: "hmac: handler past 1 s budget",
+      deliveries: [slow],
+      key: "hmac:evt-6",
+      expectStatuses: [503],
+      expectRuns: 1
+    },
     {
       label: "hmac:   platform retries 1.5 s later",
       deliveries: [slow],

@@ -14,14 +14,18 @@ const port = Number(process.env.PORT ?? 3000)
 const config = configFromEnv(process.env, (line) => process.stdout.write(`${formatLine(line)}\n`))
 const routes = makeRoutes(config)
 if (routes.handlers.size === 0) {
-  process.stderr.write("No provider configured: set HMAC_SECRET (and/or IGV_SECRET, GOLDENPAY_SECRET, EM_APP_ID + EM_APP_SECRET)\n")
+  process.stderr.write(
+    "No provider configured: set HMAC_SECRET (and/or IGV_SECRET, GOLDENPAY_SECRET, EM_APP_ID + EM_APP_SECRET)\n"
+  )
   process.exit(2)
 }
 const listener = toNodeListener(routes, storeLayer(process.env))
 const server = http.createServer(listener).listen(port, () => {
   const address = server.address()
   const actual = typeof address === "object" && address !== null ? address.port : port
-  process.stderr.write(`hookline reference receiver listening on :${actual} — ${[...routes.handlers.keys()].join(", ")}\n`)
+  process.stderr.write(
+    `hookline reference receiver listening on :${actual} — ${[...routes.handlers.keys()].join(", ")}\n`
+  )
 })
 
 // Graceful shutdown: stop accepting, wait for requests and background handlers, close the store.

@@ -8,8 +8,12 @@ const node = fileURLToPath(new URL("../../../node_modules/.bin/node", import.met
 describe("npm run demo", () => {
   it("answers every scripted delivery as expected and exits 0", async () => {
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) =>
-      execFile(node, ["--conditions=@hookline/source", "src/demo.ts"], { cwd: dir }, (error, stdout) =>
-        resolve({ code: error ? (error.code as number) : 0, stdout }))
+      execFile(
+        node,
+        ["--conditions=@hookline/source", "src/demo.ts"],
+        { cwd: dir },
+        (error, stdout) => resolve({ code: error ? (error.code as number) : 0, stdout })
+      )
     )
     assert.strictEqual(code, 0, stdout)
     assert.notInclude(stdout, "UNEXPECTED")

@@ -44,7 +44,11 @@ describe("reference receiver (npm run example:server)", () => {
         url: "/hmac"
       })
       const send = () =>
-        fetch(`http://127.0.0.1:${port}${raw.url}`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+        fetch(`http://127.0.0.1:${port}${raw.url}`, {
+          method: "POST",
+          headers: raw.headers,
+          body: Buffer.from(raw.body)
+        })
       assert.strictEqual((await send()).status, 200)
       assert.strictEqual((await send()).status, 200)
       assert.strictEqual((await fetch(`http://127.0.0.1:${port}/igv`, { method: "POST", body: "{}" })).status, 404)

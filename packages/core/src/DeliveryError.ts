@@ -227,5 +227,4 @@ export const isRejection = (error: Rejection | Failure): error is Rejection => r
  * @since 0.1.0
  * @category guards
  */
-export const isStoreUnavailable = (u: unknown): u is StoreUnavailable =>
-  Predicate.isTagged(u, "StoreUnavailable")
+export const isStoreUnavailable = (u: unknown): u is StoreUnavailable => Predicate.isTagged(u, "StoreUnavailable")

@@ -259,9 +259,15 @@ export const sign = <A>(options: Options<A>, input: SignInput): RawDelivery.RawD
     ? input.body
     : encoder.encode(typeof input.body === "string" ? input.body : LosslessJson.stringify(input.body))
   const id = input.id ?? crypto.randomUUID()
+  // A synchronous test signer stamps wall-clock "now" (pass `timestamp` to control it).
+  // eslint-disable-next-line no-restricted-properties
   const now = Date.now()
   const timestamp = String(input.timestamp ?? (config.timestampUnit === "seconds" ? Math.floor(now / 1000) : now))
-  const mac = Signing.hmac(config.algorithm, Redacted.value(secret), signedBytes(config.signedContent, id, timestamp, body))
+  const mac = Signing.hmac(
+    config.algorithm,
+    Redacted.value(secret),
+    signedBytes(config.signedContent, id, timestamp, body)
+  )
   return RawDelivery.make({
     method: "POST",
     url: input.url ?? "/",
@@ -282,4 +288,3 @@ export const sign = <A>(options: Options<A>, input: SignInput): RawDelivery.RawD
  * @category testing
  */
 export const testing = { sign } as const
-

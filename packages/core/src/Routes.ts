@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import * as Ack from "./Ack.ts"
 import * as Effect from "effect/Effect"
+import * as Ack from "./Ack.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
 import type { RawDelivery } from "./RawDelivery.ts"
 import { isWebhookHandler, type WebhookHandler } from "./WebhookHandler.ts"
@@ -53,9 +53,13 @@ const normalize = (path: string): string => {
  * const routes = route({ "/igv": orders, "/goldenpay": payments })
  * ```
  */
-export const route = <const T extends Record<string, WebhookHandler<any>>>(table: T): Routes<RoutesContext<T>> => ({
+export const route = <const T extends Record<string, WebhookHandler<unknown>>>(table: T): Routes<RoutesContext<T>> => ({
   [TypeId]: TypeId,
-  handlers: new Map(Object.entries(table).map(([path, handler]) => [normalize(path), handler]))
+  // Each handler needs at most the union of all handlers' requirements, which TypeScript cannot
+  // prove for `T[keyof T]`; the type test in test/types.test.ts pins the result.
+  handlers: new Map(
+    Object.entries(table).map(([path, handler]) => [normalize(path), handler as WebhookHandler<RoutesContext<T>>])
+  )
 })
 
 /**
@@ -103,7 +107,10 @@ export const notFound: Ack.Ack = Ack.json(404, { outcome: "NotFound" })
  * @since 0.1.0
  * @category utils
  */
-export const run = <R>(endpoint: Endpoint<R>, raw: RawDelivery): Effect.Effect<Ack.Ack, never, R | IdempotencyStore> => {
+export const run = <R>(
+  endpoint: Endpoint<R>,
+  raw: RawDelivery
+): Effect.Effect<Ack.Ack, never, R | IdempotencyStore> => {
   const handler = resolve(endpoint, raw.url)
   return handler === undefined ? Effect.succeed(notFound) : handler.run(raw)
 }

@@ -94,7 +94,11 @@ export const message = (form: SignForm, params: CanonicalString.Params, secret: 
  * @since 0.1.0
  * @category signing
  */
-export const compute = (form: SignForm, params: CanonicalString.Params, secret: Redacted.Redacted<string>): Uint8Array => {
+export const compute = (
+  form: SignForm,
+  params: CanonicalString.Params,
+  secret: Redacted.Redacted<string>
+): Uint8Array => {
   const text = message(form, params, secret)
   if (form.digest === "md5") return Signing.md5(text)
   if (form.digest === "sha256") return Signing.sha256(text)
@@ -167,7 +171,9 @@ export const diagnose = (
   secret: Redacted.Redacted<string>,
   received: string
 ): Diagnosis => {
-  const entries = Symbol.iterator in params ? Array.from(params as Iterable<readonly [string, CanonicalString.Value]>) : params
+  const entries = Symbol.iterator in params
+    ? Array.from(params as Iterable<readonly [string, CanonicalString.Value]>)
+    : params
   const checks = forms.map((form) => ({
     name: form.name,
     description: form.description,

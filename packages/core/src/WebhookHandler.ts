@@ -75,11 +75,11 @@ export type Handlers<A extends { readonly _tag: string }> = {
   readonly [K in A["_tag"]]: (
     event: Extract<A, { readonly _tag: K }>,
     context: DeliveryContext
-  ) => Effect.Effect<unknown, any, any>
+  ) => Effect.Effect<unknown, unknown, unknown>
 }
 
 type HandlersContext<H> = {
-  [K in keyof H]: H[K] extends (...args: ReadonlyArray<any>) => Effect.Effect<any, any, infer R> ? R : never
+  [K in keyof H]: H[K] extends (...args: ReadonlyArray<never>) => Effect.Effect<unknown, unknown, infer R> ? R : never
 }[keyof H]
 
 /**
@@ -198,7 +198,7 @@ export const defineHandler: {
   provider: Provider.Provider<A, P>,
   handleOrHandlers: Handle<A, unknown, unknown> | Record<string, Handle<A, unknown, unknown>>,
   options?: HandlerOptions
-): WebhookHandler<any> => {
+): WebhookHandler<unknown> => {
   const handle: Handle<A, unknown, unknown> = typeof handleOrHandlers === "function"
     ? handleOrHandlers
     : (event, context) => {
@@ -261,8 +261,8 @@ const make = <A, P, E, R>(
 
   const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
     exit._tag === "Success" ? "ok" : Cause.hasInterruptsOnly(exit.cause)
-    ? "interrupted"
-    : Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "defect", onSome: (error) => error._tag })
+      ? "interrupted"
+      : Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "defect", onSome: (error) => error._tag })
 
   // Logs and counts an outcome and annotates the delivery span with it.
   const record = (outcome: Outcome.Outcome): Effect.Effect<void> => {
@@ -320,8 +320,11 @@ const make = <A, P, E, R>(
       if (Result.isFailure(decoded)) return yield* failed(decoded.failure)
       const event = decoded.success
       const handled = yield* Effect.exit(
-        stage("handle", Effect.suspend(() => handle(event, { provider: name, key, delivery: raw })), (exit) =>
-          exit._tag === "Success" ? "ok" : "failed")
+        stage(
+          "handle",
+          Effect.suspend(() => handle(event, { provider: name, key, delivery: raw })),
+          (exit) => exit._tag === "Success" ? "ok" : "failed"
+        )
       )
       if (handled._tag === "Failure") {
         if (Cause.hasInterruptsOnly(handled.cause)) return yield* Effect.interrupt
@@ -395,8 +398,11 @@ const make = <A, P, E, R>(
 
       const store = yield* IdempotencyStore
       const claimed = yield* Effect.result(
-        stage("claim", store.claim(key, fingerprint, settings.lease), (exit) =>
-          exit._tag === "Success" ? exit.value._tag : okOrTag(exit))
+        stage(
+          "claim",
+          store.claim(key, fingerprint, settings.lease),
+          (exit) => exit._tag === "Success" ? exit.value._tag : okOrTag(exit)
+        )
       )
       if (Result.isFailure(claimed)) return outcomeOf(key, claimed.failure)
       const claim = claimed.success
@@ -435,7 +441,11 @@ const make = <A, P, E, R>(
               key,
               reason: Cause.hasInterruptsOnly(exit.value.cause)
                 ? new TimedOut({ message: "The handler was interrupted (shutdown)", budgetMillis })
-                : new HandlerFailed({ message: "The handler died", error: Cause.squash(exit.value.cause), defect: true })
+                : new HandlerFailed({
+                  message: "The handler died",
+                  error: Cause.squash(exit.value.cause),
+                  defect: true
+                })
             })
         }
       }

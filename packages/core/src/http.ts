@@ -17,17 +17,17 @@ import * as ByteSize from "effect/ByteSize"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as Layer from "effect/Layer"
 import type * as Ack from "./Ack.ts"
 import * as Background from "./Background.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
 import { parseLength, plan, tooLarge } from "./internal/serve.ts"
 import * as RawDelivery from "./RawDelivery.ts"
-import * as Routes from "./Routes.ts"
+import type * as Routes from "./Routes.ts"
 import { isWebhookHandler } from "./WebhookHandler.ts"
 
 const toResponse = (ack: Ack.Ack): HttpServerResponse.HttpServerResponse =>
@@ -46,7 +46,11 @@ const toResponse = (ack: Ack.Ack): HttpServerResponse.HttpServerResponse =>
  */
 export const toHttpEffect = <R>(
   endpoint: Routes.Endpoint<R>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | R | IdempotencyStore> =>
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  HttpServerRequest.HttpServerRequest | R | IdempotencyStore
+> =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const step = plan(endpoint, request.method, request.url, parseLength(request.headers["content-length"]))
@@ -57,7 +61,9 @@ export const toHttpEffect = <R>(
       Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(handler.settings.bodyLimit)),
       Effect.catchTag("HttpServerError", (error) =>
         Effect.succeed(
-          error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge" ? "too-large" : "unreadable"
+          error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
+            ? "too-large"
+            : "unreadable"
         ))
     )
     if (body === "too-large") return toResponse(yield* tooLarge(handler))

@@ -18,8 +18,8 @@
  *
  * @since 0.1.0
  */
-import type * as http from "node:http"
 import type * as Layer from "effect/Layer"
+import type * as http from "node:http"
 import type * as Ack from "./Ack.ts"
 import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
@@ -56,8 +56,7 @@ interface FrameworkRequest {
 const rawBodyOf = (req: http.IncomingMessage & FrameworkRequest): Uint8Array | undefined =>
   req.body instanceof Uint8Array ? req.body : undefined
 
-const bodyConsumed = (req: http.IncomingMessage & FrameworkRequest): boolean =>
-  req.readableEnded || req._body === true
+const bodyConsumed = (req: http.IncomingMessage & FrameworkRequest): boolean => req.readableEnded || req._body === true
 
 /**
  * Creates the listener. The runtime is built from `layer` once, at the first request.

@@ -13,12 +13,12 @@
  * @since 0.1.0
  */
 import { assert, layer as effectLayer } from "@effect/vitest"
-import * as http from "node:http"
-import type { AddressInfo } from "node:net"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
 import * as IdempotencyStore from "./IdempotencyStore.ts"
 import { toNodeListener } from "./node.ts"
 import * as RawDelivery from "./RawDelivery.ts"
@@ -66,7 +66,9 @@ export const storeConformance = <E>(
   const long = Duration.minutes(10)
   // Waits until a lease of `lease` has certainly expired.
   const pass = (d: Duration.Duration): Effect.Effect<void> =>
-    live ? Effect.sleep(Duration.sum(Duration.times(d, 1.5), Duration.millis(100))) : TestClock.adjust(Duration.sum(d, Duration.millis(1)))
+    live
+      ? Effect.sleep(Duration.sum(Duration.times(d, 1.5), Duration.millis(100)))
+      : TestClock.adjust(Duration.sum(d, Duration.millis(1)))
   const key = (label: string) => `conformance:${label}:${crypto.randomUUID()}`
 
   effectLayer(storeLayer, {
@@ -98,7 +100,10 @@ export const storeConformance = <E>(
         assert.strictEqual(claimed._tag, "Claimed")
         if (claimed._tag !== "Claimed") return
         assert.isTrue(yield* store.complete(k, claimed.token, long))
-        assert.deepStrictEqual(yield* store.claim(k, fingerprintA, long), IdempotencyStore.Completed({ fingerprint: fingerprintA }))
+        assert.deepStrictEqual(
+          yield* store.claim(k, fingerprintA, long),
+          IdempotencyStore.Completed({ fingerprint: fingerprintA })
+        )
       }))
 
     it.effect("a claim with a different fingerprint reports the completed one (mismatch is detectable)", () =>
@@ -161,7 +166,10 @@ export const storeConformance = <E>(
         assert.isFalse(yield* store.complete(k, stale.token, long))
         assert.strictEqual((yield* store.claim(k, fingerprintB, long))._tag, "InFlight")
         assert.isTrue(yield* store.complete(k, current.token, long))
-        assert.deepStrictEqual(yield* store.claim(k, fingerprintB, long), IdempotencyStore.Completed({ fingerprint: fingerprintB }))
+        assert.deepStrictEqual(
+          yield* store.claim(k, fingerprintB, long),
+          IdempotencyStore.Completed({ fingerprint: fingerprintB })
+        )
       }))
 
     it.effect("a stale token cannot release: the new holder keeps the key", () =>
@@ -296,7 +304,9 @@ export interface TestServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string
   /** Sends a `RawDelivery` (its method, headers and exact body) to `url + raw.url`. */
-  readonly send: (raw: RawDelivery.RawDelivery) => Promise<{ readonly status: number; readonly body: string; readonly headers: Headers }>
+  readonly send: (
+    raw: RawDelivery.RawDelivery
+  ) => Promise<{ readonly status: number; readonly body: string; readonly headers: Headers }>
   /** Stops listening and disposes the runtime (waits for background handlers). */
   readonly close: () => Promise<void>
 }

@@ -34,9 +34,28 @@ describe("SignForm", () => {
   const params = { amount: "100.00", id: "7", empty: "", sign: "ignored" }
   const canonical = { exclude: ["sign"] }
   const forms = [
-    SignForm.make({ name: "prefix", description: "", canonical, secret: { _tag: "Prefix", separator: "&" }, digest: "md5" }),
-    SignForm.make({ name: "suffix", description: "", canonical, secret: { _tag: "Suffix", separator: "" }, digest: "md5" }),
-    SignForm.make({ name: "param", description: "", canonical, secret: { _tag: "Param", name: "key" }, digest: "md5", output: "upper" }),
+    SignForm.make({
+      name: "prefix",
+      description: "",
+      canonical,
+      secret: { _tag: "Prefix", separator: "&" },
+      digest: "md5"
+    }),
+    SignForm.make({
+      name: "suffix",
+      description: "",
+      canonical,
+      secret: { _tag: "Suffix", separator: "" },
+      digest: "md5"
+    }),
+    SignForm.make({
+      name: "param",
+      description: "",
+      canonical,
+      secret: { _tag: "Param", name: "key" },
+      digest: "md5",
+      output: "upper"
+    }),
     SignForm.make({
       name: "wrap",
       description: "",

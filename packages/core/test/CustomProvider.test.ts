@@ -32,7 +32,12 @@ const acme = (options: { readonly secret: Secret.SecretInput }) =>
         const signature = RawDelivery.header(raw, "x-acme-signature") ?? ""
         const timestamp = yield* Effect.fromResult(RawDelivery.requireHeader(raw, "x-acme-timestamp"))
         const signed = Buffer.concat([Buffer.from(`${timestamp}.`), raw.body])
-        const ok = Signing.matchesAny(secrets, (s) => Signing.hmac("sha256", Redacted.value(s), signed), signature, "hex")
+        const ok = Signing.matchesAny(
+          secrets,
+          (s) => Signing.hmac("sha256", Redacted.value(s), signed),
+          signature,
+          "hex"
+        )
         if (!ok) return yield* new SignatureInvalid({ message: "Signature does not match" })
         yield* Timestamp.check(timestamp, { unit: "seconds", tolerance: "5 minutes" })
         const text = yield* Effect.fromResult(RawDelivery.bodyText(raw))

@@ -9,7 +9,9 @@ const ok = <A, E>(result: Result.Result<A, E>): A => {
 
 describe("LosslessJson", () => {
   it("keeps integers beyond 2^53 exact as bigint, safe numbers as number", () => {
-    const parsed = ok(LosslessJson.parseObject(`{"big":9007199254740993,"safe":42,"neg":-18446744073709551617,"dec":1.5}`))
+    const parsed = ok(
+      LosslessJson.parseObject(`{"big":9007199254740993,"safe":42,"neg":-18446744073709551617,"dec":1.5}`)
+    )
     assert.strictEqual(parsed.big, 9007199254740993n)
     assert.strictEqual(parsed.safe, 42)
     assert.strictEqual(parsed.neg, -18446744073709551617n)
@@ -17,7 +19,9 @@ describe("LosslessJson", () => {
   })
 
   it("returns every number as its exact source text in source mode", () => {
-    const parsed = ok(LosslessJson.parseObject(`{"amount":100.10,"id":1689644928115784,"e":1e3,"arr":[0.30]}`, { numbers: "source" }))
+    const parsed = ok(
+      LosslessJson.parseObject(`{"amount":100.10,"id":1689644928115784,"e":1e3,"arr":[0.30]}`, { numbers: "source" })
+    )
     assert.deepStrictEqual(parsed, { amount: "100.10", id: "1689644928115784", e: "1e3", arr: ["0.30"] })
   })
 

@@ -43,7 +43,8 @@ describe("Signing", () => {
     assert.strictEqual(hex(Signing.md5("abc")), "900150983cd24fb0d6963f7d28e17f72")
     assert.strictEqual(hex(Signing.md5("message digest")), "f96b697d7cb7938d525a2f31aaf161d0")
     const text = "订单审核 — payload with UTF-8"
-    const openssl = execFileSync("openssl", ["md5", "-r"], { input: Buffer.from(text, "utf8") }).toString().split(" ")[0]
+    const openssl =
+      execFileSync("openssl", ["md5", "-r"], { input: Buffer.from(text, "utf8") }).toString().split(" ")[0]
     assert.strictEqual(hex(Signing.md5(text)), openssl)
   })
 

@@ -10,17 +10,27 @@ describe("Timestamp", () => {
   it.effect("accepts timestamps within the window in both units", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(now)
-      assert.strictEqual(yield* Timestamp.check(String(now - 59_000), { unit: "milliseconds", tolerance: "1 minute" }), now - 59_000)
-      assert.strictEqual(yield* Timestamp.check(String(now / 1000 + 59), { unit: "seconds", tolerance: "1 minute" }), now + 59_000)
+      assert.strictEqual(
+        yield* Timestamp.check(String(now - 59_000), { unit: "milliseconds", tolerance: "1 minute" }),
+        now - 59_000
+      )
+      assert.strictEqual(
+        yield* Timestamp.check(String(now / 1000 + 59), { unit: "seconds", tolerance: "1 minute" }),
+        now + 59_000
+      )
     }))
 
   it.effect("rejects too old and too far in the future", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(now)
-      const old = yield* Effect.flip(Timestamp.check(String(now - 61_000), { unit: "milliseconds", tolerance: "1 minute" }))
+      const old = yield* Effect.flip(
+        Timestamp.check(String(now - 61_000), { unit: "milliseconds", tolerance: "1 minute" })
+      )
       assert.strictEqual(old._tag, "TimestampOutOfTolerance")
       if (old._tag === "TimestampOutOfTolerance") assert.strictEqual(old.skewMillis, 61_000)
-      const future = yield* Effect.flip(Timestamp.check(String(now / 1000 + 61), { unit: "seconds", tolerance: "1 minute" }))
+      const future = yield* Effect.flip(
+        Timestamp.check(String(now / 1000 + 61), { unit: "seconds", tolerance: "1 minute" })
+      )
       assert.strictEqual(future._tag, "TimestampOutOfTolerance")
     }))
 

@@ -17,8 +17,7 @@ const provider = Hmac.provider({ secret })
 const sign = (body: unknown, id: string = crypto.randomUUID()): RawDelivery.RawDelivery =>
   Hmac.testing.sign({ secret }, { body: JSON.stringify(body), id })
 
-const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.provide(effect, MemoryStore.layer())
+const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, MemoryStore.layer())
 
 // A real memory store whose operations can be made to fail: fault injection for the pipeline's
 // reaction to an unavailable store (the Redis and SQL packages test the real outages).
@@ -220,7 +219,11 @@ describe("WebhookHandler pipeline", () => {
         provider,
         () =>
           Ref.updateAndGet(runs, (n) => n + 1).pipe(
-            Effect.flatMap((n) => n === 1 ? Effect.never.pipe(Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))) : Effect.void)
+            Effect.flatMap((n) =>
+              n === 1
+                ? Effect.never.pipe(Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined)))
+                : Effect.void
+            )
           ),
         { timeBudget: "1 second", lease: "10 seconds" }
       )

@@ -3,9 +3,9 @@ import { defineHandler, Hmac, route } from "@hookline/core"
 import { HooklineHttp } from "@hookline/core/http"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
+import * as HttpRouter from "effect/http/HttpRouter"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as HttpRouter from "effect/http/HttpRouter"
 
 const secret = Redacted.make("effect-http-secret")
 const provider = Hmac.provider({ secret })
@@ -13,7 +13,9 @@ const provider = Hmac.provider({ secret })
 describe("HooklineHttp (Effect HttpRouter)", () => {
   it("mounts routes into an HttpRouter application", async () => {
     let runs = 0
-    const app = HooklineHttp.layer(route({ "/webhooks/hmac": defineHandler(provider, () => Effect.sync(() => runs++)) })).pipe(
+    const app = HooklineHttp.layer(
+      route({ "/webhooks/hmac": defineHandler(provider, () => Effect.sync(() => runs++)) })
+    ).pipe(
       Layer.provide(MemoryStore.layer())
     )
     const { dispose, handler } = HttpRouter.toWebHandler(app)
@@ -36,9 +38,10 @@ describe("HooklineHttp (Effect HttpRouter)", () => {
   })
 
   it("enforces the body limit through Effect's MaxBodySize", async () => {
-    const app = HooklineHttp.layer(defineHandler(provider, () => Effect.void, { bodyLimit: 100 }), { path: "/in" }).pipe(
-      Layer.provide(MemoryStore.layer())
-    )
+    const app = HooklineHttp.layer(defineHandler(provider, () => Effect.void, { bodyLimit: 100 }), { path: "/in" })
+      .pipe(
+        Layer.provide(MemoryStore.layer())
+      )
     const { dispose, handler } = HttpRouter.toWebHandler(app)
     const raw = Hmac.testing.sign({ secret }, { body: JSON.stringify({ pad: "y".repeat(500) }) })
     const response = await handler(

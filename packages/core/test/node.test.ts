@@ -15,7 +15,10 @@ const provider = Hmac.provider({ secret })
 const sign = (body: string, id?: string) => Hmac.testing.sign({ secret }, { body, id })
 
 const servers: Array<TestServer> = []
-const serve = async <R, E>(endpoint: Routes.Endpoint<R>, layer: Layer.Layer<R | IdempotencyStore.IdempotencyStore, E>) => {
+const serve = async <R, E>(
+  endpoint: Routes.Endpoint<R>,
+  layer: Layer.Layer<R | IdempotencyStore.IdempotencyStore, E>
+) => {
   const server = await listen(endpoint, layer)
   servers.push(server)
   return server
@@ -42,20 +45,28 @@ const rawRequest = (
     const request = http.request(url, { method: options.method ?? "POST", headers: options.headers }, (response) => {
       const parts: Array<Buffer> = []
       response.on("data", (chunk: Buffer) => parts.push(chunk))
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString(), written }))
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(parts).toString(), written }))
     })
     request.on("error", reject)
-    if (options.chunks === undefined) return request.end()
+    if (options.chunks === undefined) {
+      return request.end()
+    }
     const iterator = options.chunks[Symbol.iterator]()
     const pump = () => {
       for (;;) {
         const next = iterator.next()
-        if (next.done) return request.end()
+        if (next.done) {
+          return request.end()
+        }
         written += next.value.length
-        if (!request.write(next.value)) return request.once("drain", pump)
+        if (!request.write(next.value)) {
+          return request.once("drain", pump)
+        }
       }
     }
-    request.on("response", () => iterator.return?.())
+    request.on("response", () =>
+      iterator.return?.())
     pump()
   })
 
@@ -103,7 +114,10 @@ describe("toNodeListener over real HTTP", () => {
   })
 
   it("an endless chunked body → 413 once the limit is passed (the stream is not buffered to its end)", async () => {
-    const server = await serve(defineHandler(provider, () => Effect.void, { bodyLimit: 64 * 1024 }), MemoryStore.layer())
+    const server = await serve(
+      defineHandler(provider, () => Effect.void, { bodyLimit: 64 * 1024 }),
+      MemoryStore.layer()
+    )
     function* endless() {
       const chunk = Buffer.alloc(16 * 1024, 120)
       for (;;) yield chunk
@@ -119,8 +133,10 @@ describe("toNodeListener over real HTTP", () => {
   it("handler failure → 500 (not acked); the retry is processed exactly once", async () => {
     let attempts = 0
     let successes = 0
-    const handler = defineHandler(provider, () =>
-      Effect.suspend(() => ++attempts === 1 ? Effect.fail("db down") : Effect.sync(() => successes++)))
+    const handler = defineHandler(
+      provider,
+      () => Effect.suspend(() => ++attempts === 1 ? Effect.fail("db down") : Effect.sync(() => successes++))
+    )
     const server = await serve(handler, MemoryStore.layer())
     const raw = sign(`{"pay":1}`)
     const statuses = [(await server.send(raw)).status, (await server.send(raw)).status, (await server.send(raw)).status]
@@ -188,9 +204,13 @@ describe("toNodeListener over real HTTP", () => {
   it("dispose waits for handlers still running in the background", async () => {
     const slow = gate()
     let finished = false
-    const handler = defineHandler(provider, () => slow.wait.pipe(Effect.tap(() => Effect.sync(() => (finished = true)))), {
-      timeBudget: "50 millis"
-    })
+    const handler = defineHandler(
+      provider,
+      () => slow.wait.pipe(Effect.tap(() => Effect.sync(() => (finished = true)))),
+      {
+        timeBudget: "50 millis"
+      }
+    )
     const server = await listen(handler, MemoryStore.layer())
     assert.strictEqual((await server.send(sign(`{}`))).status, 503)
     const closing = server.close()
@@ -235,7 +255,11 @@ describe("toNodeListener inside Express", () => {
     app.post("/hooks", express.raw({ type: "*/*" }), listener)
     const server = await start(app)
     const raw = sign(`{"n":1}`)
-    const response = await fetch(`${server.url}/hooks`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+    const response = await fetch(`${server.url}/hooks`, {
+      method: "POST",
+      headers: raw.headers,
+      body: Buffer.from(raw.body)
+    })
     assert.strictEqual(response.status, 200)
     assert.strictEqual(runs, 1)
     server.close()
@@ -250,7 +274,11 @@ describe("toNodeListener inside Express", () => {
     app.post("/hooks", listener)
     const server = await start(app)
     const raw = sign(`{"n":1}`)
-    const response = await fetch(`${server.url}/hooks`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+    const response = await fetch(`${server.url}/hooks`, {
+      method: "POST",
+      headers: raw.headers,
+      body: Buffer.from(raw.body)
+    })
     assert.deepStrictEqual([response.status, (await response.json()).reason], [500, "BodyUnavailable"])
     assert.strictEqual(runs, 0)
     server.close()
@@ -280,7 +308,11 @@ describe("toNodeListener inside Express", () => {
     app.post("/hooks", listener)
     const server = await start(app)
     const raw = sign(`{"n":2}`)
-    const response = await fetch(`${server.url}/hooks`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+    const response = await fetch(`${server.url}/hooks`, {
+      method: "POST",
+      headers: raw.headers,
+      body: Buffer.from(raw.body)
+    })
     assert.strictEqual(response.status, 200)
     server.close()
     await listener.dispose()

@@ -30,7 +30,6 @@ describe("secrets never appear in logs, errors, spans or responses", () => {
 
   it.live("across valid, tampered, failing, misconfigured and timed-out deliveries", () =>
     Effect.gen(function*() {
-
       const secrets = [Redacted.make(SECRET), Config.Redacted("HOOKLINE_TEST_SECRET")]
       const provider = Hmac.provider({ secret: secrets })
       const fromConfigOnly = Hmac.provider({ name: "cfg", secret: Config.Redacted("MISSING_SECRET_VAR") })
@@ -52,9 +51,11 @@ describe("secrets never appear in logs, errors, spans or responses", () => {
       }
       const tampered = { ...sign("ok2"), body: new TextEncoder().encode(`{"id":"evil"}`) }
       outcomes.push(yield* handler.process(tampered))
-      outcomes.push(yield* misconfigured.process(Hmac.testing.sign({ name: "cfg", secret: Redacted.make(SECRET) }, {
-        body: "{}"
-      })))
+      outcomes.push(
+        yield* misconfigured.process(Hmac.testing.sign({ name: "cfg", secret: Redacted.make(SECRET) }, {
+          body: "{}"
+        }))
+      )
 
       // Sanity: the scenarios happened as intended.
       assert.deepStrictEqual(outcomes.map(Outcome.label), [
@@ -74,7 +75,9 @@ describe("secrets never appear in logs, errors, spans or responses", () => {
         ...acks,
         ...outcomes.map((o) => inspect(o, { depth: 10 })),
         ...outcomes.map((o) => JSON.stringify(o)),
-        ...spans.map((span) => inspect({ name: span.name, attributes: span.attributes, status: span.status }, { depth: 10 })),
+        ...spans.map((span) =>
+          inspect({ name: span.name, attributes: span.attributes, status: span.status }, { depth: 10 })
+        ),
         inspect(provider, { depth: 10 }),
         String(secrets[0]),
         JSON.stringify(secrets[0])

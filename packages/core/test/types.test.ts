@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { defineHandler, Provider, type WebhookHandler } from "@hookline/core"
+import { defineHandler, Provider, route, type Routes, type WebhookHandler } from "@hookline/core"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
@@ -50,5 +50,20 @@ describe("types", () => {
       A: (event) => Effect.sync(() => event.b),
       B: () => Effect.void
     })
+  })
+})
+
+describe("route types", () => {
+  it("the requirements of every routed handler flow into the routes", () => {
+    class A extends Context.Service<A, { readonly a: number }>()("A") {}
+    class B extends Context.Service<B, { readonly b: number }>()("B") {}
+    const needsA = defineHandler(provider, { A: () => Effect.asVoid(A), B: () => Effect.void })
+    const needsB = defineHandler(provider, () => Effect.asVoid(B))
+    const plain = defineHandler(provider, () => Effect.void)
+    const routes = route({ "/a": needsA, "/b": needsB, "/plain": plain })
+    const both: Routes.Routes<A | B> = routes
+    // @ts-expect-error routes needing A and B do not run with only A
+    const onlyA: Routes.Routes<A> = routes
+    expect([both.handlers.size, onlyA.handlers.size]).toEqual([3, 3])
   })
 })

@@ -49,12 +49,16 @@ describe("toWebHandler with Request objects", () => {
 
   it("405 for GET, 400 for malformed, 500 for a failing handler, routes by path with 404", async () => {
     const handle = toWebHandler(
-      route({ "/hooks/hmac": defineHandler(provider, (event) => event.id === "boom" ? Effect.fail("boom") : Effect.void) }),
+      route({
+        "/hooks/hmac": defineHandler(provider, (event) => event.id === "boom" ? Effect.fail("boom") : Effect.void)
+      }),
       MemoryStore.layer()
     )
     const get = await handle(new Request("http://hooks.test/hooks/hmac"))
     const malformed = await handle(toRequest(Hmac.testing.sign({ secret }, { body: "nope", url: "/hooks/hmac" })))
-    const failing = await handle(toRequest(Hmac.testing.sign({ secret }, { body: "{}", id: "boom", url: "/hooks/hmac" })))
+    const failing = await handle(
+      toRequest(Hmac.testing.sign({ secret }, { body: "{}", id: "boom", url: "/hooks/hmac" }))
+    )
     const unknown = await handle(toRequest(Hmac.testing.sign({ secret }, { body: "{}", url: "/elsewhere" })))
     assert.deepStrictEqual([get.status, malformed.status, failing.status, unknown.status], [405, 400, 500, 404])
     await handle.dispose()

@@ -10,7 +10,11 @@ import type { WebhookHandler } from "../WebhookHandler.ts"
 
 /** What an adapter does with a request before reading its body. */
 export type Plan<R> =
-  | { readonly _tag: "Respond"; readonly handler: WebhookHandler<R> | undefined; readonly effect: Effect.Effect<Ack.Ack> }
+  | {
+    readonly _tag: "Respond"
+    readonly handler: WebhookHandler<R> | undefined
+    readonly effect: Effect.Effect<Ack.Ack>
+  }
   | { readonly _tag: "Read"; readonly handler: WebhookHandler<R> }
 
 export const tooLarge = <R>(handler: WebhookHandler<R>): Effect.Effect<Ack.Ack> =>
