@@ -1,10 +1,44 @@
 /**
  * Per-provider pipeline benchmarks: verify + key + claim + decode + handle + complete for a signed
- * delivery of each bundled provider (memory store). Providers are added here as they land.
+ * delivery of each bundled provider (memory store), run in-process.
  */
+import { defineHandler, type RawDelivery, type WebhookHandler } from "@hookline/core"
+import { Igv } from "@hookline/provider-igv"
+import { MemoryStore } from "@hookline/store-memory"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+
 export interface ProviderBench {
   readonly name: string
   readonly run: () => Promise<unknown>
 }
 
-export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> => []
+const COUNT = 30_000
+
+const bench = async (
+  name: string,
+  handler: WebhookHandler.WebhookHandler<never>,
+  make: (i: number) => RawDelivery.RawDelivery
+): Promise<ProviderBench> => {
+  const context = await Effect.runPromise(Layer.build(MemoryStore.layer({ maxEntries: 2_000_000 })).pipe(Effect.scoped))
+  const deliveries = Array.from({ length: COUNT }, (_, i) => make(i))
+  let next = 0
+  return { name, run: () => Effect.runPromiseWith(context)(handler.run(deliveries[next++ % COUNT]!)) }
+}
+
+export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> => {
+  const igvSecret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
+  return [
+    await bench(
+      "igv",
+      defineHandler(Igv.provider({ secret: igvSecret }), () => Effect.void),
+      (i) =>
+        Igv.testing.sign({
+          secret: igvSecret,
+          requestId: String(2002986662652579841n + BigInt(i)),
+          body: Igv.testing.exampleBody.replace("1689644928115784", String(1689644928115784 + i))
+        })
+    )
+  ]
+}

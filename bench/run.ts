@@ -167,7 +167,9 @@ for (const bench of await providerBenches()) {
         Effect.flatMap(
           memory.claim(`hmac:bench-key-${i}`, "f".repeat(64), Duration.minutes(1)),
           (claim) =>
-            claim._tag === "Claimed" ? memory.complete(`hmac:bench-key-${i}`, claim.token, Duration.days(1)) : Effect.void
+            claim._tag === "Claimed"
+              ? memory.complete(`hmac:bench-key-${i}`, claim.token, Duration.days(1))
+              : Effect.void
         ),
       {
         discard: true

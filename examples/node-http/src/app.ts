@@ -4,6 +4,7 @@
  * standalone server (`server.ts`) and the scripted demo (`demo.ts`).
  */
 import { defineHandler, Hmac, type IdempotencyStore, route, type WebhookHandler } from "@hookline/core"
+import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Data from "effect/Data"
@@ -32,6 +33,7 @@ export class DemoFailure extends Data.TaggedError("DemoFailure")<{ readonly mess
 
 export interface AppConfig {
   readonly hmacSecret?: Redacted.Redacted<string> | undefined
+  readonly igvSecret?: Redacted.Redacted<string> | undefined
   readonly onEvent: (line: HandledLine) => void
   readonly behavior?: Behavior | undefined
   /** Time budget override for every handler (the demo shortens it). */
@@ -76,6 +78,9 @@ export const makeRoutes = (config: AppConfig) => {
   if (config.hmacSecret !== undefined) {
     table["/hmac"] = defineHandler(Hmac.provider(hmacOptions(config.hmacSecret)), report("hmac"), options)
   }
+  if (config.igvSecret !== undefined) {
+    table["/igv"] = defineHandler(Igv.provider({ secret: config.igvSecret }), report("igv"), options)
+  }
   return route(table)
 }
 
@@ -93,5 +98,6 @@ export const storeLayer = (env: NodeJS.ProcessEnv): Layer.Layer<IdempotencyStore
 /** Reads the provider secrets from the environment (only configured providers are mounted). */
 export const configFromEnv = (env: NodeJS.ProcessEnv, onEvent: (line: HandledLine) => void): AppConfig => ({
   hmacSecret: env.HMAC_SECRET ? Redacted.make(env.HMAC_SECRET) : undefined,
+  igvSecret: env.IGV_SECRET ? Redacted.make(env.IGV_SECRET) : undefined,
   onEvent
 })

@@ -18,7 +18,8 @@ import { DemoFailure, formatLine, type HandledLine, makeRoutes } from "./app.ts"
 import { scenarios } from "./scenarios.ts"
 
 const secrets = {
-  hmac: Redacted.make("demo-hmac-secret")
+  hmac: Redacted.make("demo-hmac-secret"),
+  igv: Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
 }
 
 // Handler runs per idempotency key (failed attempts included), and the scripted behaviours.
@@ -65,6 +66,7 @@ const layer = Layer.mergeAll(
 )
 const routes = makeRoutes({
   hmacSecret: secrets.hmac,
+  igvSecret: secrets.igv,
   onEvent: (line) => handled.push(line),
   behavior,
   timeBudget: "1 second"

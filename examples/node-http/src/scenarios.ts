@@ -3,6 +3,7 @@
  * must give.
  */
 import { Hmac, type RawDelivery } from "@hookline/core"
+import { Igv } from "@hookline/provider-igv"
 import type * as Redacted from "effect/Redacted"
 import { hmacOptions } from "./app.ts"
 
@@ -18,7 +19,16 @@ export interface Scenario {
   readonly waitBefore?: number | undefined
 }
 
-export const scenarios = (secrets: { readonly hmac: Redacted.Redacted<string> }): ReadonlyArray<Scenario> => {
+export interface Secrets {
+  readonly hmac: Redacted.Redacted<string>
+  readonly igv: Redacted.Redacted<string>
+}
+
+export const scenarios = (
+  secrets: Secrets
+): ReadonlyArray<Scenario> => [...hmacScenarios(secrets), ...igvScenarios(secrets)]
+
+const hmacScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
   const hmac = hmacOptions(secrets.hmac)
   const signHmac = (id: string, body: unknown, timestamp?: number) =>
     Hmac.testing.sign(hmac, { body: JSON.stringify(body), id, url: "/hmac", timestamp })
@@ -80,6 +90,58 @@ export const scenarios = (secrets: { readonly hmac: Redacted.Redacted<string> })
       deliveries: [slow],
       key: "hmac:evt-6",
       waitBefore: 1500,
+      expectStatuses: [200],
+      expectRuns: 1
+    }
+  ]
+}
+
+const igvScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
+  const order = (orderId: string, status = 1) =>
+    `{"createdAt":"2025-12-17T13:44:16","orderId":${orderId},"orderNum":"SO${orderId}",` +
+    `"sellerOrderStatus":${status},"buyerId":"1907369850568257537"}`
+  const sign = (requestId: string, body: string) =>
+    Igv.testing.sign({ body, secret: secrets.igv, requestId, url: "/igv" })
+  const valid = sign("2002986662652579841", order("9007199254740993"))
+  const replayed = sign("2002986662652579841", order("9007199254740999"))
+  const forged = {
+    ...sign("2002986662652579842", order("1")),
+    headers: { ...valid.headers, "x-request-id": "2002986662652579842" }
+  }
+  const future = sign("2002986662652579843", order("1689644928115784", 2))
+  return [
+    {
+      label: "igv: order pending delivery",
+      deliveries: [valid],
+      key: "igv:2002986662652579841",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "igv: same callback again",
+      deliveries: [valid],
+      key: "igv:2002986662652579841",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "igv: request id replayed, other body",
+      deliveries: [replayed],
+      key: "igv:2002986662652579841",
+      expectStatuses: [409],
+      expectRuns: 1
+    },
+    {
+      label: "igv: forged signature",
+      deliveries: [forged],
+      key: "igv:2002986662652579842",
+      expectStatuses: [401],
+      expectRuns: 0
+    },
+    {
+      label: "igv: status 2 (not yet documented)",
+      deliveries: [future],
+      key: "igv:2002986662652579843",
       expectStatuses: [200],
       expectRuns: 1
     }

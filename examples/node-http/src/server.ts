@@ -5,6 +5,7 @@
  *   PORT            listen port (default 3000)
  *   HOOKLINE_STORE  memory (default) | redis (HOOKLINE_REDIS_URL) | postgres (HOOKLINE_PG_URL)
  *   HMAC_SECRET     mounts /hmac
+ *   IGV_SECRET      mounts /igv
  */
 import { toNodeListener } from "@hookline/core/node"
 import * as http from "node:http"

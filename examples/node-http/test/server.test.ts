@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac } from "@hookline/core"
+import { Igv } from "@hookline/provider-igv"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -60,6 +61,35 @@ describe("reference receiver (npm run example:server)", () => {
         key: "hmac:evt-server-1",
         event: { _tag: "HmacEvent", id: "evt-server-1", payload: { orderId: "9007199254740993", note: "订单" } }
       })
+    } finally {
+      child.kill("SIGTERM")
+    }
+  })
+
+  it("mounts /igv from IGV_SECRET: orderId above 2^53 printed exactly; replay with another body → 409", async () => {
+    const secret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
+    const { child, port, lines } = await startServer({ IGV_SECRET: Redacted.value(secret) })
+    try {
+      const body = (orderId: string) =>
+        `{"createdAt":"2025-12-17T13:44:16","orderId":${orderId},"orderNum":"SO1","sellerOrderStatus":1,"buyerId":"7"}`
+      const send = (raw: ReturnType<typeof Igv.testing.sign>) =>
+        fetch(`http://127.0.0.1:${port}${raw.url}`, {
+          method: "POST",
+          headers: raw.headers,
+          body: Buffer.from(raw.body)
+        })
+      const first = Igv.testing.sign({ body: body("9007199254740993"), secret, requestId: "42", url: "/igv" })
+      assert.strictEqual((await send(first)).status, 200)
+      const replay = Igv.testing.sign({ body: body("9007199254740995"), secret, requestId: "42", url: "/igv" })
+      assert.strictEqual((await send(replay)).status, 409)
+      while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      const line = JSON.parse(lines[0]!)
+      assert.deepStrictEqual([line.handled, line.tag, line.key, line.event.orderId], [
+        "igv",
+        "OrderPendingDelivery",
+        "igv:42",
+        "9007199254740993"
+      ])
     } finally {
       child.kill("SIGTERM")
     }
