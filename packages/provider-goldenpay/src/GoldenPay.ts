@@ -16,7 +16,8 @@
  * import { Config, Effect } from "effect"
  *
  * const payments = defineHandler(GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_TOKEN") }), {
- *   CollectSucceeded: (paid) => paid.paidInFull ? Effect.log("paid", paid.transId) : Effect.logWarning("short", paid.transId),
+ *   CollectSucceeded: (paid) =>
+ *     paid.paidInFull ? Effect.log("paid", paid.transId) : Effect.logWarning("paid short", paid.transId),
  *   CollectProcessing: () => Effect.void,
  *   CollectFailed: (failed) => Effect.log("failed", failed.transId, failed.status),
  *   PayoutSucceeded: (payout) => Effect.log("payout done", payout.transId),
@@ -282,28 +283,31 @@ interface Parsed {
 // The signature travels inside the body, so the body must be parsed before it can be verified.
 // Nothing is re-serialised: numbers keep their exact source text, which is what GoldenPay signed.
 const parse = (raw: RawDelivery.RawDelivery): Result.Result<Parsed, MalformedDelivery> =>
-  Result.flatMap(RawDelivery.bodyText(raw), (text) =>
-    Result.flatMap(LosslessJson.parseObject(text, { numbers: "source" }), (json) => {
-      const entries: Array<readonly [string, string | null]> = []
-      let sign: string | undefined
-      for (const [field, value] of Object.entries(json)) {
-        if (field === signField) {
-          sign = typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
-          continue
+  Result.flatMap(
+    RawDelivery.bodyText(raw),
+    (text) =>
+      Result.flatMap(LosslessJson.parseObject(text, { numbers: "source" }), (json) => {
+        const entries: Array<readonly [string, string | null]> = []
+        let sign: string | undefined
+        for (const [field, value] of Object.entries(json)) {
+          if (field === signField) {
+            sign = typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
+            continue
+          }
+          if (value === null || value === "") entries.push([field, null])
+          else if (typeof value === "string") entries.push([field, value])
+          else if (typeof value === "boolean" || typeof value === "number" || typeof value === "bigint") {
+            entries.push([field, String(value)])
+          } else {
+            return Result.fail(
+              new MalformedDelivery({ message: `Field ${field} is an object or array; GoldenPay signs only scalars` })
+            )
+          }
         }
-        if (value === null || value === "") entries.push([field, null])
-        else if (typeof value === "string") entries.push([field, value])
-        else if (typeof value === "boolean" || typeof value === "number" || typeof value === "bigint") {
-          entries.push([field, String(value)])
-        } else {
-          return Result.fail(
-            new MalformedDelivery({ message: `Field ${field} is an object or array; GoldenPay signs only scalars` })
-          )
-        }
-      }
-      // `Object.fromEntries` defines own properties, so a field named `__proto__` stays a field.
-      return Result.succeed({ sign, fields: Object.fromEntries(entries) })
-    }))
+        // `Object.fromEntries` defines own properties, so a field named `__proto__` stays a field.
+        return Result.succeed({ sign, fields: Object.fromEntries(entries) })
+      })
+  )
 
 const kindOf = (fields: Fields): Kind => "payed_amount" in fields || "channel" in fields ? "collect" : "payout"
 
@@ -324,10 +328,14 @@ const kindOf = (fields: Fields): Kind => "payed_amount" in fields || "channel" i
  */
 export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedMerchantId">) => {
   const form = signForm(options.signForm)
-  return (raw: RawDelivery.RawDelivery): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
+  return (
+    raw: RawDelivery.RawDelivery
+  ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
     Effect.gen(function*() {
       const parsed = yield* Effect.fromResult(parse(raw))
-      if (parsed.sign === undefined) return yield* new SignatureInvalid({ message: "Missing sign" })
+      if (parsed.sign === undefined) {
+        return yield* new SignatureInvalid({ message: "Missing sign (a non-empty string field)" })
+      }
       const secrets = yield* Secret.resolve(options.secret, "GoldenPay API token")
       if (!SignForm.verify(form, parsed.fields, secrets, parsed.sign)) {
         return yield* new SignatureInvalid({
@@ -343,7 +351,11 @@ export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedM
             : "The callback's mch_id is not the expected merchant"
         })
       }
-      return { kind: kindOf(parsed.fields), fields: parsed.fields, canonical: CanonicalString.build(parsed.fields, canonical) }
+      return {
+        kind: kindOf(parsed.fields),
+        fields: parsed.fields,
+        canonical: CanonicalString.build(parsed.fields, canonical)
+      }
     })
 }
 

@@ -104,7 +104,11 @@ describe("GoldenPay.diagnose (the sign doctor)", () => {
   })
 
   it("extra forms can be tried", () => {
-    const apikey = SignForm.make({ ...GoldenPay.keyParam, name: "apikey-param", secret: { _tag: "Param", name: "apikey" } })
+    const apikey = SignForm.make({
+      ...GoldenPay.keyParam,
+      name: "apikey-param",
+      secret: { _tag: "Param", name: "apikey" }
+    })
     const diagnosis = diagnoseText(capture(`${params}&apikey=${token}`))
     assert.deepStrictEqual(diagnosis.matched, [])
     const extended = GoldenPay.diagnose(

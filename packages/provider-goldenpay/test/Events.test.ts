@@ -38,7 +38,8 @@ const verified = (fields: Fields) => {
   return Effect.map(provider.verify(raw), (payload) => ({ payload, raw }))
 }
 
-const decoded = (fields: Fields) => Effect.flatMap(verified(fields), ({ payload, raw }) => provider.decode(payload, raw))
+const decoded = (fields: Fields) =>
+  Effect.flatMap(verified(fields), ({ payload, raw }) => provider.decode(payload, raw))
 
 const keyOf = (fields: Fields) =>
   Effect.map(verified(fields), ({ payload, raw }) => {
@@ -83,7 +84,9 @@ describe("GoldenPay key and fingerprint", () => {
       const first = sign(collect(), secret)
       // The same callback, fields in reverse order and spaced out: its sign is the same.
       const reordered = Object.entries(JSON.parse(new TextDecoder().decode(first.body))).reverse()
-      const text = `{ ${reordered.map(([name, value]) => `${JSON.stringify(name)} : ${JSON.stringify(value)}`).join(" , ")} }`
+      const text = `{ ${
+        reordered.map(([name, value]) => `${JSON.stringify(name)} : ${JSON.stringify(value)}`).join(" , ")
+      } }`
       assert.strictEqual((yield* handler.process(first))._tag, "Processed")
       assert.strictEqual((yield* handler.process(RawDelivery.make({ body: text })))._tag, "Duplicate")
       const other = yield* handler.process(sign(collect({ payed_amount: "99.00" }), secret))
@@ -122,12 +125,16 @@ describe("GoldenPay events", () => {
     Effect.gen(function*() {
       const short = yield* decoded(collect({ payed_amount: "99.99" }))
       assert.isFalse(short._tag === "CollectSucceeded" && short.paidInFull)
-      const big = yield* decoded(collect({ order_amount: "12345678901234567.89", payed_amount: "12345678901234567.89" }))
+      const big = yield* decoded(
+        collect({ order_amount: "12345678901234567.89", payed_amount: "12345678901234567.89" })
+      )
       assert.strictEqual(big._tag, "CollectSucceeded")
       if (big._tag !== "CollectSucceeded") return
       assert.strictEqual(BigDecimal.format(big.orderAmount), "12345678901234567.89")
       assert.isTrue(big.paidInFull)
-      const off = yield* decoded(collect({ order_amount: "12345678901234567.89", payed_amount: "12345678901234567.88" }))
+      const off = yield* decoded(
+        collect({ order_amount: "12345678901234567.89", payed_amount: "12345678901234567.88" })
+      )
       assert.isFalse(off._tag === "CollectSucceeded" && off.paidInFull)
     }))
 
@@ -135,7 +142,9 @@ describe("GoldenPay events", () => {
     Effect.gen(function*() {
       const processing = yield* decoded(collect({ status: 20, payed_amount: null, payed_at: null }))
       assert.deepStrictEqual(
-        processing._tag === "CollectProcessing" ? [processing.status, processing.payedAmount, processing.paidInFull] : [],
+        processing._tag === "CollectProcessing"
+          ? [processing.status, processing.payedAmount, processing.paidInFull]
+          : [],
         ["20", null, false]
       )
       for (const status of [30, 40, "99", 0]) {
@@ -242,7 +251,13 @@ describe("GoldenPay defaults and ack", () => {
     assert.isBelow(Duration.toMillis(handler.settings.timeBudget), 5_000)
     assert.isBelow(Duration.toMillis(handler.settings.lease), 60_000)
     const custom = defineHandler(
-      GoldenPay.provider({ secret, timeBudget: "100 millis", lease: "20 seconds", retention: "1 day", bodyLimit: 4096 }),
+      GoldenPay.provider({
+        secret,
+        timeBudget: "100 millis",
+        lease: "20 seconds",
+        retention: "1 day",
+        bodyLimit: 4096
+      }),
       () => Effect.void
     )
     assert.deepStrictEqual(
@@ -287,8 +302,10 @@ describe("GoldenPay retry timeline (simulated clock)", () => {
   it.effect("a handler slower than 4 s → fail now; it finishes in the background; the retry at +60 s → success, one run", () =>
     Effect.gen(function*() {
       const runs = yield* Ref.make(0)
-      const handler = defineHandler(provider, () =>
-        Effect.sleep(Duration.seconds(10)).pipe(Effect.andThen(Ref.update(runs, (n) => n + 1))))
+      const handler = defineHandler(
+        provider,
+        () => Effect.sleep(Duration.seconds(10)).pipe(Effect.andThen(Ref.update(runs, (n) => n + 1)))
+      )
       const raw = sign(collect(), secret)
       const first = yield* Effect.forkChild(handler.run(raw))
       yield* TestClock.adjust(Duration.seconds(4))
@@ -303,8 +320,10 @@ describe("GoldenPay retry timeline (simulated clock)", () => {
   it.effect("a handler stuck past the 50 s lease is interrupted and released, so the retry at +60 s runs it again", () =>
     Effect.gen(function*() {
       const attempts = yield* Ref.make(0)
-      const handler = defineHandler(provider, () =>
-        Ref.updateAndGet(attempts, (n) => n + 1).pipe(Effect.flatMap((n) => n === 1 ? Effect.never : Effect.void)))
+      const handler = defineHandler(
+        provider,
+        () => Ref.updateAndGet(attempts, (n) => n + 1).pipe(Effect.flatMap((n) => n === 1 ? Effect.never : Effect.void))
+      )
       const raw = sign(collect(), secret)
       const first = yield* Effect.forkChild(handler.run(raw))
       yield* TestClock.adjust(Duration.seconds(4))

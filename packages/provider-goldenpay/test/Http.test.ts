@@ -42,7 +42,10 @@ describe("GoldenPay over real HTTP", () => {
     const server = await serveWithMemory(defineHandler(provider, (event) => Effect.sync(() => events.push(event))))
     const raw = sign(collect(), secret)
     const responses = [await server.send(raw), await server.send(raw), await server.send(raw)]
-    assert.deepStrictEqual(responses.map((r) => [r.status, r.body]), [[200, "success"], [200, "success"], [200, "success"]])
+    assert.deepStrictEqual(responses.map((r) => [r.status, r.body]), [[200, "success"], [200, "success"], [
+      200,
+      "success"
+    ]])
     assert.strictEqual(responses[0]!.headers.get("content-type"), "text/plain; charset=utf-8")
     assert.deepStrictEqual(events.map((event) => [event._tag, event.id]), [["CollectSucceeded", "GP202605040001"]])
   })
@@ -96,7 +99,12 @@ describe("GoldenPay over real HTTP", () => {
           seen.push([event.paidInFull, BigDecimal.format(event.payedAmount), BigDecimal.format(event.orderAmount)])
           // The check the docs demand, as a user writes it.
           assert.isFalse(BigDecimal.equals(event.payedAmount, event.orderAmount))
-          assert.isTrue(BigDecimal.equals(BigDecimal.subtract(event.orderAmount, event.payedAmount), BigDecimal.fromStringUnsafe("0.01")))
+          assert.isTrue(
+            BigDecimal.equals(
+              BigDecimal.subtract(event.orderAmount, event.payedAmount),
+              BigDecimal.fromStringUnsafe("0.01")
+            )
+          )
         }
       })))
     const response = await server.send(sign(collect({ payed_amount: "99.99", order_amount: "100.00" }), secret))
@@ -140,8 +148,12 @@ describe("GoldenPay over real HTTP", () => {
   it("a bad sign → 401 fail and the handler never runs; a failing handler → 500 fail, the retry runs it again", async () => {
     let runs = 0
     let attempts = 0
-    const server = await serveWithMemory(defineHandler(provider, () =>
-      Effect.suspend(() => ++attempts === 1 ? Effect.fail("db down") : Effect.sync(() => runs++))))
+    const server = await serveWithMemory(
+      defineHandler(
+        provider,
+        () => Effect.suspend(() => ++attempts === 1 ? Effect.fail("db down") : Effect.sync(() => runs++))
+      )
+    )
     const forged = sign(collect(), Redacted.make("forged-token"))
     const bad = await server.send(forged)
     assert.deepStrictEqual([bad.status, bad.body], [401, "fail"])

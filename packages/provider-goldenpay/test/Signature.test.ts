@@ -13,8 +13,7 @@ const secret = Redacted.make(token)
 
 // A collect callback as GoldenPay documents it, written by hand: `mch_id` and `status` are JSON
 // numbers, amounts strings, `payed_at` null, plus an empty `remark` (empty values are not signed).
-const fields =
-  `"id":"GP88001","trans_id":"ORDER-7","mch_id":1001,"order_amount":"100.00","payed_amount":"100.00",` +
+const fields = `"id":"GP88001","trans_id":"ORDER-7","mch_id":1001,"order_amount":"100.00","payed_amount":"100.00",` +
   `"channel":"PROMPTPAY","status":60,"created_at":"2026-05-04 10:05:00","payed_at":null,"remark":""`
 // The signed parameter string, also by hand: non-empty parameters except sign, sorted by name.
 const params =
@@ -55,7 +54,8 @@ describe("the independent MD5 used by these tests", () => {
 
   it("agrees with openssl on the signed strings of every form (UTF-8 included)", () => {
     for (const text of [...Object.values(signedString), "channel=พร้อมเพย์&id=1"]) {
-      const openssl = execFileSync("openssl", ["md5", "-r"], { input: Buffer.from(text, "utf8") }).toString().split(" ")[0]
+      const openssl =
+        execFileSync("openssl", ["md5", "-r"], { input: Buffer.from(text, "utf8") }).toString().split(" ")[0]
       assert.strictEqual(md5Hex(text), openssl)
     }
   })
@@ -153,12 +153,17 @@ describe("GoldenPay sign forms", () => {
       const fromConfig = GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_TOKEN") })
       const raw = GoldenPay.testing.sign(GoldenPay.testing.collect(), secret)
       const payload = yield* fromConfig.verify(raw).pipe(
-        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { GOLDENPAY_TOKEN: token } }))
+        Effect.provideService(
+          ConfigProvider.ConfigProvider,
+          ConfigProvider.fromEnv({ env: { GOLDENPAY_TOKEN: token } })
+        )
       )
       assert.strictEqual(payload.kind, "collect")
-      const error = yield* Effect.flip(fromConfig.verify(raw).pipe(
-        Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: {} }))
-      ))
+      const error = yield* Effect.flip(
+        fromConfig.verify(raw).pipe(
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: {} }))
+        )
+      )
       assert.instanceOf(error, Misconfigured)
       assert.include(error.message, "GoldenPay API token")
     }))
@@ -243,7 +248,10 @@ describe("GoldenPay sign forms", () => {
       const provider = GoldenPay.provider({ secret: Redacted.make("hkdrg"), signForm: mchKey })
       const payload = yield* provider.verify(raw)
       assert.strictEqual(payload.fields.total_fee, "0.01")
-      assert.instanceOf(yield* Effect.flip(GoldenPay.provider({ secret: Redacted.make("hkdrg") }).verify(raw)), SignatureInvalid)
+      assert.instanceOf(
+        yield* Effect.flip(GoldenPay.provider({ secret: Redacted.make("hkdrg") }).verify(raw)),
+        SignatureInvalid
+      )
     }))
 
   it.effect("testing.sign signs in every form, as the independent MD5 computes it", () =>
