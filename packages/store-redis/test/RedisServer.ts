@@ -129,9 +129,18 @@ const connect = (port: number) =>
     socket.once("error", reject)
   })
 
-// `"EVALSHA" "abc" "1"` → ["EVALSHA", "abc", "1"] (MONITOR escapes quotes and backslashes).
+// `"EVALSHA" "abc" "1"` → ["EVALSHA", "abc", "1"], undoing MONITOR's escapes (\n, \", \xNN, …).
+const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", a: "\x07", b: "\b" }
 const parseArgs = (text: string): Array<string> =>
-  Array.from(text.matchAll(/"((?:[^"\\]|\\.)*)"/g), (match) => match[1]!.replace(/\\(.)/g, "$1"))
+  Array.from(
+    text.matchAll(/"((?:[^"\\]|\\.)*)"/g),
+    (match) =>
+      match[1]!.replace(
+        /\\(x[0-9a-f]{2}|.)/g,
+        (_, escaped: string) =>
+          escaped.length === 3 ? String.fromCharCode(parseInt(escaped.slice(1), 16)) : escapes[escaped] ?? escaped
+      )
+  )
 
 export const monitor = async (port: number): Promise<Monitor> => {
   const socket = await connect(port)
