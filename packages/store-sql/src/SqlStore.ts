@@ -28,8 +28,8 @@
  *
  * @since 0.1.0
  */
-import { IdempotencyStore, Misconfigured, Secret, StoreUnavailable } from "@hookline/core"
 import type * as PgClient from "@effect/sql-pg/PgClient"
+import { IdempotencyStore, Misconfigured, Secret, type StoreUnavailable } from "@hookline/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -142,6 +142,19 @@ const dialectOf = (sql: SqlClient.SqlClient): Effect.Effect<Dialect.Dialect, Mis
     : Effect.succeed(found)
 }
 
+// A table of another shape, or no privilege to create it: a configuration problem, not an outage.
+const isSchemaProblem = (error: SqlError.SqlError): boolean =>
+  error.reason._tag === "SqlSyntaxError" || error.reason._tag === "AuthorizationError"
+
+const bootstrap = (dialect: Dialect.Dialect, sql: SqlClient.SqlClient, table: Dialect.Table) =>
+  Effect.mapError(dialect.bootstrap(sql, table), (error) =>
+    isSchemaProblem(error)
+      ? new Misconfigured({
+        message: `SqlStore: cannot create table ${table.qualified} or its index (${Unavailable.describe(error)}); ` +
+          `create them with SqlStore.migration, or drop a table of another shape`
+      })
+      : Unavailable.fromSqlError("table creation")(error))
+
 /**
  * The DDL creating the store's table and index (PostgreSQL), for applications that manage their
  * schema themselves (then pass `createTable: false`). Fails only for an invalid table name.
@@ -157,7 +170,10 @@ const dialectOf = (sql: SqlClient.SqlClient): Effect.Effect<Dialect.Dialect, Mis
  * ```
  */
 export const migration = (options?: TableOptions): Result.Result<string, Misconfigured> =>
-  Result.map(resolveTable(options?.table), (table) => Dialect.postgres.ddl(table).map((s) => `${s};\n`).join("\n"))
+  Result.map(
+    resolveTable(options?.table),
+    (table) => Dialect.postgres.objects(table).map((object) => `${object.ddl};\n`).join("\n")
+  )
 
 /**
  * Creates the table and index when missing, on the `SqlClient` in context. Safe to run from
@@ -173,7 +189,7 @@ export const migrate = (
     const table = yield* Effect.fromResult(resolveTable(options?.table))
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
     const dialect = yield* dialectOf(sql)
-    yield* Effect.mapError(dialect.bootstrap(sql, table), Unavailable.fromSqlError("table creation"))
+    yield* bootstrap(dialect, sql, table)
   })
 
 const DeletedRow = Schema.Struct({ deleted: Schema.Number })
@@ -224,11 +240,18 @@ const sweep = (
       )
   )
   const loop = (total: number): Effect.Effect<number, StoreUnavailable> =>
-    Effect.flatMap(batch, ({ deleted }) => deleted < batchSize ? Effect.succeed(total + deleted) : loop(total + deleted))
+    Effect.flatMap(
+      batch,
+      ({ deleted }) => deleted < batchSize ? Effect.succeed(total + deleted) : loop(total + deleted)
+    )
   return loop(0)
 }
 
-const positiveInteger = (value: number | undefined, fallback: number, what: string): Result.Result<number, Misconfigured> => {
+const positiveInteger = (
+  value: number | undefined,
+  fallback: number,
+  what: string
+): Result.Result<number, Misconfigured> => {
   const n = value ?? fallback
   return Number.isSafeInteger(n) && n > 0
     ? Result.succeed(n)
@@ -265,9 +288,6 @@ export const deleteExpired = (
     return yield* sweep(statements(sql, undefined).run, dialect.cleanup(table), batchSize)
   })
 
-// Table missing, or missing a column: a configuration problem, not an outage.
-const isSchemaProblem = (error: SqlError.SqlError): boolean => error.reason._tag === "SqlSyntaxError"
-
 /**
  * Builds the store on the `SqlClient` in context: checks the dialect, creates the table when
  * missing (unless `createTable: false`), checks its columns, and starts the background cleanup in
@@ -295,7 +315,7 @@ export const make = (
     const dialect = yield* dialectOf(sql)
 
     if (options?.createTable !== false) {
-      yield* Effect.mapError(dialect.bootstrap(sql, table), Unavailable.fromSqlError("table creation"))
+      yield* bootstrap(dialect, sql, table)
     }
     yield* sql.unsafe(dialect.probe(table)).raw.pipe(
       Effect.mapError((error) =>

@@ -1,5 +1,5 @@
-import { afterAll, assert, layer } from "@effect/vitest"
 import * as PgClient from "@effect/sql-pg/PgClient"
+import { afterAll, assert, layer } from "@effect/vitest"
 import { IdempotencyStore } from "@hookline/core"
 import { SqlStore } from "@hookline/store-sql"
 import * as Context from "effect/Context"
@@ -109,7 +109,10 @@ layer(adminLayer, { timeout: Duration.seconds(90), excludeTestServices: true })(
         )
         assert.strictEqual(deleted, 1)
         assert.strictEqual((yield* store.claim("live", "f", long))._tag, "InFlight")
-        assert.deepStrictEqual(yield* store.claim("done", "f", long), IdempotencyStore.Completed({ fingerprint: "f-done" }))
+        assert.deepStrictEqual(
+          yield* store.claim("done", "f", long),
+          IdempotencyStore.Completed({ fingerprint: "f-done" })
+        )
         assert.isTrue(yield* store.complete("live", live.token, long))
       }))
       const left = yield* rowsOf(name)

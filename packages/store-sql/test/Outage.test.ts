@@ -33,78 +33,91 @@ afterAll(() => runAdmin(dropTables(...tables)), 30_000)
 
 const long = Duration.minutes(10)
 
-layer(adminLayer, { timeout: Duration.seconds(60), excludeTestServices: true })("SqlStore when PostgreSQL drops the connection", (it) => {
-  it.effect("a backend terminated mid-claim fails the claim with StoreUnavailable; the store then recovers", () =>
-    Effect.gen(function*() {
-      const name = table("killed")
-      const app = uniqueApp("killed")
-      const context = yield* Layer.build(
-        SqlStore.layerPg({ url: pgUrl, table: name, cleanup: false, pool: { applicationName: app, maxConnections: 2 } })
-      )
-      const store = Context.get(context, IdempotencyStore.IdempotencyStore)
-      const first = yield* store.claim("k", "f", long)
-      if (first._tag !== "Claimed") return assert.fail("expected Claimed")
+layer(adminLayer, { timeout: Duration.seconds(60), excludeTestServices: true })(
+  "SqlStore when PostgreSQL drops the connection",
+  (it) => {
+    it.effect("a backend terminated mid-claim fails the claim with StoreUnavailable; the store then recovers", () =>
+      Effect.gen(function*() {
+        const name = table("killed")
+        const app = uniqueApp("killed")
+        const context = yield* Layer.build(
+          SqlStore.layerPg({
+            url: pgUrl,
+            table: name,
+            cleanup: false,
+            pool: { applicationName: app, maxConnections: 2 }
+          })
+        )
+        const store = Context.get(context, IdempotencyStore.IdempotencyStore)
+        const first = yield* store.claim("k", "f", long)
+        if (first._tag !== "Claimed") return assert.fail("expected Claimed")
 
-      // Hold the key's row in another session, so the next claim is in the middle of its
-      // statement (waiting for the row lock) when its backend is terminated.
-      const claim = yield* Effect.scoped(Effect.gen(function*() {
-        yield* holdInTransaction(`SELECT 1 FROM ${name} WHERE key = 'k' FOR UPDATE`)
-        const fiber = yield* Effect.forkDetach(store.claim("k", "f", long))
-        yield* awaitLockWaiter(app)
-        assert.isAtLeast(yield* terminateBackends(app), 1)
-        return yield* Fiber.await(fiber)
-      }))
-      assert.isTrue(Exit.isFailure(claim))
-      if (Exit.isFailure(claim)) {
-        const error = claim.cause.reasons.find((reason) => reason._tag === "Fail")
-        assert.isDefined(error, "a typed failure, not a defect")
-        if (error?._tag === "Fail") {
-          assert.strictEqual(error.error._tag, "StoreUnavailable")
-          assert.match(error.error.message, /^SqlStore claim failed: /)
-        }
-      }
-
-      // Recovery: the pool replaces the dead connection; the row is unchanged and still held.
-      assert.strictEqual((yield* store.claim("k", "f", long))._tag, "InFlight")
-      assert.isTrue(yield* store.complete("k", first.token, long))
-      assert.strictEqual((yield* store.claim("fresh", "f", long))._tag, "Claimed")
-      assert.isAtLeast((yield* backendsOf(app)).length, 1)
-    }).pipe(Effect.scoped))
-
-  it.effect("idle connections terminated between operations: operations fail only with StoreUnavailable and recover", () =>
-    Effect.gen(function*() {
-      const name = table("idle")
-      const app = uniqueApp("idle")
-      const context = yield* Layer.build(
-        SqlStore.layerPg({ url: pgUrl, table: name, cleanup: false, pool: { applicationName: app, maxConnections: 3 } })
-      )
-      const store = Context.get(context, IdempotencyStore.IdempotencyStore)
-      // Open several pooled connections, then kill them all while idle.
-      yield* Effect.all(Array.from({ length: 6 }, (_, i) => store.claim(`warm-${i}`, "f", long)), {
-        concurrency: "unbounded"
-      })
-      assert.isAtLeast(yield* terminateBackends(app), 1)
-      // Each operation either succeeds or fails with StoreUnavailable (never a defect, never a
-      // wrong answer); within a few attempts the pool has replaced its connections.
-      const outcomes: Array<string> = []
-      let recovered = false
-      for (let attempt = 0; attempt < 5 && !recovered; attempt++) {
-        const exit = yield* Effect.exit(store.claim(`after-${attempt}`, "f", long))
-        if (Exit.isSuccess(exit)) {
-          assert.strictEqual(exit.value._tag, "Claimed")
-          outcomes.push("Claimed")
-          recovered = true
-        } else {
-          const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")
+        // Hold the key's row in another session, so the next claim is in the middle of its
+        // statement (waiting for the row lock) when its backend is terminated.
+        const claim = yield* Effect.scoped(Effect.gen(function*() {
+          yield* holdInTransaction(`SELECT 1 FROM ${name} WHERE key = 'k' FOR UPDATE`)
+          const fiber = yield* Effect.forkDetach(store.claim("k", "f", long))
+          yield* awaitLockWaiter(app)
+          assert.isAtLeast(yield* terminateBackends(app), 1)
+          return yield* Fiber.await(fiber)
+        }))
+        assert.isTrue(Exit.isFailure(claim))
+        if (Exit.isFailure(claim)) {
+          const error = claim.cause.reasons.find((reason) => reason._tag === "Fail")
           assert.isDefined(error, "a typed failure, not a defect")
-          if (error?._tag === "Fail") outcomes.push(error.error._tag)
+          if (error?._tag === "Fail") {
+            assert.strictEqual(error.error._tag, "StoreUnavailable")
+            assert.match(error.error.message, /^SqlStore claim failed: /)
+          }
         }
-      }
-      assert.isTrue(recovered, `recovered: ${outcomes.join(", ")}`)
-      assert.isTrue(outcomes.every((o) => o === "Claimed" || o === "StoreUnavailable"))
-      assert.strictEqual((yield* store.claim("warm-0", "f", long))._tag, "InFlight")
-    }).pipe(Effect.scoped))
-})
+
+        // Recovery: the pool replaces the dead connection; the row is unchanged and still held.
+        assert.strictEqual((yield* store.claim("k", "f", long))._tag, "InFlight")
+        assert.isTrue(yield* store.complete("k", first.token, long))
+        assert.strictEqual((yield* store.claim("fresh", "f", long))._tag, "Claimed")
+        assert.isAtLeast((yield* backendsOf(app)).length, 1)
+      }).pipe(Effect.scoped))
+
+    it.effect("idle connections terminated between operations: operations fail only with StoreUnavailable and recover", () =>
+      Effect.gen(function*() {
+        const name = table("idle")
+        const app = uniqueApp("idle")
+        const context = yield* Layer.build(
+          SqlStore.layerPg({
+            url: pgUrl,
+            table: name,
+            cleanup: false,
+            pool: { applicationName: app, maxConnections: 3 }
+          })
+        )
+        const store = Context.get(context, IdempotencyStore.IdempotencyStore)
+        // Open several pooled connections, then kill them all while idle.
+        yield* Effect.all(Array.from({ length: 6 }, (_, i) => store.claim(`warm-${i}`, "f", long)), {
+          concurrency: "unbounded"
+        })
+        assert.isAtLeast(yield* terminateBackends(app), 1)
+        // Each operation either succeeds or fails with StoreUnavailable (never a defect, never a
+        // wrong answer); within a few attempts the pool has replaced its connections.
+        const outcomes: Array<string> = []
+        let recovered = false
+        for (let attempt = 0; attempt < 5 && !recovered; attempt++) {
+          const exit = yield* Effect.exit(store.claim(`after-${attempt}`, "f", long))
+          if (Exit.isSuccess(exit)) {
+            assert.strictEqual(exit.value._tag, "Claimed")
+            outcomes.push("Claimed")
+            recovered = true
+          } else {
+            const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")
+            assert.isDefined(error, "a typed failure, not a defect")
+            if (error?._tag === "Fail") outcomes.push(error.error._tag)
+          }
+        }
+        assert.isTrue(recovered, `recovered: ${outcomes.join(", ")}`)
+        assert.isTrue(outcomes.every((o) => o === "Claimed" || o === "StoreUnavailable"))
+        assert.strictEqual((yield* store.claim("warm-0", "f", long))._tag, "InFlight")
+      }).pipe(Effect.scoped))
+  }
+)
 
 describe("a real handler over HTTP when PostgreSQL drops the connection", () => {
   const servers: Array<TestServer> = []
@@ -155,7 +168,10 @@ describe("a real handler over HTTP when PostgreSQL drops the connection", () => 
     assert.deepStrictEqual([again.status, JSON.parse(again.body)], [200, { outcome: "Duplicate" }])
     assert.strictEqual(runs, 1)
     const rows = await runAdmin(rowsOf(name))
-    assert.deepStrictEqual(rows.map((row) => [row.key, row.state]), [["hmac:order-1", "completed"], ["hmac:warm", "completed"]])
+    assert.deepStrictEqual(rows.map((row) => [row.key, row.state]), [["hmac:order-1", "completed"], [
+      "hmac:warm",
+      "completed"
+    ]])
   })
 
   it("answers 503 when PostgreSQL cannot be reached at all, never 200, and the handler never runs", async () => {

@@ -1,5 +1,5 @@
-import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as PgClient from "@effect/sql-pg/PgClient"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { SqlStore } from "@hookline/store-sql"
 import * as Effect from "effect/Effect"
 import * as SqlClient from "effect/sql/SqlClient"
@@ -56,56 +56,63 @@ const start = (runId: string, keys: number, deliveries: number): Worker => {
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 describe("two OS processes sharing one PostgreSQL", () => {
-  it("race on the same keys: exactly one claim per key wins, and each delivery's handler runs exactly once", async () => {
-    const keys = 500
-    const deliveries = 200
-    const runId = `run-${Date.now()}`
-    await runAdmin(Effect.gen(function*() {
-      const sql = yield* PgClient.PgClient
-      yield* SqlStore.migrate({ table }).pipe(Effect.provideService(SqlClient.SqlClient, sql))
-      // No key on purpose: a second execution of a handler would show up as a second row.
-      yield* sql.unsafe(`CREATE TABLE ${table}_effects (id text NOT NULL, pid integer NOT NULL)`)
-    }))
+  it(
+    "race on the same keys: exactly one claim per key wins, and each delivery's handler runs exactly once",
+    async () => {
+      const keys = 500
+      const deliveries = 200
+      const runId = `run-${Date.now()}`
+      await runAdmin(Effect.gen(function*() {
+        const sql = yield* PgClient.PgClient
+        yield* SqlStore.migrate({ table }).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+        // No key on purpose: a second execution of a handler would show up as a second row.
+        yield* sql.unsafe(`CREATE TABLE ${table}_effects (id text NOT NULL, pid integer NOT NULL)`)
+      }))
 
-    const workers = [start(runId, keys, deliveries), start(runId, keys, deliveries)]
-    await Promise.all(workers.map((w) => w.ready))
-    for (const w of workers) w.go()
-    const reports = await Promise.all(workers.map((w) => w.report))
+      const workers = [start(runId, keys, deliveries), start(runId, keys, deliveries)]
+      await Promise.all(workers.map((w) => w.ready))
+      for (const w of workers) w.go()
+      const reports = await Promise.all(workers.map((w) => w.report))
 
-    // Claims: one token per key across both processes; every other answer is InFlight.
-    const rows = new Map((await runAdmin(rowsOf(table))).map((row) => [row.key, row]))
-    for (let i = 0; i < keys; i++) {
-      const key = `${runId}:claim-${i}`
-      const answers = reports.map((report) => report.claims[key])
-      const winners = answers.filter((answer) => answer !== undefined && uuid.test(answer))
-      assert.strictEqual(winners.length, 1, `${key}: ${answers.join(", ")}`)
-      assert.strictEqual(answers.filter((answer) => answer === "InFlight").length, 1, key)
-      // The database holds the winner's token.
-      assert.strictEqual(rows.get(key)?.token, winners[0])
-    }
+      // Claims: one token per key across both processes; every other answer is InFlight.
+      const rows = new Map((await runAdmin(rowsOf(table))).map((row) => [row.key, row]))
+      for (let i = 0; i < keys; i++) {
+        const key = `${runId}:claim-${i}`
+        const answers = reports.map((report) => report.claims[key])
+        const winners = answers.filter((answer) => answer !== undefined && uuid.test(answer))
+        assert.strictEqual(winners.length, 1, `${key}: ${answers.join(", ")}`)
+        assert.strictEqual(answers.filter((answer) => answer === "InFlight").length, 1, key)
+        // The database holds the winner's token.
+        assert.strictEqual(rows.get(key)?.token, winners[0])
+      }
 
-    // Both processes won keys (each works through them in its own random order): a real race.
-    for (const report of reports) assert.isAbove(Object.values(report.claims).filter((a) => uuid.test(a)).length, 0)
+      // Both processes won keys (each works through them in its own random order): a real race.
+      for (const report of reports) assert.isAbove(Object.values(report.claims).filter((a) => uuid.test(a)).length, 0)
 
-    // Deliveries through the real pipeline: one Processed per delivery; the other process saw it
-    // in flight or already done. The handler's side effect exists exactly once per delivery.
-    for (let i = 0; i < deliveries; i++) {
-      const id = `${runId}-delivery-${i}`
-      const outcomes = reports.map((report) => report.outcomes[id])
-      assert.strictEqual(outcomes.filter((o) => o === "Processed").length, 1, `${id}: ${outcomes.join(", ")}`)
-      assert.isTrue(outcomes.every((o) => o === "Processed" || o === "InFlight" || o === "Duplicate"), outcomes.join())
-    }
-    const effects = await runAdmin(Effect.gen(function*() {
-      const sql = yield* PgClient.PgClient
-      return yield* sql.unsafe<{ id: string; runs: number }>(
-        `SELECT id, count(*)::integer AS runs FROM ${table}_effects GROUP BY id`
-      )
-    }))
-    assert.strictEqual(effects.length, deliveries)
-    assert.isTrue(effects.every((row) => row.runs === 1))
-    // Every processed delivery is recorded as completed.
-    for (let i = 0; i < deliveries; i++) {
-      assert.strictEqual(rows.get(`hmac:${runId}-delivery-${i}`)?.state, "completed")
-    }
-  }, 60_000)
+      // Deliveries through the real pipeline: one Processed per delivery; the other process saw it
+      // in flight or already done. The handler's side effect exists exactly once per delivery.
+      for (let i = 0; i < deliveries; i++) {
+        const id = `${runId}-delivery-${i}`
+        const outcomes = reports.map((report) => report.outcomes[id])
+        assert.strictEqual(outcomes.filter((o) => o === "Processed").length, 1, `${id}: ${outcomes.join(", ")}`)
+        assert.isTrue(
+          outcomes.every((o) => o === "Processed" || o === "InFlight" || o === "Duplicate"),
+          outcomes.join()
+        )
+      }
+      const effects = await runAdmin(Effect.gen(function*() {
+        const sql = yield* PgClient.PgClient
+        return yield* sql.unsafe<{ id: string; runs: number }>(
+          `SELECT id, count(*)::integer AS runs FROM ${table}_effects GROUP BY id`
+        )
+      }))
+      assert.strictEqual(effects.length, deliveries)
+      assert.isTrue(effects.every((row) => row.runs === 1))
+      // Every processed delivery is recorded as completed.
+      for (let i = 0; i < deliveries; i++) {
+        assert.strictEqual(rows.get(`hmac:${runId}-delivery-${i}`)?.state, "completed")
+      }
+    },
+    60_000
+  )
 })

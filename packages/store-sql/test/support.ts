@@ -7,13 +7,13 @@
  * and fail when it is missing: nothing here skips.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Latch from "effect/Latch"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import * as Duration from "effect/Duration"
-import * as Latch from "effect/Latch"
-import * as Layer from "effect/Layer"
 import type { SqlError } from "effect/sql/SqlError"
 
 export const pgUrlText = process.env.HOOKLINE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -24,7 +24,8 @@ export const uniqueTable = (label: string): string =>
   `hl_${label}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
 
 /** A unique `application_name`, to find a store's own backends in `pg_stat_activity`. */
-export const uniqueApp = (label: string): string => `hookline-test-${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+export const uniqueApp = (label: string): string =>
+  `hookline-test-${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
 
 /** The admin pool's layer (a separate pool, never the one under test). */
 export const adminLayer: Layer.Layer<PgClient.PgClient, SqlError> = Layer.fresh(
@@ -56,7 +57,9 @@ export const backendsOf = (app: string, waitingForLock = false) =>
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
     const rows = yield* sql.unsafe<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE application_name = $1${waitingForLock ? " AND wait_event_type = 'Lock'" : ""}`,
+      `SELECT pid FROM pg_stat_activity WHERE application_name = $1${
+        waitingForLock ? " AND wait_event_type = 'Lock'" : ""
+      }`,
       [app]
     )
     return rows.map((row) => row.pid)
@@ -91,7 +94,10 @@ export const holdInTransaction = (statement: string, params: ReadonlyArray<unkno
     const done = yield* Latch.make()
     yield* Effect.forkIn(
       sql.withTransaction(
-        Effect.andThen(sql.unsafe(statement, params), Effect.andThen(locked.open, Effect.andThen(done.await, Effect.fail("rollback" as const))))
+        Effect.andThen(
+          sql.unsafe(statement, params),
+          Effect.andThen(locked.open, Effect.andThen(done.await, Effect.fail("rollback" as const)))
+        )
       ).pipe(Effect.ignore),
       scope
     )

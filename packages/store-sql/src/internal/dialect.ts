@@ -47,8 +47,8 @@ export interface ClaimRow {
 export interface Dialect {
   /** A human name for messages. */
   readonly name: string
-  /** DDL creating the table and its index, each statement idempotent, in order. */
-  readonly ddl: (table: Table) => ReadonlyArray<string>
+  /** The table and its index: the name to look each up by, and the idempotent DDL creating it. */
+  readonly objects: (table: Table) => ReadonlyArray<{ readonly name: string; readonly ddl: string }>
   /** Runs `ddl` so that concurrent starts (several processes at once) cannot collide. */
   readonly bootstrap: (sql: SqlClient.SqlClient, table: Table) => Effect.Effect<void, SqlError.SqlError>
   /** A statement that fails unless the table exists with the expected columns; returns no rows. */
@@ -80,31 +80,41 @@ const after = (param: string) => `now() + ${param}::bigint * interval '1 millise
  */
 export const postgres: Dialect = {
   name: "PostgreSQL",
-  ddl: (table) => [
-    `CREATE TABLE IF NOT EXISTS ${table.qualified} (
+  // `key` compares byte-wise (COLLATE "C"): keys are opaque identifiers, so locale-aware ordering
+  // would only make every index comparison slower. `token` is a uuid (16 bytes, not 36 as text).
+  objects: (table) => [
+    {
+      name: table.qualified,
+      ddl: `CREATE TABLE IF NOT EXISTS ${table.qualified} (
   key text COLLATE "C" PRIMARY KEY,
   token uuid NOT NULL,
   fingerprint text NOT NULL,
   state text NOT NULL CHECK (state IN ('in_flight', 'completed')),
   expires_at timestamptz NOT NULL
-)`,
-    `CREATE INDEX IF NOT EXISTS ${table.name}_expires_at_idx ON ${table.qualified} (expires_at)`
+)`
+    },
+    {
+      // An index lives in its table's schema.
+      name: table.qualified.slice(0, table.qualified.length - table.name.length) + `${table.name}_expires_at_idx`,
+      ddl: `CREATE INDEX IF NOT EXISTS ${table.name}_expires_at_idx ON ${table.qualified} (expires_at)`
+    }
   ],
   // `CREATE TABLE IF NOT EXISTS` is not safe under concurrency in PostgreSQL: two sessions can both
   // see the table missing and one fails with a unique violation on pg_type. A transaction-scoped
   // advisory lock (keyed by the table name) serialises the starters; the existence check under the
-  // lock also spares sessions without CREATE privilege when the table is already there.
+  // lock also spares sessions without CREATE privilege when everything is already there.
   bootstrap: (sql, table) =>
     sql.withTransaction(Effect.gen(function*() {
       yield* sql.unsafe(`SELECT pg_advisory_xact_lock(hashtext('@hookline/store-sql'), hashtext($1))`, [
         table.qualified
       ]).raw
-      const [found] = yield* sql.unsafe<{ readonly exists: boolean }>(
-        `SELECT to_regclass($1) IS NOT NULL AS exists`,
-        [table.qualified]
-      )
-      if (found?.exists === true) return
-      for (const statement of postgres.ddl(table)) yield* sql.unsafe(statement).raw
+      for (const object of postgres.objects(table)) {
+        const [found] = yield* sql.unsafe<{ readonly exists: boolean }>(
+          `SELECT to_regclass($1) IS NOT NULL AS exists`,
+          [object.name]
+        )
+        if (found?.exists !== true) yield* sql.unsafe(object.ddl).raw
+      }
     })),
   probe: (table) => `SELECT key, token, fingerprint, state, expires_at FROM ${table.qualified} WHERE false`,
   // A plain `ON CONFLICT DO UPDATE ... WHERE <expired>` returns no row when the WHERE is false, and
@@ -112,7 +122,8 @@ export const postgres: Dialect = {
   // committed concurrently by another session is invisible. So the update always happens (keeping
   // the old values unless the row expired) and RETURNING always yields the row now locked: the
   // caller compares its token with the one it proposed. The no-op update of a live row leaves its
-  // indexed columns unchanged, so PostgreSQL can do it as a HOT update (no new index entries).
+  // indexed columns unchanged, so when its page has room PostgreSQL makes it a HOT update (no new
+  // index entries); either way it leaves a dead row version for vacuum.
   claim: (table) =>
     `INSERT INTO ${table.qualified} AS d (key, token, fingerprint, state, expires_at)
 VALUES ($1, $2, $3, 'in_flight', ${after("$4")})
@@ -145,14 +156,13 @@ SELECT count(*)::integer AS deleted FROM gone`
 export const detect = (sql: SqlClient.SqlClient): Dialect | { readonly unsupported: string } =>
   sql.onDialectOrElse<{ readonly unsupported: string }, never, Dialect>({
     pg: () => postgres,
-    orElse: () =>
-      ({
-        unsupported: sql.onDialectOrElse({
-          mysql: () => "mysql",
-          sqlite: () => "sqlite",
-          mssql: () => "mssql",
-          clickhouse: () => "clickhouse",
-          orElse: () => "unknown"
-        })
+    orElse: () => ({
+      unsupported: sql.onDialectOrElse({
+        mysql: () => "mysql",
+        sqlite: () => "sqlite",
+        mssql: () => "mssql",
+        clickhouse: () => "clickhouse",
+        orElse: () => "unknown"
       })
+    })
   })

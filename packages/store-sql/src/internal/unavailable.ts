@@ -31,7 +31,9 @@ export const describe = (error: SqlError.SqlError): string => {
   const sqlState = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
   const detail = sqlState !== undefined ? stringField(cause, "message") : undefined
   const message = [reason.message, detail].filter((part) => part !== undefined && part !== "").join(": ")
-  return scrub(`${reason._tag}${sqlState === undefined ? "" : ` (SQLSTATE ${sqlState})`}${message === "" ? "" : `: ${message}`}`)
+  return scrub(
+    `${reason._tag}${sqlState === undefined ? "" : ` (SQLSTATE ${sqlState})`}${message === "" ? "" : `: ${message}`}`
+  )
 }
 
 /** A `StoreUnavailable` for a failed store operation. */
