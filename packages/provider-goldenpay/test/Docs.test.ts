@@ -1,0 +1,61 @@
+// The snippets of docs/providers/goldenpay.md and the README, run the way a user would.
+import { assert, it } from "@effect/vitest"
+import { defineHandler, RawDelivery } from "@hookline/core"
+import { GoldenPay } from "@hookline/provider-goldenpay"
+import { MemoryStore } from "@hookline/store-memory"
+import { Effect, Redacted } from "effect"
+import * as BigDecimal from "effect/BigDecimal"
+
+// "Testing your handler", verbatim.
+const secret = Redacted.make("test-token")
+const payments = defineHandler(GoldenPay.provider({ secret }), (event) => Effect.log(event._tag))
+
+it.effect("processes a paid collect once", () =>
+  Effect.gen(function*() {
+    const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ payed_amount: "99.99" }), secret)
+    assert.strictEqual((yield* payments.process(raw))._tag, "Processed")
+    assert.strictEqual((yield* payments.process(raw))._tag, "Duplicate")
+  }).pipe(Effect.provide(MemoryStore.layer())))
+
+it.effect("the amount check of the guide flags a short payment and credits a full one", () =>
+  Effect.gen(function*() {
+    const credited: Array<string> = []
+    const flagged: Array<string> = []
+    // "The amount check the docs demand", with an in-memory order book standing in for `Orders`.
+    const orderAmounts = new Map([["ORDER-1001", BigDecimal.fromStringUnsafe("100.00")]])
+    const Orders = {
+      find: (transId: string) =>
+        Effect.succeed({ amount: orderAmounts.get(transId) ?? BigDecimal.fromStringUnsafe("0") }),
+      flagShortPayment: (transId: string, paid: BigDecimal.BigDecimal) =>
+        Effect.sync(() => flagged.push(`${transId} ${BigDecimal.format(paid)}`)),
+      markPaid: (transId: string) => Effect.sync(() => credited.push(transId))
+    }
+    const onPaid = (paid: GoldenPay.CollectSucceeded) =>
+      Effect.gen(function*() {
+        const order = yield* Orders.find(paid.transId) // your amount, e.g. BigDecimal 100.00
+        if (!BigDecimal.equals(paid.payedAmount, order.amount)) {
+          // e.g. payed_amount "99.99" vs order_amount "100.00": do not deliver; flag for review
+          return yield* Orders.flagShortPayment(paid.transId, paid.payedAmount)
+        }
+        yield* Orders.markPaid(paid.transId)
+      })
+    const handler = defineHandler(GoldenPay.provider({ secret }), {
+      CollectSucceeded: onPaid,
+      CollectProcessing: () => Effect.void,
+      CollectFailed: () => Effect.void,
+      PayoutSucceeded: () => Effect.void,
+      PayoutCanceled: () => Effect.void,
+      PayoutUnknownStatus: () => Effect.void
+    })
+    const short = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP1", payed_amount: "99.99" }), secret)
+    const full = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP2", payed_amount: "100" }), secret)
+    assert.strictEqual((yield* handler.run(short)).body, "success")
+    assert.strictEqual((yield* handler.run(full)).body, "success")
+    assert.deepStrictEqual([credited, flagged], [["ORDER-1001"], ["ORDER-1001 99.99"]])
+  }).pipe(Effect.provide(MemoryStore.layer())))
+
+it("the diagnose snippet: a capture read as bytes names its form", () => {
+  const body = GoldenPay.testing.sign(GoldenPay.testing.collect(), Redacted.make("tok"), "secret-suffix").body
+  const diagnosis = GoldenPay.diagnose(RawDelivery.make({ body }), Redacted.make("tok"))
+  assert.deepStrictEqual(diagnosis.matched, ["secret-suffix"])
+})
