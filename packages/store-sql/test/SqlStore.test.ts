@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Statement from "effect/sql/Statement"
 import * as net from "node:net"
@@ -158,6 +159,23 @@ layer(adminLayer, { timeout: Duration.seconds(60), excludeTestServices: true })(
       const indexes = yield* sql<{ indexname: string }>`
         SELECT indexname FROM pg_indexes WHERE tablename = ${name} ORDER BY indexname`
       assert.deepStrictEqual(indexes.map((i) => i.indexname), [`${name}_expires_at_idx`, `${name}_pkey`])
+    }))
+
+  it.effect("SqlStore.migrate runs as a migration of Effect's Migrator", () =>
+    Effect.gen(function*() {
+      const name = table("migrator")
+      const migrations = table("migrations")
+      const sql = yield* PgClient.PgClient
+      const run = Migrator.make({})({
+        loader: Migrator.fromRecord({ "1_hookline_deliveries": SqlStore.migrate({ table: name }) }),
+        table: migrations
+      }).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+      assert.deepStrictEqual(yield* run, [[1, "hookline_deliveries"]])
+      assert.deepStrictEqual(yield* run, [])
+      yield* withStore({ url: pgUrl, table: name, createTable: false }, (store) =>
+        Effect.gen(function*() {
+          assert.strictEqual((yield* store.claim("k", "f", long))._tag, "Claimed")
+        }))
     }))
 
   it.effect("a table that exists without its index gets the index at start", () =>
