@@ -214,8 +214,8 @@ export const defaultLease: Duration.Duration = Duration.seconds(50)
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The two callback kinds. A collect callback carries `payed_amount` and `channel`; a payout
- * callback carries neither.
+ * The two callback kinds, told apart by the fields present: a collect callback carries
+ * `payed_amount` and `channel` (either suffices, even as `null`); a payout callback carries neither.
  *
  * @since 0.1.0
  * @category models
@@ -309,7 +309,8 @@ const parse = (raw: RawDelivery.RawDelivery): Result.Result<Parsed, MalformedDel
       })
   )
 
-const kindOf = (fields: Fields): Kind => "payed_amount" in fields || "channel" in fields ? "collect" : "payout"
+const kindOf = (fields: Fields): Kind =>
+  Object.hasOwn(fields, "payed_amount") || Object.hasOwn(fields, "channel") ? "collect" : "payout"
 
 /**
  * Verifies a delivery, in this order:
