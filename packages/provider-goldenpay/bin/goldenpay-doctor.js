@@ -2,7 +2,7 @@
 // The GoldenPay sign doctor command. Plain JavaScript so that it runs from an installed package
 // (Node does not strip types under node_modules); the logic lives in `src/doctor.ts`.
 //
-//   GOLDENPAY_TOKEN='…' npx goldenpay-doctor [--json] [capture-file]
+//   GOLDENPAY_SECRET='…' npx goldenpay-doctor [--json] [capture-file]
 import { readFileSync } from "node:fs"
 import { parseArguments, report, usage } from "@hookline/provider-goldenpay/doctor"
 
@@ -21,7 +21,7 @@ if (parsed === undefined) {
     process.exitCode = 2
   }
   if (body !== undefined) {
-    const result = report({ body, token: process.env.GOLDENPAY_TOKEN, json: parsed.json })
+    const result = report({ body, token: process.env.GOLDENPAY_SECRET, json: parsed.json })
     ;(result.exitCode === 2 ? process.stderr : process.stdout).write(result.output)
     process.exitCode = result.exitCode
   }

@@ -15,7 +15,7 @@
  * import { GoldenPay } from "@hookline/provider-goldenpay"
  * import { Config, Effect } from "effect"
  *
- * const payments = defineHandler(GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_TOKEN") }), {
+ * const payments = defineHandler(GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_SECRET") }), {
  *   CollectSucceeded: (paid) =>
  *     paid.paidInFull ? Effect.log("paid", paid.transId) : Effect.logWarning("paid short", paid.transId),
  *   CollectProcessing: () => Effect.void,
@@ -253,7 +253,7 @@ export interface Payload {
  */
 export interface Options {
   /**
-   * The merchant's API token (`Config.Redacted("GOLDENPAY_TOKEN")`), or several during a rotation:
+   * The merchant's API token (`Config.Redacted("GOLDENPAY_SECRET")`), or several during a rotation:
    * a `sign` made with any of them is accepted.
    */
   readonly secret: Secret.SecretInput
@@ -899,7 +899,7 @@ export const ack: AckPolicy.AckPolicy = AckPolicy.text({ ok: "success", fail: "f
  * import * as http from "node:http"
  *
  * const payments = defineHandler(
- *   GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_TOKEN"), expectedMerchantId: "1001" }),
+ *   GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_SECRET"), expectedMerchantId: "1001" }),
  *   (event) => Effect.log(event._tag, event.id)
  * )
  * http.createServer(toNodeListener(payments, MemoryStore.layer())).listen(3000)
@@ -941,7 +941,7 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
  * import { readFileSync } from "node:fs"
  *
  * const capture = RawDelivery.make({ body: readFileSync("capture.json") })
- * const report = GoldenPay.diagnose(capture, Redacted.make(process.env.GOLDENPAY_TOKEN ?? ""))
+ * const report = GoldenPay.diagnose(capture, Redacted.make(process.env.GOLDENPAY_SECRET ?? ""))
  * report.summary // 'The captured signature matches sign form "key-param".'
  * ```
  */

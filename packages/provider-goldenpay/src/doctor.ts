@@ -1,12 +1,12 @@
 /**
  * The sign doctor as a command: `goldenpay-doctor` (this package's `bin`) reads a captured callback
- * body from a file (or stdin) and the API token from the `GOLDENPAY_TOKEN` environment variable —
+ * body from a file (or stdin) and the API token from the `GOLDENPAY_SECRET` environment variable —
  * never from the command line, where it would land in the shell history and the process list — and
  * prints which sign form matches.
  *
  * ```sh
- * GOLDENPAY_TOKEN='…' npx goldenpay-doctor capture.json          # text report
- * GOLDENPAY_TOKEN='…' npx goldenpay-doctor --json < capture.json  # the Diagnosis as JSON
+ * GOLDENPAY_SECRET='…' npx goldenpay-doctor capture.json          # text report
+ * GOLDENPAY_SECRET='…' npx goldenpay-doctor --json < capture.json  # the Diagnosis as JSON
  * ```
  *
  * Exit codes: 0 a form matches, 1 none matches, 2 usage error (no token, unreadable arguments).
@@ -25,7 +25,7 @@ import * as GoldenPay from "./GoldenPay.ts"
  * @since 0.1.0
  * @category constants
  */
-export const tokenVariable = "GOLDENPAY_TOKEN"
+export const tokenVariable = "GOLDENPAY_SECRET"
 
 /**
  * The command's help text.

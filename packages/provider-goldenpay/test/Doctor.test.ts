@@ -126,7 +126,7 @@ describe("goldenpay-doctor (the command)", () => {
   const file = join(dir, "capture.json")
   writeFileSync(file, captures["key-param"])
 
-  // Runs the documented command: `GOLDENPAY_TOKEN=… goldenpay-doctor [--json] [file]`. Inside the
+  // Runs the documented command: `GOLDENPAY_SECRET=… goldenpay-doctor [--json] [file]`. Inside the
   // repository the package resolves to its TypeScript sources through the `@hookline/source`
   // condition (an installed package resolves to dist/).
   const run = (args: ReadonlyArray<string>, env: Record<string, string>, input?: string) => {
@@ -139,7 +139,7 @@ describe("goldenpay-doctor (the command)", () => {
   }
 
   it("reports the matching form of a captured body file, exit 0, without printing the token", () => {
-    const result = run([file], { GOLDENPAY_TOKEN: token })
+    const result = run([file], { GOLDENPAY_SECRET: token })
     assert.strictEqual(result.status, 0, result.stderr)
     assert.match(result.stdout, /MATCH\s+key-param/)
     assert.match(result.stdout, /no match\s+token-first/)
@@ -149,7 +149,7 @@ describe("goldenpay-doctor (the command)", () => {
   })
 
   it("--json from stdin prints the Diagnosis", () => {
-    const result = run(["--json"], { GOLDENPAY_TOKEN: token }, captures["secret-suffix"])
+    const result = run(["--json"], { GOLDENPAY_SECRET: token }, captures["secret-suffix"])
     assert.strictEqual(result.status, 0, result.stderr)
     const diagnosis: SignForm.Diagnosis = JSON.parse(result.stdout)
     assert.deepStrictEqual(diagnosis.matched, ["secret-suffix"])
@@ -157,14 +157,14 @@ describe("goldenpay-doctor (the command)", () => {
   })
 
   it("a wrong token → exit 1 and no match; no token → exit 2 with the usage", () => {
-    const wrong = run([file], { GOLDENPAY_TOKEN: "wrong-token" })
+    const wrong = run([file], { GOLDENPAY_SECRET: "wrong-token" })
     assert.strictEqual(wrong.status, 1)
     assert.include(wrong.stdout, "No known sign form matches")
     assert.notInclude(wrong.stdout, "wrong-token")
     const missing = run([file], {})
     assert.strictEqual(missing.status, 2)
-    assert.include(missing.stderr, "GOLDENPAY_TOKEN is not set")
-    const unreadable = run([join(dir, "missing.json")], { GOLDENPAY_TOKEN: token })
+    assert.include(missing.stderr, "GOLDENPAY_SECRET is not set")
+    const unreadable = run([join(dir, "missing.json")], { GOLDENPAY_SECRET: token })
     assert.strictEqual(unreadable.status, 2)
   })
 

@@ -150,12 +150,12 @@ describe("GoldenPay sign forms", () => {
 
   it.effect("the token can come from Config; a missing one is Misconfigured and names the setting only", () =>
     Effect.gen(function*() {
-      const fromConfig = GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_TOKEN") })
+      const fromConfig = GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_SECRET") })
       const raw = GoldenPay.testing.sign(GoldenPay.testing.collect(), secret)
       const payload = yield* fromConfig.verify(raw).pipe(
         Effect.provideService(
           ConfigProvider.ConfigProvider,
-          ConfigProvider.fromEnv({ env: { GOLDENPAY_TOKEN: token } })
+          ConfigProvider.fromEnv({ env: { GOLDENPAY_SECRET: token } })
         )
       )
       assert.strictEqual(payload.kind, "collect")
