@@ -26,9 +26,9 @@
  *
  * @since 0.1.0
  */
-import { IdempotencyStore, Misconfigured, StoreUnavailable } from "@hookline/core"
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
-import * as Config from "effect/Config"
+import { IdempotencyStore, Misconfigured, StoreUnavailable } from "@hookline/core"
+import type * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -266,7 +266,10 @@ const resolveUrl = (
   if (typeof url === "string") return Effect.succeed(Redacted.make(url))
   if (Redacted.isRedacted(url)) return Effect.succeed(url)
   return Effect.map(
-    Effect.mapError(url, (error) => new Misconfigured({ message: `Cannot read the Redis URL: ${scrub(error.message)}` })),
+    Effect.mapError(
+      url,
+      (error) => new Misconfigured({ message: `Cannot read the Redis URL: ${scrub(error.message)}` })
+    ),
     (value): Redacted.Redacted<string> => typeof value === "string" ? Redacted.make(value) : value
   )
 }

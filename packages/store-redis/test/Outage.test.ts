@@ -29,7 +29,9 @@ describe("RedisStore when Redis stops", () => {
     Effect.gen(function*() {
       const server = yield* RedisServer.scoped({ password })
       const store = Context.get(
-        yield* Layer.build(RedisStore.layerNode({ url: Redacted.make(server.url), commandTimeout: Duration.millis(500) })),
+        yield* Layer.build(
+          RedisStore.layerNode({ url: Redacted.make(server.url), commandTimeout: Duration.millis(500) })
+        ),
         IdempotencyStore.IdempotencyStore
       )
       const claimed = yield* store.claim("before", fingerprint, lease)

@@ -23,7 +23,13 @@ const decodeReport = Schema.decodeUnknownSync(Report)
 
 const start = (name: string, prefix: string, keys: number) => {
   const child = spawn(node, ["--conditions=@hookline/source", worker], {
-    env: { ...process.env, HOOKLINE_REDIS_URL: RedisServer.sharedUrl, RACE_PREFIX: prefix, RACE_KEYS: String(keys), RACE_NAME: name },
+    env: {
+      ...process.env,
+      HOOKLINE_REDIS_URL: RedisServer.sharedUrl,
+      RACE_PREFIX: prefix,
+      RACE_KEYS: String(keys),
+      RACE_NAME: name
+    },
     stdio: ["pipe", "pipe", "pipe"]
   })
   const lines: Array<unknown> = []
@@ -45,7 +51,10 @@ const start = (name: string, prefix: string, keys: number) => {
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
   return {
     pid: child.pid,
-    ready: Promise.race([isReady, exited.then(() => Promise.reject(new Error(`worker ${name} exited early:\n${stderr}`)))]),
+    ready: Promise.race([
+      isReady,
+      exited.then(() => Promise.reject(new Error(`worker ${name} exited early:\n${stderr}`)))
+    ]),
     go: (startAt: number) => child.stdin.write(`${startAt}\n`),
     report: async () => {
       const code = await exited

@@ -3,9 +3,9 @@
  * never the shared one on 6379, which other tests use concurrently. Spawned from `redis-server` on
  * the PATH (a missing binary fails the test), on a free port of 127.0.0.1, without persistence.
  */
+import * as Effect from "effect/Effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as net from "node:net"
-import * as Effect from "effect/Effect"
 
 /** The URL of the shared test Redis. */
 export const sharedUrl = process.env["HOOKLINE_REDIS_URL"] ?? "redis://127.0.0.1:6379"
@@ -41,7 +41,18 @@ process.once("exit", () => {
 
 const launch = (port: number, password: string | undefined) =>
   new Promise<ChildProcess>((resolve, reject) => {
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]
+    const args = [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "no"
+    ]
     if (password !== undefined) args.push("--requirepass", password)
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] })
     running.add(child)

@@ -1,8 +1,8 @@
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { IdempotencyStore } from "@hookline/core"
 import { storeConformance } from "@hookline/core/testing"
 import { RedisStore } from "@hookline/store-redis"
-import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -75,7 +75,10 @@ layer(NodeRedis.layer({ url: RedisServer.sharedUrl }), { excludeTestServices: tr
       assert.strictEqual(yield* redis.send("PTTL", `${prefix}forever`), -1)
       assert.isTrue(yield* store.complete("forever", token, Duration.infinity))
       assert.strictEqual(yield* redis.send("PTTL", `${prefix}forever`), -1)
-      assert.deepStrictEqual(yield* store.claim("forever", fingerprint, lease), IdempotencyStore.Completed({ fingerprint }))
+      assert.deepStrictEqual(
+        yield* store.claim("forever", fingerprint, lease),
+        IdempotencyStore.Completed({ fingerprint })
+      )
       yield* redis.send("DEL", `${prefix}forever`)
 
       const finite = claimToken(yield* store.claim("finite", fingerprint, Duration.infinity))
@@ -101,7 +104,10 @@ layer(NodeRedis.layer({ url: RedisServer.sharedUrl }), { excludeTestServices: tr
       assert.isFalse(yield* billing.complete("hmac:42", shopToken, retention))
       assert.isFalse(yield* shop.release("hmac:42", billingToken))
       assert.isTrue(yield* shop.complete("hmac:42", shopToken, retention))
-      assert.deepStrictEqual(yield* shop.claim("hmac:42", fingerprint, lease), IdempotencyStore.Completed({ fingerprint }))
+      assert.deepStrictEqual(
+        yield* shop.claim("hmac:42", fingerprint, lease),
+        IdempotencyStore.Completed({ fingerprint })
+      )
       assert.strictEqual((yield* billing.claim("hmac:42", fingerprint, lease))._tag, "InFlight")
 
       const keys = yield* redis.send<Array<string>>("KEYS", `${run}isolation:*`)

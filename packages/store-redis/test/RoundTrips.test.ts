@@ -1,7 +1,7 @@
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { assert, describe, it } from "@effect/vitest"
 import { IdempotencyStore } from "@hookline/core"
 import { RedisStore } from "@hookline/store-redis"
-import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

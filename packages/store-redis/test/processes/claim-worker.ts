@@ -30,7 +30,9 @@ const program = Effect.gen(function*() {
   const store = yield* IdempotencyStore.IdempotencyStore
   const keys = Array.from({ length: count }, (_, i) => `race:${i}`)
   // Each process in its own random order, so neither is ahead on every key.
-  const order = keys.map((key) => ({ key, rank: Math.random() })).toSorted((x, y) => x.rank - y.rank).map(({ key }) => key)
+  const order = keys.map((key) => ({ key, rank: Math.random() })).toSorted((x, y) => x.rank - y.rank).map(({ key }) =>
+    key
+  )
   yield* print({ ready: true })
   const [line] = yield* Effect.promise(() => once(process.stdin, "data"))
   // Both processes start at the same instant (to the millisecond), not when each read its line.
