@@ -3,6 +3,7 @@
  * delivery of each bundled provider (memory store), run in-process.
  */
 import { defineHandler, type RawDelivery, type WebhookHandler } from "@hookline/core"
+import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
@@ -29,6 +30,7 @@ const bench = async (
 
 export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> => {
   const igvSecret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
+  const goldenpaySecret = Redacted.make("bench-goldenpay-token")
   return [
     await bench(
       "igv",
@@ -39,6 +41,11 @@ export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> =
           requestId: String(2002986662652579841n + BigInt(i)),
           body: Igv.testing.exampleBody.replace("1689644928115784", String(1689644928115784 + i))
         })
+    ),
+    await bench(
+      "goldenpay",
+      defineHandler(GoldenPay.provider({ secret: goldenpaySecret }), () => Effect.void),
+      (i) => GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP-${i}` }), goldenpaySecret)
     )
   ]
 }

@@ -4,6 +4,7 @@
  * standalone server (`server.ts`) and the scripted demo (`demo.ts`).
  */
 import { defineHandler, Hmac, type IdempotencyStore, route, type WebhookHandler } from "@hookline/core"
+import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"
@@ -34,6 +35,7 @@ export class DemoFailure extends Data.TaggedError("DemoFailure")<{ readonly mess
 export interface AppConfig {
   readonly hmacSecret?: Redacted.Redacted<string> | undefined
   readonly igvSecret?: Redacted.Redacted<string> | undefined
+  readonly goldenpaySecret?: Redacted.Redacted<string> | undefined
   readonly onEvent: (line: HandledLine) => void
   readonly behavior?: Behavior | undefined
   /** Time budget override for every handler (the demo shortens it). */
@@ -51,16 +53,28 @@ export const hmacOptions = (secret: Redacted.Redacted<string>) => ({
   tolerance: "5 minutes" as const
 })
 
-// bigints and BigDecimals as strings, so ids and amounts print exactly.
-const replacer = (_key: string, value: unknown): unknown =>
-  typeof value === "bigint"
-    ? value.toString()
-    : BigDecimal.isBigDecimal(value)
-    ? BigDecimal.format(value)
-    : value
+// A decimal with its scale kept ("100.00", not "100"): amounts print as the platform sent them.
+const decimalText = (d: BigDecimal.BigDecimal): string => {
+  if (d.scale <= 0) return (d.value * 10n ** BigInt(-d.scale)).toString()
+  const negative = d.value < 0n
+  const digits = (negative ? -d.value : d.value).toString().padStart(d.scale + 1, "0")
+  return `${negative ? "-" : ""}${digits.slice(0, -d.scale)}.${digits.slice(-d.scale)}`
+}
+
+// bigints and BigDecimals as strings, so ids and amounts print exactly. (BigDecimal has its own
+// toJSON, which JSON.stringify applies before any replacer, so convert first.)
+const printable = (value: unknown): unknown => {
+  if (typeof value === "bigint") return value.toString()
+  if (BigDecimal.isBigDecimal(value)) return decimalText(value)
+  if (Array.isArray(value)) return value.map(printable)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printable(v)]))
+  }
+  return value
+}
 
 /** Serialises a handled event line (exact ids and amounts). */
-export const formatLine = (line: HandledLine): string => JSON.stringify(line, replacer)
+export const formatLine = (line: HandledLine): string => JSON.stringify(printable(line))
 
 const tagOf = (event: unknown): string =>
   typeof event === "object" && event !== null && "_tag" in event && typeof event._tag === "string" ? event._tag : "?"
@@ -81,6 +95,13 @@ export const makeRoutes = (config: AppConfig) => {
   if (config.igvSecret !== undefined) {
     table["/igv"] = defineHandler(Igv.provider({ secret: config.igvSecret }), report("igv"), options)
   }
+  if (config.goldenpaySecret !== undefined) {
+    table["/goldenpay"] = defineHandler(
+      GoldenPay.provider({ secret: config.goldenpaySecret }),
+      report("goldenpay"),
+      options
+    )
+  }
   return route(table)
 }
 
@@ -99,5 +120,6 @@ export const storeLayer = (env: NodeJS.ProcessEnv): Layer.Layer<IdempotencyStore
 export const configFromEnv = (env: NodeJS.ProcessEnv, onEvent: (line: HandledLine) => void): AppConfig => ({
   hmacSecret: env.HMAC_SECRET ? Redacted.make(env.HMAC_SECRET) : undefined,
   igvSecret: env.IGV_SECRET ? Redacted.make(env.IGV_SECRET) : undefined,
+  goldenpaySecret: env.GOLDENPAY_SECRET ? Redacted.make(env.GOLDENPAY_SECRET) : undefined,
   onEvent
 })

@@ -19,7 +19,8 @@ import { scenarios } from "./scenarios.ts"
 
 const secrets = {
   hmac: Redacted.make("demo-hmac-secret"),
-  igv: Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
+  igv: Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"),
+  goldenpay: Redacted.make("demo-goldenpay-api-token")
 }
 
 // Handler runs per idempotency key (failed attempts included), and the scripted behaviours.
@@ -67,6 +68,7 @@ const layer = Layer.mergeAll(
 const routes = makeRoutes({
   hmacSecret: secrets.hmac,
   igvSecret: secrets.igv,
+  goldenpaySecret: secrets.goldenpay,
   onEvent: (line) => handled.push(line),
   behavior,
   timeBudget: "1 second"

@@ -3,6 +3,7 @@
  * must give.
  */
 import { Hmac, type RawDelivery } from "@hookline/core"
+import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import type * as Redacted from "effect/Redacted"
 import { hmacOptions } from "./app.ts"
@@ -22,11 +23,16 @@ export interface Scenario {
 export interface Secrets {
   readonly hmac: Redacted.Redacted<string>
   readonly igv: Redacted.Redacted<string>
+  readonly goldenpay: Redacted.Redacted<string>
 }
 
 export const scenarios = (
   secrets: Secrets
-): ReadonlyArray<Scenario> => [...hmacScenarios(secrets), ...igvScenarios(secrets)]
+): ReadonlyArray<Scenario> => [
+  ...hmacScenarios(secrets),
+  ...igvScenarios(secrets),
+  ...goldenpayScenarios(secrets)
+]
 
 const hmacScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
   const hmac = hmacOptions(secrets.hmac)
@@ -144,6 +150,62 @@ const igvScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
       key: "igv:2002986662652579843",
       expectStatuses: [200],
       expectRuns: 1
+    }
+  ]
+}
+
+const goldenpayScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
+  const at = (raw: RawDelivery.RawDelivery) => ({ ...raw, url: "/goldenpay" })
+  const paid = at(GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-1" }), secrets.goldenpay))
+  const underpaid = at(
+    GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-2", payed_amount: "99.99" }), secrets.goldenpay)
+  )
+  const canceled = at(
+    GoldenPay.testing.sign(
+      GoldenPay.testing.payout({ id: "GP-3", status: 50, payed_at: null, canceled_at: "2026-05-04 11:05:00" }),
+      secrets.goldenpay
+    )
+  )
+  const signed = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-4" }), secrets.goldenpay)
+  const tampered = at({
+    ...signed,
+    body: new TextEncoder().encode(new TextDecoder().decode(signed.body).replace("\"100.00\"", "\"1000.00\""))
+  })
+  return [
+    {
+      label: "goldenpay: collect succeeded",
+      deliveries: [paid],
+      key: "goldenpay:collect:GP-1:60",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "goldenpay: same callback again",
+      deliveries: [paid],
+      key: "goldenpay:collect:GP-1:60",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "goldenpay: paid 99.99 of 100.00",
+      deliveries: [underpaid],
+      key: "goldenpay:collect:GP-2:60",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "goldenpay: payout canceled",
+      deliveries: [canceled],
+      key: "goldenpay:payout:GP-3:50",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "goldenpay: amount tampered",
+      deliveries: [tampered],
+      key: "goldenpay:collect:GP-4:60",
+      expectStatuses: [401],
+      expectRuns: 0
     }
   ]
 }

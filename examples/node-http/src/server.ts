@@ -6,6 +6,7 @@
  *   HOOKLINE_STORE  memory (default) | redis (HOOKLINE_REDIS_URL) | postgres (HOOKLINE_PG_URL)
  *   HMAC_SECRET     mounts /hmac
  *   IGV_SECRET      mounts /igv
+ *   GOLDENPAY_SECRET  mounts /goldenpay
  */
 import { toNodeListener } from "@hookline/core/node"
 import * as http from "node:http"

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac } from "@hookline/core"
+import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -90,6 +91,28 @@ describe("reference receiver (npm run example:server)", () => {
         "igv:42",
         "9007199254740993"
       ])
+    } finally {
+      child.kill("SIGTERM")
+    }
+  })
+
+  it("mounts /goldenpay from GOLDENPAY_SECRET: answers success, prints exact amounts", async () => {
+    const secret = Redacted.make("server-goldenpay-token")
+    const { child, port, lines } = await startServer({ GOLDENPAY_SECRET: Redacted.value(secret) })
+    try {
+      const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-S1", payed_amount: "99.90" }), secret)
+      const response = await fetch(`http://127.0.0.1:${port}/goldenpay`, {
+        method: "POST",
+        headers: raw.headers,
+        body: Buffer.from(raw.body)
+      })
+      assert.deepStrictEqual([response.status, await response.text()], [200, "success"])
+      while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      const line = JSON.parse(lines[0]!)
+      assert.deepStrictEqual(
+        [line.handled, line.tag, line.key, line.event.orderAmount, line.event.payedAmount, line.event.paidInFull],
+        ["goldenpay", "CollectSucceeded", "goldenpay:collect:GP-S1:60", "100.00", "99.90", false]
+      )
     } finally {
       child.kill("SIGTERM")
     }
