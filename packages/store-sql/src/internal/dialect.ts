@@ -70,6 +70,7 @@ export interface Dialect {
 // the statement's transaction; each operation is one autocommit statement, so all comparisons in
 // one statement agree with each other and with every other process (server time, no client clocks).
 const expired = (alias: string) => `${alias}.expires_at <= now()`
+const live = (alias: string) => `${alias}.expires_at > now()`
 
 // Durations arrive as text so the parameter's type is decided by the cast, whatever the driver
 // would infer for a JS number (int4 / int8 / float8), keeping one prepared statement per text.
@@ -135,11 +136,11 @@ ON CONFLICT (key) DO UPDATE SET
 RETURNING d.token::text AS token, d.state, d.fingerprint`,
   complete: (table) =>
     `UPDATE ${table.qualified} AS d SET state = 'completed', expires_at = ${after("$3")}
-WHERE d.key = $1 AND d.token = $2 AND d.state = 'in_flight' AND NOT ${expired("d")}
+WHERE d.key = $1 AND d.token = $2 AND d.state = 'in_flight' AND ${live("d")}
 RETURNING 1 AS done`,
   release: (table) =>
     `DELETE FROM ${table.qualified} AS d
-WHERE d.key = $1 AND d.token = $2 AND d.state = 'in_flight' AND NOT ${expired("d")}
+WHERE d.key = $1 AND d.token = $2 AND d.state = 'in_flight' AND ${live("d")}
 RETURNING 1 AS done`,
   // SKIP LOCKED lets several processes clean concurrently without queueing behind each other or
   // behind a claim holding a row; the outer re-check keeps a row that was taken over meanwhile.
