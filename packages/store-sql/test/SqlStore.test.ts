@@ -38,6 +38,15 @@ const table = (label: string) => {
 }
 afterAll(() => runAdmin(dropTables(...tables)), 30_000)
 
+// Says plainly what is wrong when the server is missing (the suites below then fail too; the
+// conformance suite reports its tests as skipped after its layer fails to build).
+describe("PostgreSQL", () => {
+  it("answers at HOOKLINE_PG_URL (start it with scripts/services.sh up)", async () => {
+    const [row] = await runAdmin(Effect.flatMap(PgClient.PgClient, (sql) => sql<{ one: number }>`SELECT 1 AS one`))
+    assert.strictEqual(row?.one, 1)
+  })
+})
+
 // The suite every store runs, against the real PostgreSQL, with server time (`now()`).
 storeConformance("SqlStore (PostgreSQL)", SqlStore.layerPg({ url: pgUrl, table: conformanceTable }), { time: "live" })
 
