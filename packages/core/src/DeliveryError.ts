@@ -164,8 +164,9 @@ export class BodyUnavailable extends Schema.TaggedError<BodyUnavailable>()("Body
 }) {}
 
 /**
- * The provider's configuration could not be read (e.g. a `Config.Redacted` secret whose
- * environment variable is missing). Answered with a 5xx so nothing is lost once it is fixed.
+ * The provider's or store's configuration is missing or invalid (e.g. a `Config.Redacted` secret
+ * whose environment variable is missing, an invalid table name). Answered with a 5xx so nothing is
+ * lost once it is fixed.
  *
  * @since 0.1.0
  * @category errors

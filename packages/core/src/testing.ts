@@ -12,10 +12,11 @@
  *
  * @since 0.1.0
  */
-import { assert, layer as effectLayer } from "@effect/vitest"
+import { assert, it, layer as effectLayer } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Cause from "effect/Cause"
+import * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -70,6 +71,17 @@ export const storeConformance = <E>(
       ? Effect.sleep(Duration.sum(Duration.times(d, 1.5), Duration.millis(100)))
       : TestClock.adjust(Duration.sum(d, Duration.millis(1)))
   const key = (label: string) => `conformance:${label}:${crypto.randomUUID()}`
+
+  // When the backend is down, the shared layer below fails in a hook and vitest reports its tests
+  // as skipped; this test makes the outage an explicit failure with the reason.
+  it.live(`${name}: the store's layer builds (is the backend reachable?)`, () =>
+    Effect.scoped(Layer.build(storeLayer)).pipe(
+      Effect.timeout(options?.timeout ?? Duration.seconds(30)),
+      Effect.exit,
+      Effect.map((exit) => {
+        if (exit._tag === "Failure") assert.fail(`${name} layer failed to build: ${Cause.pretty(exit.cause)}`)
+      })
+    ))
 
   effectLayer(storeLayer, {
     excludeTestServices: live,
