@@ -7,6 +7,7 @@
  * runs exactly once, on one of the two instances; the other instance answers `503 InFlight` while it
  * runs and `200 Duplicate` afterwards.
  *
+ *   --store postgres   the same on one PostgreSQL (HOOKLINE_PG_URL)
  *   --store memory     the same with one memory store per process: every key runs twice
  *   --deliveries N     how many deliveries (default 10)
  *
@@ -22,7 +23,7 @@ const { values } = parseArgs({
 })
 const store = values.store
 if (!isStoreKind(store)) {
-  process.stderr.write(`--store must be redis or memory (got ${store})\n`)
+  process.stderr.write(`--store must be redis, postgres or memory (got ${store})\n`)
   process.exit(2)
 }
 const count = Number(values.deliveries)

@@ -5,7 +5,8 @@ import { fire, type Instance, startInstance, tally } from "../src/fleet.ts"
 import type { StoreKind } from "../src/stores.ts"
 
 // Two real server processes (Node 24 from the repository), one shared Redis (HOOKLINE_REDIS_URL,
-// default 127.0.0.1:6379: the test fails when it is missing).
+// default 127.0.0.1:6379) or PostgreSQL (HOOKLINE_PG_URL, default 127.0.0.1:5432/test): the tests
+// fail when the service is missing.
 const node = fileURLToPath(new URL("../../../node_modules/.bin/node", import.meta.url))
 const secret = Redacted.make(`multi-instance-test-${crypto.randomUUID()}`)
 
@@ -26,22 +27,34 @@ const run = async (store: StoreKind, count: number) => {
 }
 
 describe("two server processes", () => {
-  it("sharing one Redis: every delivery sent to both at once runs exactly once, and both acknowledge it", async () => {
-    const rows = await run("redis", 20)
-    for (const row of rows) {
-      assert.strictEqual(row.runs, 1, `${row.key} ran ${row.runs} times: ${row.handledBy.join(", ")}`)
-      const answers = Object.values(row.answers)
-      assert.strictEqual(answers.length, 2)
-      // Each sender ends with an ack; only the instance that ran the handler says Processed, the
-      // other said InFlight (503) while it ran, or Duplicate once it was done.
-      for (const sequence of answers) assert.strictEqual(sequence.at(-1)?.status, 200, JSON.stringify(row.answers))
-      const all = answers.flat()
-      assert.strictEqual(all.filter((answer) => answer.outcome === "Processed").length, 1, JSON.stringify(row.answers))
-      for (const answer of all) {
-        assert.include(["200 Processed", "200 Duplicate", "503 InFlight"], `${answer.status} ${answer.outcome}`)
-      }
-    }
-  }, 60_000)
+  const exactlyOnce = (store: StoreKind, label: string) =>
+    it(
+      `sharing one ${label}: every delivery sent to both at once runs exactly once, and both acknowledge it`,
+      async () => {
+        const rows = await run(store, 20)
+        for (const row of rows) {
+          assert.strictEqual(row.runs, 1, `${row.key} ran ${row.runs} times: ${row.handledBy.join(", ")}`)
+          const answers = Object.values(row.answers)
+          assert.strictEqual(answers.length, 2)
+          // Each sender ends with an ack; only the instance that ran the handler says Processed, the
+          // other said InFlight (503) while it ran, or Duplicate once it was done.
+          for (const sequence of answers) assert.strictEqual(sequence.at(-1)?.status, 200, JSON.stringify(row.answers))
+          const all = answers.flat()
+          assert.strictEqual(
+            all.filter((answer) => answer.outcome === "Processed").length,
+            1,
+            JSON.stringify(row.answers)
+          )
+          for (const answer of all) {
+            assert.include(["200 Processed", "200 Duplicate", "503 InFlight"], `${answer.status} ${answer.outcome}`)
+          }
+        }
+      },
+      60_000
+    )
+
+  exactlyOnce("redis", "Redis")
+  exactlyOnce("postgres", "PostgreSQL")
 
   it(
     "with a memory store each (no shared store), the same deliveries run twice: the harness sees duplicates",
