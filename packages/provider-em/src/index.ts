@@ -1,4 +1,10 @@
 /**
+ * EM (fw199 / Cheeli) order-audit and in-stock-audit notifications for hookline.
+ *
  * @since 0.1.0
  */
-export {}
+
+/**
+ * @since 0.1.0
+ */
+export * as Em from "./Em.ts"
