@@ -3,10 +3,20 @@
  * `HOOKLINE_STORE`, and handlers that report each handled event as one JSON line. Shared by the
  * standalone server (`server.ts`) and the scripted demo (`demo.ts`).
  */
-import { defineHandler, Hmac, type IdempotencyStore, route, type WebhookHandler } from "@hookline/core"
+import {
+  defineHandler,
+  Hmac,
+  type IdempotencyStore,
+  type Misconfigured,
+  route,
+  type StoreUnavailable,
+  type WebhookHandler
+} from "@hookline/core"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
+import { RedisStore } from "@hookline/store-redis"
+import { SqlStore } from "@hookline/store-sql"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
@@ -105,12 +115,18 @@ export const makeRoutes = (config: AppConfig) => {
   return route(table)
 }
 
-/** The idempotency store named by `HOOKLINE_STORE` (`memory`, the default). */
-export const storeLayer = (env: NodeJS.ProcessEnv): Layer.Layer<IdempotencyStore.IdempotencyStore> => {
+/** The idempotency store named by `HOOKLINE_STORE` (`memory`, the default, `redis` or `postgres`). */
+export const storeLayer = (
+  env: NodeJS.ProcessEnv
+): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured> => {
   const kind = env.HOOKLINE_STORE ?? "memory"
   switch (kind) {
     case "memory":
       return MemoryStore.layer()
+    case "redis":
+      return RedisStore.layerNode({ url: Redacted.make(env.HOOKLINE_REDIS_URL ?? "redis://127.0.0.1:6379") })
+    case "postgres":
+      return SqlStore.layerPg({ url: Redacted.make(env.HOOKLINE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test") })
     default:
       throw new Error(`HOOKLINE_STORE must be memory, redis or postgres (got ${kind})`)
   }

@@ -118,6 +118,34 @@ describe("reference receiver (npm run example:server)", () => {
     }
   })
 
+  for (const store of ["redis", "postgres"] as const) {
+    it(`HOOKLINE_STORE=${store}: a delivery handled by one server process is a Duplicate for a second one`, async () => {
+      const secret = `store-test-${crypto.randomUUID()}`
+      const first = await startServer({ HMAC_SECRET: secret, HOOKLINE_STORE: store })
+      const second = await startServer({ HMAC_SECRET: secret, HOOKLINE_STORE: store })
+      try {
+        const raw = Hmac.testing.sign(hmacOptions(Redacted.make(secret)), {
+          body: `{"store":"${store}"}`,
+          id: `evt-${crypto.randomUUID()}`,
+          url: "/hmac"
+        })
+        const send = (port: number) =>
+          fetch(`http://127.0.0.1:${port}${raw.url}`, {
+            method: "POST",
+            headers: raw.headers,
+            body: Buffer.from(raw.body)
+          })
+        const a = await send(first.port)
+        const b = await send(second.port)
+        assert.deepStrictEqual([a.status, (await a.json()).outcome], [200, "Processed"])
+        assert.deepStrictEqual([b.status, (await b.json()).outcome], [200, "Duplicate"])
+      } finally {
+        first.child.kill("SIGTERM")
+        second.child.kill("SIGTERM")
+      }
+    })
+  }
+
   it("refuses to start without any provider secret", async () => {
     const error = await startServer({}).then(() => undefined, (e: Error) => e)
     assert.match(String(error?.message), /exited 2/)
