@@ -101,3 +101,23 @@ export const stringify = (value: unknown): string =>
 
 // `JSON.rawJSON` (ES2025, Node >= 21) is not in TypeScript's lib yet.
 const rawJSON: (text: string) => unknown = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON
+
+/**
+ * A canonical text of a parsed value: object keys sorted (code-unit order), no whitespace, strings
+ * JSON-escaped, `bigint`s and source-mode numbers as their digits. Two bodies that differ only in
+ * key order or whitespace have the same canonical text; any difference in a value changes it. Used
+ * for fingerprints that must survive a platform re-serialising a retry.
+ *
+ * @since 0.1.0
+ * @category serialising
+ */
+export const canonical = (value: Json): string => {
+  if (value === null || typeof value === "boolean" || typeof value === "number") return JSON.stringify(value)
+  if (typeof value === "bigint") return value.toString()
+  if (typeof value === "string") return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`
+  // `Array.isArray` does not narrow a `ReadonlyArray` out of the union; what is left is an object.
+  const object = value as { readonly [key: string]: Json }
+  const keys = Object.keys(object).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonical(object[key]!)}`).join(",")}}`
+}

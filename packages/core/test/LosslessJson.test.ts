@@ -32,6 +32,17 @@ describe("LosslessJson", () => {
     assert.isTrue(Result.isFailure(notObject) && notObject.failure._tag === "MalformedDelivery")
   })
 
+  it("canonical ignores key order and whitespace, and nothing else", () => {
+    const a = ok(LosslessJson.parse(`{"b":[1,{"y":2,"x":"订单"}],"a":9007199254740993,"c":null}`))
+    const b = ok(LosslessJson.parse(` { "c" : null, "a":9007199254740993 ,"b":[1, {"x":"订单","y":2}]}`))
+    assert.strictEqual(LosslessJson.canonical(a), LosslessJson.canonical(b))
+    assert.strictEqual(LosslessJson.canonical(a), `{"a":9007199254740993,"b":[1,{"x":"订单","y":2}],"c":null}`)
+    const changed = ok(LosslessJson.parse(`{"b":[1,{"y":2,"x":"订单"}],"a":9007199254740995,"c":null}`))
+    assert.notStrictEqual(LosslessJson.canonical(changed), LosslessJson.canonical(a))
+    const reordered = ok(LosslessJson.parse(`{"b":[{"y":2,"x":"订单"},1],"a":9007199254740993,"c":null}`))
+    assert.notStrictEqual(LosslessJson.canonical(reordered), LosslessJson.canonical(a))
+  })
+
   it("stringify writes bigints as bare integers, so round trips stay exact", () => {
     const text = `{"id":12345678901234567890,"n":1}`
     assert.strictEqual(LosslessJson.stringify(ok(LosslessJson.parse(text))), text)

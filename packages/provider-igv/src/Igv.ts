@@ -454,8 +454,9 @@ export const decode = (payload: Payload): Effect.Effect<Event, DecodeFailed> =>
  *
  * - verify: see {@link verify};
  * - key: `X-Request-Id`;
- * - fingerprint: the raw body only (a retry may carry a refreshed timestamp and signature; a
- *   replayed request id with a different body is `PayloadMismatch`, 409);
+ * - fingerprint: the body's canonical JSON only (a retry may carry a refreshed timestamp and
+ *   signature, or a re-serialised body; a replayed request id with a different body is
+ *   `PayloadMismatch`, 409);
  * - decode: {@link decode} ({@link EventFromPayload});
  * - ack: `AckPolicy.status()` — 200 `Processed`/`Duplicate`; 401 signature or timestamp; 400
  *   malformed; 409 payload mismatch; 413/415 size/media type; 500 handler or decode failure; 503
@@ -484,7 +485,9 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
     name,
     verify: verify(options),
     key: (payload) => payload.requestId,
-    fingerprint: (_, raw) => raw.body,
+    // The body's canonical JSON (keys sorted, no whitespace, numbers as source text): any changed
+    // value is a PayloadMismatch, while a retry that iGV re-serialised stays a Duplicate.
+    fingerprint: (payload) => LosslessJson.canonical(payload.body),
     decode,
     ack: AckPolicy.status(),
     bodyLimit: options.bodyLimit,

@@ -77,7 +77,9 @@ const webCryptoSignature = (timestamp: string, requestId: string, key: string) =
       false,
       ["sign"]
     )
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(`${timestamp}${requestId}${key}`)))
+    const mac = new Uint8Array(
+      await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(`${timestamp}${requestId}${key}`))
+    )
     return Array.from(mac, (byte) => byte.toString(16).padStart(2, "0")).join("")
   })
 
@@ -143,7 +145,9 @@ describe("Igv signature scheme", () => {
         const error = yield* Effect.flip(verifyAt(docsDelivery(flipped)))
         assert.strictEqual(error._tag, "SignatureInvalid", `signature position ${i}`)
       }
-      for (const [header, text] of [["x-timestamp", String(docs.timestamp)], ["x-request-id", docs.requestId]] as const) {
+      for (
+        const [header, text] of [["x-timestamp", String(docs.timestamp)], ["x-request-id", docs.requestId]] as const
+      ) {
         for (let i = 0; i < text.length; i++) {
           const flipped = `${text.slice(0, i)}${flipDigit(text[i]!)}${text.slice(i + 1)}`
           const error = yield* Effect.flip(verifyAt(withHeader(docsDelivery(), header, flipped)))
@@ -154,7 +158,9 @@ describe("Igv signature scheme", () => {
 
   it.effect("truncated, extended, non-hex and empty signatures are rejected", () =>
     Effect.gen(function*() {
-      for (const bad of [docs.signature.slice(0, 62), `${docs.signature}00`, `z${docs.signature.slice(1)}`, "sha256="]) {
+      for (
+        const bad of [docs.signature.slice(0, 62), `${docs.signature}00`, `z${docs.signature.slice(1)}`, "sha256="]
+      ) {
         assert.strictEqual((yield* Effect.flip(verifyAt(docsDelivery(bad))))._tag, "SignatureInvalid")
       }
       const missing = yield* Effect.flip(verifyAt(withHeader(docsDelivery(), "x-signature", undefined)))
@@ -167,7 +173,10 @@ describe("Igv signature scheme", () => {
     Effect.gen(function*() {
       const next = Redacted.make("ZYXWVUTSRQPONMLKJIHGFEDCBA987654")
       const onlyNext = Igv.provider({ secret: next })
-      assert.strictEqual((yield* Effect.flip(verifyAt(docsDelivery(), docs.timestamp, onlyNext)))._tag, "SignatureInvalid")
+      assert.strictEqual(
+        (yield* Effect.flip(verifyAt(docsDelivery(), docs.timestamp, onlyNext)))._tag,
+        "SignatureInvalid"
+      )
       const rotating = Igv.provider({ secret: [next, secret] })
       assert.strictEqual((yield* verifyAt(docsDelivery(), docs.timestamp, rotating)).requestId, docs.requestId)
       const signedWithNext = yield* Igv.testing.signWithClock({ body: Igv.testing.exampleBody, secret: next })
@@ -302,7 +311,9 @@ describe("Igv events", () => {
       sellerOrderStatus: "1",
       buyerId: `"1907369850568257537"`
     }
-    return `{${Object.entries({ ...base, ...fields }).filter(([, v]) => v !== "").map(([k, v]) => `"${k}":${v}`).join(",")}}`
+    return `{${
+      Object.entries({ ...base, ...fields }).filter(([, v]) => v !== "").map(([k, v]) => `"${k}":${v}`).join(",")
+    }}`
   }
 
   it.effect("status 1 decodes to OrderPendingDelivery with exact ids and the local createdAt", () =>
@@ -411,7 +422,12 @@ describe("Igv events", () => {
 
   it.effect("EventFromPayload encodes events back to payloads (round trip)", () =>
     Effect.gen(function*() {
-      const raw = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "r-3", timestamp: docs.timestamp })
+      const raw = Igv.testing.sign({
+        body: Igv.testing.exampleBody,
+        secret,
+        requestId: "r-3",
+        timestamp: docs.timestamp
+      })
       const payload = yield* verifyAt(raw)
       const event = yield* Schema.decodeUnknownEffect(Igv.EventFromPayload)(payload)
       const encoded = yield* Schema.encodeEffect(Igv.EventFromPayload)(event)
@@ -469,7 +485,10 @@ describe("Igv provider defaults and ack", () => {
       [Outcome.Rejected({ key, reason: new PayloadMismatch({ message: "x", key }) }), 409],
       [Outcome.Rejected({ key: undefined, reason: new BodyTooLarge({ message: "x", limit: 1 }) }), 413],
       [
-        Outcome.Rejected({ key: undefined, reason: new UnsupportedMediaType({ message: "x", contentType: "text/plain" }) }),
+        Outcome.Rejected({
+          key: undefined,
+          reason: new UnsupportedMediaType({ message: "x", contentType: "text/plain" })
+        }),
         415
       ],
       [Outcome.Rejected({ key: undefined, reason: new MethodNotAllowed({ message: "x", method: "GET" }) }), 405],
@@ -489,8 +508,10 @@ describe("Igv provider defaults and ack", () => {
   it.effect("a handler slower than the budget → 503 TimedOut; it finishes in the background and the retry is a Duplicate", () =>
     Effect.gen(function*() {
       const runs = yield* Ref.make(0)
-      const handler = defineHandler(provider, () =>
-        Effect.sleep(Duration.seconds(15)).pipe(Effect.andThen(Ref.update(runs, (n) => n + 1))))
+      const handler = defineHandler(
+        provider,
+        () => Effect.sleep(Duration.seconds(15)).pipe(Effect.andThen(Ref.update(runs, (n) => n + 1)))
+      )
       const raw = yield* Igv.testing.signWithClock({ body: Igv.testing.exampleBody, secret })
       const first = yield* Effect.forkChild(handler.run(raw))
       yield* TestClock.adjust(Duration.seconds(10))

@@ -68,9 +68,28 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("a retry with a refreshed timestamp and signature but the same body → 200 Duplicate", async () => {
     const { server, seen } = await serve()
-    const first = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "77", timestamp: Date.now() - 60_000 })
+    const first = Igv.testing.sign({
+      body: Igv.testing.exampleBody,
+      secret,
+      requestId: "77",
+      timestamp: Date.now() - 60_000
+    })
     const retry = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "77" })
     assert.notStrictEqual(first.headers["x-signature"], retry.headers["x-signature"])
+    assert.strictEqual((await server.send(first)).status, 200)
+    const again = await server.send(retry)
+    assert.deepStrictEqual([again.status, outcomeOf(again)], [200, { outcome: "Duplicate" }])
+    assert.strictEqual(seen.length, 1)
+  })
+
+  it("a retry whose body iGV re-serialised (key order, whitespace) → 200 Duplicate, not a false 409", async () => {
+    const { server, seen } = await serve()
+    const first = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "78" })
+    const parsed = JSON.parse(Igv.testing.exampleBody.replace(/"orderId":(\d+)/, "\"orderId\":\"$1\""))
+    const reordered = Object.fromEntries(Object.entries(parsed).reverse())
+    const text = JSON.stringify(reordered, null, 2).replace(/"orderId": "(\d+)"/, "\"orderId\": $1")
+    assert.notStrictEqual(text, Igv.testing.exampleBody)
+    const retry = Igv.testing.sign({ body: text, secret, requestId: "78" })
     assert.strictEqual((await server.send(first)).status, 200)
     const again = await server.send(retry)
     assert.deepStrictEqual([again.status, outcomeOf(again)], [200, { outcome: "Duplicate" }])
@@ -202,7 +221,11 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
 describe("Igv through toWebHandler (Request objects)", () => {
   const toRequest = (raw: RawDelivery.RawDelivery) =>
-    new Request(`https://shop.example${raw.url}`, { method: raw.method, headers: raw.headers, body: Buffer.from(raw.body) })
+    new Request(`https://shop.example${raw.url}`, {
+      method: raw.method,
+      headers: raw.headers,
+      body: Buffer.from(raw.body)
+    })
 
   it("per-tag handlers on a route: valid → 200, repeat → Duplicate, forged signature → 401", async () => {
     const orders: Array<string> = []
@@ -220,7 +243,9 @@ describe("Igv through toWebHandler (Request objects)", () => {
     const first = await handle(toRequest(raw))
     const second = await handle(toRequest(raw))
     const forged = await handle(toRequest({ ...raw, headers: { ...raw.headers, "x-signature": "0".repeat(64) } }))
-    const other = await handle(toRequest(Igv.testing.sign({ body: body({ sellerOrderStatus: 2 }), secret, url: "/igv" })))
+    const other = await handle(
+      toRequest(Igv.testing.sign({ body: body({ sellerOrderStatus: 2 }), secret, url: "/igv" }))
+    )
     assert.deepStrictEqual(
       [first.status, await first.json(), second.status, await second.json(), forged.status, other.status],
       [200, { outcome: "Processed" }, 200, { outcome: "Duplicate" }, 401, 200]
