@@ -71,7 +71,7 @@ const formBody = (fields: Readonly<Record<string, string>>) =>
 const delivery = (body: string, contentType?: string): RawDelivery.RawDelivery =>
   RawDelivery.make({ headers: contentType === undefined ? {} : { "content-type": contentType }, body })
 
-const fields = (requestData: string, overrides: Readonly<Record<string, string>> = {}) => ({
+const fields = (requestData: string, overrides: Readonly<Record<string, string>> = {}): Record<string, string> => ({
   appid: appId,
   request_data: requestData,
   timestamp: docsTimestamp,
@@ -518,7 +518,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(docsMillis)
       const { handler, runs } = yield* counting
-      const sign = (requestData: string) =>
+      const sign = (requestData: Em.SignInput["requestData"]) =>
         Em.testing.signWithClock({ appId, secret, requestData, encoding: "json" })
       assert.strictEqual((yield* handler.process(yield* sign(docsRequestData)))._tag, "Processed")
       const changed = yield* handler.process(yield* sign(docsRequestData.replace("审核通过", "审核通过（改）")))
