@@ -810,7 +810,8 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
  * `timestamp` and reports which one the platform used. The report names forms and shows the
  * canonical strings without the secret; it never contains the secret or an expected signature, so
  * it is safe to print and share. A capture that cannot be parsed is reported as such (nothing
- * matches).
+ * matches). Pass `forms` to try other placements too, e.g.
+ * `[...Object.values(Em.signForms), myForm]` with a core `SignForm`.
  *
  * @since 0.1.0
  * @category diagnosing
@@ -824,8 +825,11 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
  * // report.matched → ["wrap"]: pass `signForm: "wrap"` (the default)
  * ```
  */
-export const diagnose = (raw: RawDelivery.RawDelivery, secret: Redacted.Redacted<string>): SignForm.Diagnosis => {
-  const forms = Object.values(signForms)
+export const diagnose = (
+  raw: RawDelivery.RawDelivery,
+  secret: Redacted.Redacted<string>,
+  forms: ReadonlyArray<SignForm.SignForm> = Object.values(signForms)
+): SignForm.Diagnosis => {
   const envelope = parseEnvelope(raw)
   if (Result.isFailure(envelope)) {
     return {

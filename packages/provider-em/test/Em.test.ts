@@ -8,6 +8,7 @@ import {
   PayloadMismatch,
   RawDelivery,
   SignatureInvalid,
+  SignForm,
   StoreUnavailable,
   TimedOut,
   TimestampOutOfTolerance,
@@ -485,6 +486,18 @@ describe("Em sign doctor", () => {
     }
     // The canonical strings (secret excluded) are there to compare with the platform's.
     assert.include(report.canonical, concatenated(appId, docsRequestData, docsTimestamp))
+  })
+
+  it("extra candidate forms can be tried, e.g. a custom placement", () => {
+    const custom = SignForm.make({ ...Em.signForms["key-param"], name: "appsecret-param", secret: { _tag: "Param", name: "appsecret" } })
+    const raw = Em.testing.sign({ appId, secret, requestData: docsRequestData, encoding: "json", signForm: custom })
+    const envelope = JSON.parse(new TextDecoder().decode(raw.body)) as { readonly sign: string; readonly timestamp: string }
+    assert.strictEqual(
+      envelope.sign,
+      md5Hex(`${queryString(appId, docsRequestData, envelope.timestamp)}&appsecret=${secretText}`).toUpperCase()
+    )
+    assert.deepStrictEqual(Em.diagnose(raw, secret).matched, [])
+    assert.deepStrictEqual(Em.diagnose(raw, secret, [...Object.values(Em.signForms), custom]).matched, ["appsecret-param"])
   })
 
   it("a capture that is not an EM notification is reported as such", () => {
