@@ -3,6 +3,7 @@
  * delivery of each bundled provider (memory store), run in-process.
  */
 import { defineHandler, type RawDelivery, type WebhookHandler } from "@hookline/core"
+import { Em } from "@hookline/provider-em"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
@@ -31,6 +32,7 @@ const bench = async (
 export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> => {
   const igvSecret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
   const goldenpaySecret = Redacted.make("bench-goldenpay-token")
+  const emSecret = Redacted.make("bench-em-secret")
   return [
     await bench(
       "igv",
@@ -46,6 +48,17 @@ export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> =
       "goldenpay",
       defineHandler(GoldenPay.provider({ secret: goldenpaySecret }), () => Effect.void),
       (i) => GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP-${i}` }), goldenpaySecret)
+    ),
+    await bench(
+      "em (form body)",
+      defineHandler(Em.provider({ appId: "bench", secret: emSecret }), () => Effect.void),
+      (i) =>
+        Em.testing.sign({
+          appId: "bench",
+          secret: emSecret,
+          requestData: Em.testing.exampleRequestData.replace("DD202409250002", `DD${i}`),
+          encoding: "form"
+        })
     )
   ]
 }

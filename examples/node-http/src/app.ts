@@ -12,6 +12,7 @@ import {
   type StoreUnavailable,
   type WebhookHandler
 } from "@hookline/core"
+import { Em } from "@hookline/provider-em"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
@@ -46,6 +47,7 @@ export interface AppConfig {
   readonly hmacSecret?: Redacted.Redacted<string> | undefined
   readonly igvSecret?: Redacted.Redacted<string> | undefined
   readonly goldenpaySecret?: Redacted.Redacted<string> | undefined
+  readonly em?: { readonly appId: string; readonly secret: Redacted.Redacted<string> } | undefined
   readonly onEvent: (line: HandledLine) => void
   readonly behavior?: Behavior | undefined
   /** Time budget override for every handler (the demo shortens it). */
@@ -112,6 +114,13 @@ export const makeRoutes = (config: AppConfig) => {
       options
     )
   }
+  if (config.em !== undefined) {
+    table["/em"] = defineHandler(
+      Em.provider({ appId: config.em.appId, secret: config.em.secret }),
+      report("em"),
+      options
+    )
+  }
   return route(table)
 }
 
@@ -137,5 +146,8 @@ export const configFromEnv = (env: NodeJS.ProcessEnv, onEvent: (line: HandledLin
   hmacSecret: env.HMAC_SECRET ? Redacted.make(env.HMAC_SECRET) : undefined,
   igvSecret: env.IGV_SECRET ? Redacted.make(env.IGV_SECRET) : undefined,
   goldenpaySecret: env.GOLDENPAY_SECRET ? Redacted.make(env.GOLDENPAY_SECRET) : undefined,
+  em: env.EM_APP_ID && env.EM_APP_SECRET
+    ? { appId: env.EM_APP_ID, secret: Redacted.make(env.EM_APP_SECRET) }
+    : undefined,
   onEvent
 })

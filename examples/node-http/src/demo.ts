@@ -20,7 +20,8 @@ import { scenarios } from "./scenarios.ts"
 const secrets = {
   hmac: Redacted.make("demo-hmac-secret"),
   igv: Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"),
-  goldenpay: Redacted.make("demo-goldenpay-api-token")
+  goldenpay: Redacted.make("demo-goldenpay-api-token"),
+  em: { appId: "demo-em-app", secret: Redacted.make("demo-em-app-secret") }
 }
 
 // Handler runs per idempotency key (failed attempts included), and the scripted behaviours.
@@ -69,6 +70,7 @@ const routes = makeRoutes({
   hmacSecret: secrets.hmac,
   igvSecret: secrets.igv,
   goldenpaySecret: secrets.goldenpay,
+  em: secrets.em,
   onEvent: (line) => handled.push(line),
   behavior,
   timeBudget: "1 second"

@@ -3,6 +3,7 @@
  * must give.
  */
 import { Hmac, type RawDelivery } from "@hookline/core"
+import { Em } from "@hookline/provider-em"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import type * as Redacted from "effect/Redacted"
@@ -24,6 +25,7 @@ export interface Secrets {
   readonly hmac: Redacted.Redacted<string>
   readonly igv: Redacted.Redacted<string>
   readonly goldenpay: Redacted.Redacted<string>
+  readonly em: { readonly appId: string; readonly secret: Redacted.Redacted<string> }
 }
 
 export const scenarios = (
@@ -31,7 +33,8 @@ export const scenarios = (
 ): ReadonlyArray<Scenario> => [
   ...hmacScenarios(secrets),
   ...igvScenarios(secrets),
-  ...goldenpayScenarios(secrets)
+  ...goldenpayScenarios(secrets),
+  ...emScenarios(secrets)
 ]
 
 const hmacScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
@@ -204,6 +207,62 @@ const goldenpayScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
       label: "goldenpay: amount tampered",
       deliveries: [tampered],
       key: "goldenpay:collect:GP-4:60",
+      expectStatuses: [401],
+      expectRuns: 0
+    }
+  ]
+}
+
+const emScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
+  const sign = (requestData: unknown, encoding: "json" | "form", timestamp?: number) =>
+    Em.testing.sign({
+      appId: secrets.em.appId,
+      secret: secrets.em.secret,
+      requestData: JSON.stringify(requestData),
+      encoding,
+      timestamp,
+      url: "/em"
+    })
+  const order = { notify_type: "OUT_TRADE_AUDIT", trade_no: "DD202409250002", trade_status: 2, message: "审核通过" }
+  const stock = {
+    notify_type: "IN_STOCK_AUDIT",
+    instock_no: "RK202409250007",
+    instock_status: 2,
+    message: "入库审核通过"
+  }
+  const now = Math.floor(Date.now() / 1000)
+  const orderJson = sign(order, "json", now - 30)
+  // The platform retries every 30 s, re-signing with a fresh timestamp.
+  const orderRetry = sign(order, "form", now)
+  const stockForm = sign(stock, "form")
+  const wrongApp = Em.testing.sign({
+    appId: "someone-else",
+    secret: secrets.em.secret,
+    requestData: JSON.stringify({ ...order, trade_no: "DD202409250003" }),
+    encoding: "json",
+    url: "/em"
+  })
+  const key = "em:OUT_TRADE_AUDIT:DD202409250002:2"
+  return [
+    { label: "em: order audit approved (JSON)", deliveries: [orderJson], key, expectStatuses: [200], expectRuns: 1 },
+    {
+      label: "em: retry 30 s later, re-signed (form)",
+      deliveries: [orderRetry],
+      key,
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "em: in-stock audit approved (form)",
+      deliveries: [stockForm],
+      key: "em:IN_STOCK_AUDIT:RK202409250007:2",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "em: another app's notification",
+      deliveries: [wrongApp],
+      key: "em:OUT_TRADE_AUDIT:DD202409250003:2",
       expectStatuses: [401],
       expectRuns: 0
     }

@@ -7,6 +7,7 @@
  *   HMAC_SECRET     mounts /hmac
  *   IGV_SECRET      mounts /igv
  *   GOLDENPAY_SECRET  mounts /goldenpay
+ *   EM_APP_ID + EM_APP_SECRET  mount /em
  */
 import { toNodeListener } from "@hookline/core/node"
 import * as http from "node:http"

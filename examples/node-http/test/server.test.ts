@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac } from "@hookline/core"
+import { Em } from "@hookline/provider-em"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import * as Redacted from "effect/Redacted"
@@ -113,6 +114,37 @@ describe("reference receiver (npm run example:server)", () => {
         [line.handled, line.tag, line.key, line.event.orderAmount, line.event.payedAmount, line.event.paidInFull],
         ["goldenpay", "CollectSucceeded", "goldenpay:collect:GP-S1:60", "100.00", "99.90", false]
       )
+    } finally {
+      child.kill("SIGTERM")
+    }
+  })
+
+  it("mounts /em from EM_APP_ID + EM_APP_SECRET: JSON and form bodies, Chinese text verbatim, SUCCESS", async () => {
+    const secret = Redacted.make("server-em-secret")
+    const { child, port, lines } = await startServer({ EM_APP_ID: "app-1", EM_APP_SECRET: Redacted.value(secret) })
+    try {
+      const requestData =
+        `{"notify_type":"IN_STOCK_AUDIT","instock_no":"RK1","instock_status":1,"message":"待审核 \\"引号\\""}`
+      const send = async (encoding: "json" | "form") => {
+        const raw = Em.testing.sign({ appId: "app-1", secret, requestData, encoding, url: "/em" })
+        const response = await fetch(`http://127.0.0.1:${port}/em`, {
+          method: "POST",
+          headers: raw.headers,
+          body: Buffer.from(raw.body)
+        })
+        return [response.status, await response.text()]
+      }
+      assert.deepStrictEqual(await send("form"), [200, "SUCCESS"])
+      assert.deepStrictEqual(await send("json"), [200, "SUCCESS"])
+      while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      assert.strictEqual(lines.length, 1)
+      const line = JSON.parse(lines[0]!)
+      assert.deepStrictEqual([line.handled, line.tag, line.key, line.event.message], [
+        "em",
+        "InStockAudit",
+        "em:IN_STOCK_AUDIT:RK1:1",
+        "待审核 \"引号\""
+      ])
     } finally {
       child.kill("SIGTERM")
     }
