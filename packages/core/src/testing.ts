@@ -13,9 +13,9 @@
  * @since 0.1.0
  */
 import { assert, it, layer as effectLayer } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Cause from "effect/Cause"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
 import * as http from "node:http"

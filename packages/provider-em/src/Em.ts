@@ -470,7 +470,9 @@ const required = (value: string | undefined, field: string): Result.Result<strin
 export const verify = (options: Pick<Options, "appId" | "secret" | "signForm" | "tolerance">) => {
   const form = resolveSignForm(options.signForm)
   const tolerance = options.tolerance ?? defaultTolerance
-  return (raw: RawDelivery.RawDelivery): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
+  return (
+    raw: RawDelivery.RawDelivery
+  ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
     Effect.gen(function*() {
       const envelope = yield* Effect.fromResult(parseEnvelope(raw))
       const appId = yield* Effect.fromResult(required(envelope.appId, params.appId))
@@ -739,7 +741,12 @@ export const decode = (payload: Payload): Effect.Effect<Event, DecodeFailed> => 
   const type = notifyType(payload.data)
   if (type === orderAuditType) return decodeOrderAudit(payload.data)
   if (type === inStockAuditType) return decodeInStockAudit(payload.data)
-  return decodeUnknown({ _tag: "UnknownNotification", notifyType: type ?? "", fields: payload.data, requestData: payload.requestData })
+  return decodeUnknown({
+    _tag: "UnknownNotification",
+    notifyType: type ?? "",
+    fields: payload.data,
+    requestData: payload.requestData
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -931,6 +938,8 @@ export const exampleRequestData =
  * @category testing
  */
 export const testing = {
+  // A synchronous test signer stamps wall-clock "now"; `signWithClock` follows Effect's Clock.
+  // eslint-disable-next-line no-restricted-properties
   sign: (input: SignInput): RawDelivery.RawDelivery => signAt(input, Date.now()),
   signWithClock: (input: SignInput): Effect.Effect<RawDelivery.RawDelivery> =>
     Effect.map(Clock.currentTimeMillis, (now) => signAt(input, now)),

@@ -81,13 +81,22 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
     const { server, orders } = await serve()
     const raw = Em.testing.sign({ appId, secret, requestData: order(), encoding: "form" })
     const responses = [await server.send(raw), await server.send(raw), await server.send(raw)]
-    assert.deepStrictEqual(responses.map((r) => [r.status, r.body]), [[200, "SUCCESS"], [200, "SUCCESS"], [200, "SUCCESS"]])
+    assert.deepStrictEqual(responses.map((r) => [r.status, r.body]), [[200, "SUCCESS"], [200, "SUCCESS"], [
+      200,
+      "SUCCESS"
+    ]])
     assert.strictEqual(orders.length, 1)
   })
 
   it("a retry re-signed with a fresh timestamp after success → SUCCESS (Duplicate), not re-run", async () => {
     const { server, orders } = await serve()
-    const original = Em.testing.sign({ appId, secret, requestData: order(), timestamp: nowSeconds() - 60, encoding: "json" })
+    const original = Em.testing.sign({
+      appId,
+      secret,
+      requestData: order(),
+      timestamp: nowSeconds() - 60,
+      encoding: "json"
+    })
     const retry = Em.testing.sign({ appId, secret, requestData: order(), timestamp: nowSeconds(), encoding: "json" })
     assert.notStrictEqual(new TextDecoder().decode(original.body), new TextDecoder().decode(retry.body))
     assert.strictEqual((await server.send(original)).body, "SUCCESS")

@@ -568,6 +568,8 @@ export const exampleBody = `{"createdAt":"2025-12-17T13:44:16","orderId":1689644
  * @category testing
  */
 export const testing = {
+  // A synchronous test signer stamps wall-clock "now"; `signWithClock` follows Effect's Clock.
+  // eslint-disable-next-line no-restricted-properties
   sign: (input: SignInput): RawDelivery.RawDelivery => signAt(input, Date.now()),
   signWithClock: (input: SignInput): Effect.Effect<RawDelivery.RawDelivery> =>
     Effect.map(Clock.currentTimeMillis, (now) => signAt(input, now)),
