@@ -50,6 +50,11 @@ export * as IdempotencyStore from "./IdempotencyStore.ts"
 /**
  * @since 0.1.0
  */
+export * as LocalDateTime from "./LocalDateTime.ts"
+
+/**
+ * @since 0.1.0
+ */
 export * as LosslessJson from "./LosslessJson.ts"
 
 /**

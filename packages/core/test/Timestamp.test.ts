@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Timestamp } from "@hookline/core"
+import { LocalDateTime, Timestamp } from "@hookline/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 
 const now = 1_734_850_099_000
@@ -52,4 +53,28 @@ describe("Timestamp", () => {
         assert.strictEqual(error._tag, "MalformedDelivery", bad)
       }
     }))
+})
+
+describe("LocalDateTime", () => {
+  it("accepts real calendar dates in the format, without inventing a zone", () => {
+    const iso = LocalDateTime.schema({ separator: "T", fractionalSeconds: true })
+    const spaced = LocalDateTime.schema({ separator: " " })
+    assert.strictEqual(Schema.decodeUnknownSync(iso)("2025-12-17T13:44:16"), "2025-12-17T13:44:16")
+    assert.strictEqual(Schema.decodeUnknownSync(iso)("2024-02-29T23:59:59.123"), "2024-02-29T23:59:59.123")
+    assert.strictEqual(Schema.decodeUnknownSync(spaced)("2026-05-04 10:05:00"), "2026-05-04 10:05:00")
+    for (
+      const bad of [
+        "2025-02-29T00:00:00",
+        "2025-12-17T13:44:16Z",
+        "2025-12-17T13:44:16+08:00",
+        "2025-13-01T00:00:00",
+        "2025-12-17 13:44:16",
+        "2025-12-17T24:00:00"
+      ]
+    ) {
+      assert.isFalse(LocalDateTime.isValid(bad, { separator: "T", fractionalSeconds: true }), bad)
+    }
+    assert.isFalse(LocalDateTime.isValid("2026-05-04 10:05:00.5", { separator: " " }))
+    assert.throws(() => Schema.decodeUnknownSync(spaced)("2026-04-31 10:05:00"))
+  })
 })

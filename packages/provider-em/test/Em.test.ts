@@ -23,7 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/testing/TestClock"
-import { md5Hex } from "./md5.ts"
+import { md5Hex } from "../../../test-support/Md5.ts"
 
 // The docs' example notification (doc.fw199.com → EM → 订单审核状态异步回调通知, §5.1). Its `sign`
 // is a placeholder that matches no rule, so the fixtures are signed here with the independent MD5.

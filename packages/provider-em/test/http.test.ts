@@ -7,7 +7,7 @@ import { Em } from "@hookline/provider-em"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { md5Hex } from "./md5.ts"
+import { md5Hex } from "../../../test-support/Md5.ts"
 
 // Real HTTP runs on the live clock: `Em.testing.sign` stamps notifications with the current time.
 const appId = "KEY_AAAAAA"

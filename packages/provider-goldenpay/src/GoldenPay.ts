@@ -35,6 +35,7 @@ import type { DeliveryError } from "@hookline/core"
 import {
   AckPolicy,
   CanonicalString,
+  LocalDateTime as CoreLocalDateTime,
   LosslessJson,
   MalformedDelivery,
   Provider,
@@ -384,21 +385,6 @@ export const key = (payload: Payload): Result.Result<string, MalformedDelivery> 
 // schema
 // ---------------------------------------------------------------------------------------------
 
-const localDateTimePattern = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/
-
-const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-
-const daysInMonth = (year: number, month: number): number =>
-  month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
-
-const isValidLocalDateTime = (text: string): boolean => {
-  const match = localDateTimePattern.exec(text)
-  if (match === null) return false
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map(Number)
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 &&
-    minute <= 59 && second <= 59
-}
-
 /**
  * A local date-time as GoldenPay sends it, `YYYY-MM-DD HH:mm:ss` (`"2026-05-04 10:05:00"`), a real
  * calendar date. Kept as the exact string: GoldenPay does not state the zone (presumably Thailand's),
@@ -407,9 +393,7 @@ const isValidLocalDateTime = (text: string): boolean => {
  * @since 0.1.0
  * @category schemas
  */
-export const LocalDateTime = Schema.String.check(Schema.makeFilter(isValidLocalDateTime, {
-  expected: "a local date-time YYYY-MM-DD HH:mm:ss"
-}))
+export const LocalDateTime = CoreLocalDateTime.schema({ separator: " " })
 
 /**
  * An amount as GoldenPay sends it (`"100.00"`, or a JSON number's exact source text) decoded to an

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { md5Hex } from "./support/Md5.ts"
+import { md5Hex } from "../../../test-support/Md5.ts"
 
 const token = "doctor-token-5c1e"
 const secret = Redacted.make(token)

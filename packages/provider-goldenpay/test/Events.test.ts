@@ -25,7 +25,7 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
-import { md5Hex } from "./support/Md5.ts"
+import { md5Hex } from "../../../test-support/Md5.ts"
 
 const token = "events-token"
 const secret = Redacted.make(token)

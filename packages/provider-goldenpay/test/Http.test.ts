@@ -8,7 +8,7 @@ import * as BigDecimal from "effect/BigDecimal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { md5Hex } from "./support/Md5.ts"
+import { md5Hex } from "../../../test-support/Md5.ts"
 
 const token = "http-token-77aa"
 const secret = Redacted.make(token)

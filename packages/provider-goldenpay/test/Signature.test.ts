@@ -6,7 +6,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { execFileSync } from "node:child_process"
-import { md5Hex } from "./support/Md5.ts"
+import { md5Hex } from "../../../test-support/Md5.ts"
 
 const token = "gp-api-token-3f9a"
 const secret = Redacted.make(token)

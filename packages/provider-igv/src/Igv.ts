@@ -26,6 +26,7 @@ import type { DeliveryError } from "@hookline/core"
 import {
   AckPolicy,
   type DecodeFailed,
+  LocalDateTime as CoreLocalDateTime,
   LosslessJson,
   MalformedDelivery,
   Provider,
@@ -247,25 +248,6 @@ export const verify = (options: Pick<Options, "secret" | "tolerance">) => {
 // schema
 // ---------------------------------------------------------------------------------------------
 
-const localDateTimePattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?$/
-
-const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-
-const daysInMonth = (year: number, month: number): number =>
-  month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
-
-const isValidLocalDateTime = (text: string): boolean => {
-  const match = localDateTimePattern.exec(text)
-  if (match === null) return false
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number)
-  if (
-    year === undefined || month === undefined || day === undefined || hour === undefined || minute === undefined ||
-    second === undefined
-  ) return false
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 &&
-    minute <= 59 && second <= 59
-}
-
 /**
  * A local date-time without a zone, as iGV sends `createdAt`: `YYYY-MM-DDTHH:mm:ss`, optionally with
  * fractional seconds, a real calendar date. Kept as the exact string: iGV does not say which zone it
@@ -274,9 +256,7 @@ const isValidLocalDateTime = (text: string): boolean => {
  * @since 0.1.0
  * @category schemas
  */
-export const LocalDateTime = Schema.String.check(Schema.makeFilter(isValidLocalDateTime, {
-  expected: "a local date-time YYYY-MM-DDTHH:mm:ss without a zone"
-}))
+export const LocalDateTime = CoreLocalDateTime.schema({ separator: "T", fractionalSeconds: true })
 
 /**
  * An iGV order id: the exact decimal digits (`"1689644928115784"`). A string, not a `number`

@@ -1,7 +1,7 @@
 /**
- * An independent MD5 (RFC 1321), written from the RFC for the tests: the provider signs with
- * `node:crypto`, the tests check its signatures against this implementation (itself checked
- * against the RFC's test suite in `Em.test.ts`).
+ * An independent MD5 (RFC 1321), written from the RFC for the tests: the providers sign with
+ * `node:crypto`, their tests check signatures against this implementation (itself checked against
+ * the RFC's test suite and `openssl md5` in the provider-em and provider-goldenpay tests).
  */
 
 const shifts = [
