@@ -242,79 +242,55 @@ describe("toNodeListener over real HTTP", () => {
 })
 
 describe("toNodeListener inside Express", () => {
-  const start = async (app: express.Express) => {
+  // Mounts a counting handler's listener with `mount`, posts one signed delivery (optionally with
+  // another content type), and returns the response and how often the handler ran.
+  const viaExpress = async (
+    mount: (app: express.Express, listener: ReturnType<typeof toNodeListener>) => void,
+    contentType?: string
+  ) => {
+    let runs = 0
+    const listener = toNodeListener(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const app = express()
+    mount(app, listener)
     const server = http.createServer(app)
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() }
+    try {
+      const raw = sign(`{"n":"${crypto.randomUUID()}"}`)
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, {
+        method: "POST",
+        headers: contentType === undefined ? raw.headers : { ...raw.headers, "content-type": contentType },
+        body: Buffer.from(raw.body)
+      })
+      return { status: response.status, body: await response.text(), runs }
+    } finally {
+      server.close()
+      await listener.dispose()
+    }
   }
 
   it("works when express.raw() already buffered the exact body", async () => {
-    let runs = 0
-    const listener = toNodeListener(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
-    const app = express()
-    app.post("/hooks", express.raw({ type: "*/*" }), listener)
-    const server = await start(app)
-    const raw = sign(`{"n":1}`)
-    const response = await fetch(`${server.url}/hooks`, {
-      method: "POST",
-      headers: raw.headers,
-      body: Buffer.from(raw.body)
-    })
-    assert.strictEqual(response.status, 200)
-    assert.strictEqual(runs, 1)
-    server.close()
-    await listener.dispose()
+    const result = await viaExpress((app, listener) => app.post("/hooks", express.raw({ type: "*/*" }), listener))
+    assert.deepStrictEqual([result.status, result.runs], [200, 1])
   })
 
   it("answers a clear BodyUnavailable (500), not a false 401, after express.json() consumed the body", async () => {
-    let runs = 0
-    const listener = toNodeListener(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
-    const app = express()
-    app.use(express.json())
-    app.post("/hooks", listener)
-    const server = await start(app)
-    const raw = sign(`{"n":1}`)
-    const response = await fetch(`${server.url}/hooks`, {
-      method: "POST",
-      headers: raw.headers,
-      body: Buffer.from(raw.body)
+    const result = await viaExpress((app, listener) => {
+      app.use(express.json())
+      app.post("/hooks", listener)
     })
-    assert.deepStrictEqual([response.status, (await response.json()).reason], [500, "BodyUnavailable"])
-    assert.strictEqual(runs, 0)
-    server.close()
-    await listener.dispose()
+    assert.deepStrictEqual([result.status, JSON.parse(result.body).reason, result.runs], [500, "BodyUnavailable", 0])
   })
 
   it("works behind a global express.json() when the parser skipped the request (other content type)", async () => {
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
-    const app = express()
-    app.use(express.json())
-    app.post("/hooks", listener)
-    const server = await start(app)
-    const raw = sign(`{"n":3}`)
-    const response = await fetch(`${server.url}/hooks`, {
-      method: "POST",
-      headers: { ...raw.headers, "content-type": "text/plain" },
-      body: Buffer.from(raw.body)
-    })
-    assert.strictEqual(response.status, 200)
-    server.close()
-    await listener.dispose()
+    const result = await viaExpress((app, listener) => {
+      app.use(express.json())
+      app.post("/hooks", listener)
+    }, "text/plain")
+    assert.deepStrictEqual([result.status, result.runs], [200, 1])
   })
 
   it("works mounted with no body parser at all", async () => {
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
-    const app = express()
-    app.post("/hooks", listener)
-    const server = await start(app)
-    const raw = sign(`{"n":2}`)
-    const response = await fetch(`${server.url}/hooks`, {
-      method: "POST",
-      headers: raw.headers,
-      body: Buffer.from(raw.body)
-    })
-    assert.strictEqual(response.status, 200)
-    server.close()
-    await listener.dispose()
+    const result = await viaExpress((app, listener) => app.post("/hooks", listener))
+    assert.deepStrictEqual([result.status, result.runs], [200, 1])
   })
 })
