@@ -292,8 +292,7 @@ const make = <A, P, E, R>(
   const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
 
   const answer = (outcome: Outcome.Outcome): Effect.Effect<Ack.Ack> =>
-    Effect.as(record(outcome), outcome).pipe(
-      Effect.map((outcome) => respond(outcome)),
+    Effect.map(record(outcome), () => respond(outcome)).pipe(
       Effect.tap((ack) => Effect.annotateCurrentSpan("http.response.status_code", ack.status))
     )
 
