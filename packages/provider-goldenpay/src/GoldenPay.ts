@@ -467,7 +467,7 @@ export const CollectProcessing = Schema.TaggedStruct("CollectProcessing", {
 export interface CollectProcessing extends Schema.Schema.Type<typeof CollectProcessing> {}
 
 /**
- * A collect order ended without success: any status other than 60 and 20. `status` keeps the code
+ * A collect order ended without success (a status other than 60 and 20). `status` keeps the code
  * exactly as sent.
  *
  * @since 0.1.0

@@ -465,8 +465,8 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
     name,
     verify: verify(options),
     key: (payload) => payload.requestId,
-    // The body's canonical JSON (keys sorted, no whitespace, numbers as source text): any changed
-    // value is a PayloadMismatch, while a retry that iGV re-serialised stays a Duplicate.
+    // The body's canonical JSON (keys sorted, no whitespace, numbers as source text), so a changed
+    // value is a PayloadMismatch while a retry that iGV re-serialised stays a Duplicate.
     fingerprint: (payload) => LosslessJson.canonical(payload.body),
     decode,
     ack: AckPolicy.status(),
