@@ -12,7 +12,6 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 
 /**
@@ -221,11 +220,3 @@ const rejectionTags: ReadonlySet<string> = new Set<Rejection["_tag"]>([
  * @category guards
  */
 export const isRejection = (error: Rejection | Failure): error is Rejection => rejectionTags.has(error._tag)
-
-/**
- * Checks whether an unknown value is a {@link StoreUnavailable} error.
- *
- * @since 0.1.0
- * @category guards
- */
-export const isStoreUnavailable = (u: unknown): u is StoreUnavailable => Predicate.isTagged(u, "StoreUnavailable")

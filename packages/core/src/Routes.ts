@@ -5,10 +5,7 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
 import * as Ack from "./Ack.ts"
-import type { IdempotencyStore } from "./IdempotencyStore.ts"
-import type { RawDelivery } from "./RawDelivery.ts"
 import { isWebhookHandler, type WebhookHandler } from "./WebhookHandler.ts"
 
 const TypeId = "~@hookline/core/Routes" as const
@@ -100,17 +97,3 @@ export const resolve = <R>(endpoint: Endpoint<R>, url: string): WebhookHandler<R
  * @category constants
  */
 export const notFound: Ack.Ack = Ack.json(404, { outcome: "NotFound" })
-
-/**
- * Runs a request through the endpoint (404 when no route matches).
- *
- * @since 0.1.0
- * @category utils
- */
-export const run = <R>(
-  endpoint: Endpoint<R>,
-  raw: RawDelivery
-): Effect.Effect<Ack.Ack, never, R | IdempotencyStore> => {
-  const handler = resolve(endpoint, raw.url)
-  return handler === undefined ? Effect.succeed(notFound) : handler.run(raw)
-}

@@ -1,6 +1,7 @@
 /**
  * Test helpers: the **store conformance suite** every `IdempotencyStore` implementation runs against
- * its real backend, and builders of `RawDelivery` values.
+ * its real backend, and `listen`, a real HTTP server for an endpoint. Deliveries are built with
+ * `RawDelivery.make` or a provider's `testing.sign`.
  *
  * ```ts
  * // packages/store-foo/test/FooStore.test.ts
@@ -22,7 +23,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as IdempotencyStore from "./IdempotencyStore.ts"
 import { toNodeListener } from "./node.ts"
-import * as RawDelivery from "./RawDelivery.ts"
+import type * as RawDelivery from "./RawDelivery.ts"
 import type * as Routes from "./Routes.ts"
 import type * as Runtime from "./Runtime.ts"
 
@@ -296,14 +297,6 @@ export const storeConformance = <E>(
       }))
   })
 }
-
-/**
- * Builds a `RawDelivery` for tests (method `POST`, URL `/` unless given).
- *
- * @since 0.1.0
- * @category testing
- */
-export const delivery = (input: RawDelivery.RawDeliveryInput): RawDelivery.RawDelivery => RawDelivery.make(input)
 
 /**
  * A real HTTP server on an ephemeral port of 127.0.0.1, serving the endpoint with
