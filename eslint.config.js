@@ -30,7 +30,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ["packages/*/test/**/*.ts", "examples/**/*.ts", "bench/**/*.ts"],
+    files: ["packages/*/test/**/*.ts", "examples/**/*.ts", "bench/**/*.ts", "reliability/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" }
   }
 )

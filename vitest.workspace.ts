@@ -9,25 +9,26 @@ import { defineConfig } from "vitest/config"
 
 const conditions = ["@hookline/source"]
 
+const project = (name: string, root: string) => ({
+  extends: true as const,
+  test: { name, root, include: ["test/**/*.test.ts"] }
+})
+
 const projectsIn = (dir: string) =>
   existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory() && existsSync(`${dir}/${entry.name}/test`))
-      .map((entry) => ({
-        extends: true as const,
-        test: {
-          name: entry.name,
-          root: `${dir}/${entry.name}`,
-          include: ["test/**/*.test.ts"]
-        }
-      }))
+      .map((entry) => project(entry.name, `${dir}/${entry.name}`))
     : []
+
+// Root folders that are workspace packages with tests of their own (reliability's reduced runs).
+const rootProjects = ["reliability", "bench"].filter((dir) => existsSync(`${dir}/test`)).map((dir) => project(dir, dir))
 
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    projects: [...projectsIn("packages"), ...projectsIn("examples")],
+    projects: [...projectsIn("packages"), ...projectsIn("examples"), ...rootProjects],
     reporters: ["default", "json"],
     outputFile: { json: ".ci/out/vitest.json" },
     testTimeout: 30_000,
