@@ -4,8 +4,10 @@
  *
  * The listener reads the exact body bytes itself, stopping at the body limit (413 without buffering
  * the rest). When a framework already buffered the raw body (Express `express.raw()`), it uses
- * `req.body`; when a JSON body parser already consumed and re-serialised it (`express.json()`), it
- * answers with a clear `BodyUnavailable` failure (500) instead of a false signature failure.
+ * `req.body`; frameworks that keep the raw bytes elsewhere (Fastify's `parseAs: "buffer"` parser)
+ * hand them over with `listener.deliver(req, res, body)`. When a body parser already consumed the
+ * stream (`express.json()`, `@koa/bodyparser`, Fastify's JSON parser), it answers with a clear
+ * `BodyUnavailable` failure (500) naming the fix instead of a false signature failure.
  *
  * ```ts
  * import * as http from "node:http"
@@ -36,6 +38,12 @@ import * as Runtime from "./Runtime.ts"
  */
 export interface NodeListener {
   (req: http.IncomingMessage, res: http.ServerResponse): void
+  /**
+   * Serves a request whose exact body bytes a framework already buffered: Fastify's
+   * `addContentTypeParser("*", { parseAs: "buffer" }, …)` body, a raw-body middleware's buffer. The
+   * bytes must be the ones received, never a re-serialised parse result. The body limit applies.
+   */
+  readonly deliver: (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array) => void
   /** Waits for requests and background handlers, then releases the layer (store connections). */
   readonly dispose: () => Promise<void>
 }
@@ -58,6 +66,13 @@ const rawBodyOf = (req: http.IncomingMessage & FrameworkRequest): Uint8Array | u
 
 const bodyConsumed = (req: http.IncomingMessage & FrameworkRequest): boolean => req.readableEnded || req._body === true
 
+const consumed = new BodyUnavailable({
+  message: "The request body was already consumed by a body parser (express.json(), @koa/bodyparser, Fastify's " +
+    "JSON parser…), so the exact bytes the platform signed are gone. Mount the hookline listener before any body " +
+    "parser, or hand it the raw bytes: express.raw({ type: \"*/*\" }) on its route (Express), a parseAs: " +
+    "\"buffer\" content-type parser and listener.deliver(request.raw, reply.raw, request.body) (Fastify)."
+})
+
 /**
  * Creates the listener. The runtime is built from `layer` once, at the first request.
  *
@@ -71,7 +86,7 @@ export const toNodeListener = <R, E>(
 ): NodeListener => {
   const runtime = Runtime.make(layer, options)
 
-  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse, buffered: Uint8Array | undefined): void => {
     const url = req.url ?? "/"
     const method = req.method ?? "GET"
     const declared = parseLength(req.headers["content-length"])
@@ -86,7 +101,6 @@ export const toNodeListener = <R, E>(
       void execute(runtime, handler, handler.run(raw)).then((ack) => write(res, ack))
     }
 
-    const buffered = rawBodyOf(req)
     if (buffered !== undefined) {
       if (buffered.length > handler.settings.bodyLimit) {
         void execute(runtime, handler, tooLarge(handler)).then((ack) => write(res, ack))
@@ -96,17 +110,7 @@ export const toNodeListener = <R, E>(
       return
     }
     if (bodyConsumed(req)) {
-      void execute(
-        runtime,
-        handler,
-        handler.refuse(
-          new BodyUnavailable({
-            message: "The request body was already consumed (e.g. by express.json()), so the exact bytes the " +
-              "platform signed are gone. Mount the hookline listener before any body parser, or use " +
-              "express.raw({ type: \"*/*\" }) for its route."
-          })
-        )
-      ).then((ack) => write(res, ack))
+      void execute(runtime, handler, handler.refuse(consumed)).then((ack) => write(res, ack))
       return
     }
 
@@ -142,5 +146,7 @@ export const toNodeListener = <R, E>(
     })
   }
 
-  return Object.assign(listener, { dispose: runtime.dispose })
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => serve(req, res, rawBodyOf(req))
+  const deliver = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => serve(req, res, body)
+  return Object.assign(listener, { deliver, dispose: runtime.dispose })
 }

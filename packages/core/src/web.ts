@@ -3,6 +3,10 @@
  * Promise<Response>` for Hono, Next.js route handlers, Bun, Deno and anything speaking `Request` /
  * `Response`.
  *
+ * The handler reads the exact body bytes from the `Request` itself, stopping at the body limit. If
+ * the body was already read (a middleware called `c.req.json()` / `request.json()` first), it answers
+ * with a clear `BodyUnavailable` failure (500) naming the fix instead of a false signature failure.
+ *
  * ```ts
  * import { toWebHandler } from "@hookline/core/web"
  *
@@ -14,6 +18,7 @@
  */
 import type * as Layer from "effect/Layer"
 import type * as Ack from "./Ack.ts"
+import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
 import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
 import * as RawDelivery from "./RawDelivery.ts"
@@ -60,6 +65,12 @@ const readLimited = async (request: Request, limit: number): Promise<Uint8Array 
   return body
 }
 
+const bodyUsed = new BodyUnavailable({
+  message: "The request body was already read (c.req.json(), request.json(), a validator middleware…), so the " +
+    "exact bytes the platform signed are gone. Pass the untouched request to the hookline handler (Hono: " +
+    "c.req.raw, before any body read), or a request.clone() taken before the body was read."
+})
+
 /**
  * Creates the handler. The runtime is built from `layer` once, at the first request.
  *
@@ -76,6 +87,7 @@ export const toWebHandler = <R, E>(
     const step = plan(endpoint, request.method, request.url, parseLength(request.headers.get("content-length")))
     if (step._tag === "Respond") return toResponse(await execute(runtime, step.handler, step.effect))
     const handler = step.handler
+    if (request.bodyUsed) return toResponse(await execute(runtime, handler, handler.refuse(bodyUsed)))
     const body = await readLimited(request, handler.settings.bodyLimit).catch(() => null)
     if (body === null) return new Response(null, { status: 400 })
     if (body === undefined) return toResponse(await execute(runtime, handler, tooLarge(handler)))

@@ -294,3 +294,43 @@ describe("toNodeListener inside Express", () => {
     assert.deepStrictEqual([result.status, result.runs], [200, 1])
   })
 })
+
+describe("listener.deliver (a framework buffered the exact bytes)", () => {
+  // A server whose framework stand-in consumes the stream itself, then hands the bytes over.
+  const viaDeliver = async (bodyLimit?: number) => {
+    let runs = 0
+    const listener = toNodeListener(
+      defineHandler(provider, () => Effect.sync(() => runs++), bodyLimit === undefined ? undefined : { bodyLimit }),
+      MemoryStore.layer()
+    )
+    const server = http.createServer((req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (chunk: Buffer) => chunks.push(chunk))
+      req.on("end", () => listener.deliver(req, res, Buffer.concat(chunks)))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const raw = sign(`{"n":"${crypto.randomUUID()}","pad":"${"x".repeat(200)}"}`)
+    const post = () =>
+      fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+        method: "POST",
+        headers: raw.headers,
+        body: Buffer.from(raw.body)
+      }).then(async (response) => [response.status, (await response.json()).outcome ?? null])
+    try {
+      return { first: await post(), second: await post(), runs }
+    } finally {
+      server.close()
+      await listener.dispose()
+    }
+  }
+
+  it("runs the pipeline over the handed bytes: Processed, then Duplicate, handler once", async () => {
+    const result = await viaDeliver()
+    assert.deepStrictEqual(result, { first: [200, "Processed"], second: [200, "Duplicate"], runs: 1 })
+  })
+
+  it("applies the body limit to the handed bytes (413, no run)", async () => {
+    const result = await viaDeliver(100)
+    assert.deepStrictEqual([result.first[0], result.second[0], result.runs], [413, 413, 0])
+  })
+})

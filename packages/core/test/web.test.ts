@@ -64,3 +64,15 @@ describe("toWebHandler with Request objects", () => {
     await handle.dispose()
   })
 })
+
+describe("toWebHandler after a body read", () => {
+  it("answers a clear BodyUnavailable (500), not a false 401, when the body was already read", async () => {
+    let runs = 0
+    const handle = toWebHandler(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const request = toRequest(Hmac.testing.sign({ secret }, { body: `{"id":"read-first"}` }))
+    await request.json() // what a JSON middleware would do before the route
+    const response = await handle(request)
+    assert.deepStrictEqual([response.status, (await response.json()).reason, runs], [500, "BodyUnavailable", 0])
+    await handle.dispose()
+  })
+})
