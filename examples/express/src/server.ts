@@ -1,0 +1,29 @@
+/**
+ * hookline in an Express 5 app: `npm start -w examples/express`. Every configured provider at
+ * `POST /<provider>`, next to the app's own JSON route `POST /orders` behind a global
+ * `express.json()`. Environment variables and output: see examples/node-http.
+ */
+import { toNodeListener } from "@hookline/core/node"
+import express from "express"
+import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
+
+const { layer, listening, paths, port, routes } = receiverFromEnv()
+const webhooks = toNodeListener(routes, layer)
+
+const app = express()
+// The webhook routes come BEFORE the global JSON parser: hookline reads the exact bytes itself
+// (with the provider's body limit, not express.json()'s 100 KB).
+app.post(paths, webhooks)
+app.use(express.json())
+app.post(ordersPath, (req, res) => {
+  res.json(ordersReply(req.body))
+})
+
+const server = app.listen(port, () => {
+  const address = server.address()
+  listening("express", typeof address === "object" && address !== null ? address.port : port)
+})
+onShutdown(async () => {
+  server.close()
+  await webhooks.dispose()
+})
