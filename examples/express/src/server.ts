@@ -19,10 +19,7 @@ app.post(ordersPath, (req, res) => {
   res.json(ordersReply(req.body))
 })
 
-const server = app.listen(port, () => {
-  const address = server.address()
-  listening("express", typeof address === "object" && address !== null ? address.port : port)
-})
+const server = app.listen(port, () => listening("express", server.address()))
 onShutdown(async () => {
   server.close()
   await webhooks.dispose()

@@ -6,6 +6,7 @@
  */
 import type { IdempotencyStore, Misconfigured, Routes, StoreUnavailable } from "@hookline/core"
 import type * as Layer from "effect/Layer"
+import type { AddressInfo } from "node:net"
 import { configFromEnv, formatLine, makeRoutes, storeLayer } from "./app.ts"
 
 /** What a framework example mounts. */
@@ -16,8 +17,8 @@ export interface Receiver {
   readonly layer: Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured>
   /** The listen port from `PORT` (default 3000; 0 picks a free one). */
   readonly port: number
-  /** Prints the start-up line (on stderr; stdout carries only handled events). */
-  readonly listening: (stack: string, port: number) => void
+  /** Prints the start-up line with the bound port (on stderr; stdout carries the handled events). */
+  readonly listening: (stack: string, address: AddressInfo | string | null) => void
 }
 
 /**
@@ -38,8 +39,10 @@ export const receiverFromEnv = (env: NodeJS.ProcessEnv = process.env): Receiver 
     paths,
     layer: storeLayer(env),
     port: Number(env.PORT ?? 3000),
-    listening: (stack, port) =>
-      process.stderr.write(`hookline ${stack} example listening on :${port} — ${paths.join(", ")}\n`)
+    listening: (stack, address) => {
+      const bound = typeof address === "object" && address !== null ? address.port : address
+      process.stderr.write(`hookline ${stack} example listening on :${bound} — ${paths.join(", ")}\n`)
+    }
   }
 }
 

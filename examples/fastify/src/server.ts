@@ -1,0 +1,35 @@
+/**
+ * hookline in a Fastify 5 app: `npm start -w examples/fastify`. Every configured provider at
+ * `POST /<provider>`, next to the app's own JSON route `POST /orders` served by Fastify's default
+ * JSON parser. Environment variables and output: see examples/node-http.
+ */
+import { toNodeListener } from "@hookline/core/node"
+import Fastify from "fastify"
+import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
+
+const { layer, listening, port, routes } = receiverFromEnv()
+const webhooks = toNodeListener(routes, layer)
+const app = Fastify()
+
+// The webhook routes live in their own plugin (Fastify encapsulation): there, every content type is
+// read as the exact bytes (a Buffer), while the rest of the app keeps Fastify's JSON parser. Each
+// route's bodyLimit is the provider's, so Fastify's own limit (1 MiB by default) does not decide.
+await app.register(async (scope) => {
+  scope.removeAllContentTypeParsers()
+  scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body))
+  for (const [path, handler] of routes.handlers) {
+    scope.post(path, { bodyLimit: handler.settings.bodyLimit }, (request, reply) => {
+      reply.hijack() // hookline writes the response itself
+      webhooks.deliver(request.raw, reply.raw, request.body instanceof Uint8Array ? request.body : new Uint8Array(0))
+    })
+  }
+})
+
+app.post(ordersPath, async (request) => ordersReply(request.body))
+
+await app.listen({ port, host: "0.0.0.0" })
+listening("fastify", app.server.address())
+onShutdown(async () => {
+  await app.close()
+  await webhooks.dispose()
+})
