@@ -9,13 +9,16 @@
  * earlier deliveries caused is already there by then.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Hmac, type RawDelivery } from "@hookline/core"
+import { Hmac, type IdempotencyStore, type RawDelivery, type Routes } from "@hookline/core"
 import { Em } from "@hookline/provider-em"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
+import { MemoryStore } from "@hookline/store-memory"
+import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type * as http from "node:http"
 import { afterAll, beforeAll } from "vitest"
-import { hmacOptions } from "../examples/node-http/src/app.ts"
+import { hmacOptions, makeRoutes } from "../examples/node-http/src/app.ts"
 import { type ExampleProcess, startExample } from "./ExampleProcess.ts"
 
 const secrets = {
@@ -155,3 +158,44 @@ export const describeMountedExample = (stack: string, dir: string): void =>
       assert.deepStrictEqual([reply.status, JSON.parse(reply.text)], [200, { accepted: { orderId: "A-1", qty: 2 } }])
     })
   })
+
+/** An app under test, reachable by path: over real HTTP or in-process (`app.request`). */
+export interface Served {
+  readonly fetch: (path: string, init: RequestInit) => Promise<Response>
+  readonly close: () => Promise<unknown>
+}
+
+/** A started `node:http` server as `Served`. */
+export const servedOver = async (server: http.Server): Promise<Served> => {
+  if (!server.listening) await new Promise((resolve) => server.once("listening", resolve))
+  const address = server.address()
+  const port = typeof address === "object" && address !== null ? address.port : 0
+  return {
+    fetch: (path, init) => fetch(`http://127.0.0.1:${port}${path}`, init),
+    close: () => new Promise((resolve) => server.close(resolve))
+  }
+}
+
+/** What a misconfigured mount must answer: a configuration error (500), no handler run. */
+export const bodyUnavailable = { status: 500, reason: "BodyUnavailable", runs: 0 }
+
+/**
+ * Mounts `/hmac` the wrong way (`serve` puts the app's body parsing first), posts one validly signed
+ * delivery, and returns the status, the outcome's reason and how often the handler ran.
+ */
+export const afterBodyParser = async <H extends { readonly dispose: () => Promise<void> }>(
+  adapter: (routes: Routes.Routes<never>, layer: Layer.Layer<IdempotencyStore.IdempotencyStore>) => H,
+  serve: (webhooks: H) => Promise<Served>
+) => {
+  let runs = 0
+  const webhooks = adapter(makeRoutes({ hmacSecret: secrets.hmac, onEvent: () => runs++ }), MemoryStore.layer())
+  const app = await serve(webhooks)
+  try {
+    const raw = hmacDelivery(`evt-misplaced-${crypto.randomUUID()}`)
+    const response = await app.fetch("/hmac", { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+    return { status: response.status, reason: (await response.json()).reason, runs }
+  } finally {
+    await app.close()
+    await webhooks.dispose()
+  }
+}

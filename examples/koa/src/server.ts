@@ -1,0 +1,36 @@
+/**
+ * hookline in a Koa 3 app: `npm start -w examples/koa`. Every configured provider at
+ * `POST /<provider>`, next to the app's own JSON route `POST /orders` behind a global
+ * `@koa/bodyparser`. Environment variables and output: see examples/node-http.
+ */
+import { toNodeListener } from "@hookline/core/node"
+import { bodyParser } from "@koa/bodyparser"
+import Router from "@koa/router"
+import Koa from "koa"
+import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
+
+const { layer, listening, paths, port, routes } = receiverFromEnv()
+const webhooks = toNodeListener(routes, layer)
+const app = new Koa()
+
+// The webhook router comes BEFORE the body parser: hookline reads the exact bytes from the Node
+// request and writes the Node response itself (`ctx.respond = false`).
+const hooks = new Router()
+hooks.post([...paths], (ctx) => {
+  ctx.respond = false
+  webhooks(ctx.req, ctx.res)
+})
+app.use(hooks.routes())
+
+app.use(bodyParser())
+const api = new Router()
+api.post(ordersPath, (ctx) => {
+  ctx.body = ordersReply(ctx.request.body)
+})
+app.use(api.routes())
+
+const server = app.listen(port, () => listening("koa", server.address()))
+onShutdown(async () => {
+  server.close()
+  await webhooks.dispose()
+})
