@@ -24,7 +24,7 @@ export interface ExampleProcess {
   /** POSTs a signed delivery to `path` (default: the delivery's own URL). */
   readonly send: (raw: RawDelivery.RawDelivery, path?: string) => Promise<Reply>
   /** POSTs any body with the given headers. */
-  readonly post: (path: string, headers: Record<string, string>, body: string | Uint8Array) => Promise<Reply>
+  readonly post: (path: string, headers: Record<string, string>, body: string | Buffer<ArrayBuffer>) => Promise<Reply>
   /** Resolves once a handled line with this key was printed (rejects after 5 s). */
   readonly printed: (key: string) => Promise<void>
   /** SIGTERM, then waits for the exit. */
@@ -50,7 +50,7 @@ export const startExample = (dir: string, env: Record<string, string>): Promise<
     const exited = new Promise<void>((done) => child.once("exit", () => done()))
     child.once("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)))
 
-    const post = async (path: string, headers: Record<string, string>, body: string | Uint8Array) => {
+    const post = async (path: string, headers: Record<string, string>, body: string | Buffer<ArrayBuffer>) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers, body })
       return { status: response.status, text: await response.text() }
     }

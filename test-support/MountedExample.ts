@@ -111,7 +111,7 @@ const assertAck = (reply: { status: number; text: string }, expected: { status: 
 /**
  * Registers the suite for the example in `dir` (its server started once, every provider mounted).
  */
-export const describeMountedExample = (stack: string, dir: string): void =>
+export const describeMountedExample = (stack: string, dir: string): void => {
   describe(`examples/${stack} as a real process`, () => {
     let server: ExampleProcess
     beforeAll(async () => {
@@ -158,6 +158,7 @@ export const describeMountedExample = (stack: string, dir: string): void =>
       assert.deepStrictEqual([reply.status, JSON.parse(reply.text)], [200, { accepted: { orderId: "A-1", qty: 2 } }])
     })
   })
+}
 
 /** An app under test, reachable by path: over real HTTP or in-process (`app.request`). */
 export interface Served {

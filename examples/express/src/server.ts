@@ -13,7 +13,7 @@ const webhooks = toNodeListener(routes, layer)
 const app = express()
 // The webhook routes come BEFORE the global JSON parser: hookline reads the exact bytes itself
 // (with the provider's body limit, not express.json()'s 100 KB).
-app.post(paths, webhooks)
+app.post([...paths], webhooks)
 app.use(express.json())
 app.post(ordersPath, (req, res) => {
   res.json(ordersReply(req.body))

@@ -6,7 +6,6 @@
  */
 import type { IdempotencyStore, Misconfigured, Routes, StoreUnavailable } from "@hookline/core"
 import type * as Layer from "effect/Layer"
-import type { AddressInfo } from "node:net"
 import { configFromEnv, formatLine, makeRoutes, storeLayer } from "./app.ts"
 
 /** What a framework example mounts. */
@@ -18,7 +17,7 @@ export interface Receiver {
   /** The listen port from `PORT` (default 3000; 0 picks a free one). */
   readonly port: number
   /** Prints the start-up line with the bound port (on stderr; stdout carries the handled events). */
-  readonly listening: (stack: string, address: AddressInfo | string | null) => void
+  readonly listening: (stack: string, address: { readonly port: number } | string | null) => void
 }
 
 /**
