@@ -21,8 +21,10 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import type * as AckPolicy from "./AckPolicy.ts"
+import type { Rejection } from "./DeliveryError.ts"
 import { Misconfigured, SignatureInvalid } from "./DeliveryError.ts"
 import * as LosslessJson from "./LosslessJson.ts"
 import * as Provider from "./Provider.ts"
@@ -174,41 +176,75 @@ export const provider: {
 } = <A>(options: Options<A>): Provider.Provider<A | HmacEvent, Payload> => {
   const config = resolve(options)
   const name = options.name ?? "hmac"
-  const verify = (raw: RawDelivery.RawDelivery) =>
-    Effect.gen(function*() {
-      if (config.signedContent !== "body" && config.timestampHeader === undefined) {
-        return yield* new Misconfigured({ message: `signedContent ${config.signedContent} needs a timestampHeader` })
-      }
-      const secrets = yield* Secret.resolve(options.secret, `${name} secret`)
-      const id = yield* Effect.fromResult(RawDelivery.requireHeader(raw, config.idHeader))
-      const headerValue = RawDelivery.header(raw, config.header)
-      if (headerValue === undefined || headerValue.trim() === "") {
-        return yield* new SignatureInvalid({ message: `Missing signature header ${config.header}` })
-      }
-      let timestamp: number | undefined
-      let timestampText = ""
-      if (config.timestampHeader !== undefined) {
-        timestampText = yield* Effect.fromResult(RawDelivery.requireHeader(raw, config.timestampHeader))
-      }
-      const received = headerValue.trim()
-      const signature = received.startsWith(config.prefix) ? received.slice(config.prefix.length) : undefined
-      const data = signedBytes(config.signedContent, id, timestampText, raw.body)
-      const valid = signature !== undefined && Signing.matchesAny(
-        secrets,
-        (secret) => Signing.hmac(config.algorithm, Redacted.value(secret), data),
-        signature,
-        config.encoding
-      )
-      if (!valid) return yield* new SignatureInvalid({ message: "Signature does not match" })
-      // The timestamp is checked after the signature, so an unauthenticated request cannot probe
-      // the receiver's clock.
-      if (config.timestampHeader !== undefined) {
-        timestamp = yield* Timestamp.check(timestampText, { unit: config.timestampUnit, tolerance: config.tolerance })
-      }
-      const text = yield* Effect.fromResult(RawDelivery.bodyText(raw))
-      const json = yield* Effect.fromResult(LosslessJson.parse(text))
-      return { id, json, timestamp }
-    })
+  // The signature check is synchronous; only reading a `Config` secret and the clock are effects.
+  const check = (
+    raw: RawDelivery.RawDelivery,
+    secrets: ReadonlyArray<Redacted.Redacted<string>>
+  ): Result.Result<{ readonly id: string; readonly timestampText: string }, Rejection> => {
+    const id = RawDelivery.requireHeader(raw, config.idHeader)
+    if (Result.isFailure(id)) return Result.fail(id.failure)
+    const headerValue = RawDelivery.header(raw, config.header)
+    if (headerValue === undefined || headerValue.trim() === "") {
+      return Result.fail(new SignatureInvalid({ message: `Missing signature header ${config.header}` }))
+    }
+    let timestampText = ""
+    if (config.timestampHeader !== undefined) {
+      const timestamp = RawDelivery.requireHeader(raw, config.timestampHeader)
+      if (Result.isFailure(timestamp)) return Result.fail(timestamp.failure)
+      timestampText = timestamp.success
+    }
+    const received = headerValue.trim()
+    const signature = received.startsWith(config.prefix) ? received.slice(config.prefix.length) : undefined
+    const data = signedBytes(config.signedContent, id.success, timestampText, raw.body)
+    const valid = signature !== undefined && Signing.matchesAny(
+      secrets,
+      (secret) => Signing.hmacWithSecret(config.algorithm, secret, data),
+      signature,
+      config.encoding
+    )
+    if (!valid) return Result.fail(new SignatureInvalid({ message: "Signature does not match" }))
+    return Result.succeed({ id: id.success, timestampText })
+  }
+  const parseBody = (raw: RawDelivery.RawDelivery) =>
+    Result.flatMap(RawDelivery.bodyText(raw), (text) => LosslessJson.parse(text))
+  const finish = (
+    raw: RawDelivery.RawDelivery,
+    secrets: ReadonlyArray<Redacted.Redacted<string>>
+  ): Effect.Effect<Payload, Rejection> => {
+    const checked = check(raw, secrets)
+    if (Result.isFailure(checked)) return Effect.fail(checked.failure)
+    const { id, timestampText } = checked.success
+    // The timestamp is checked after the signature, so an unauthenticated request cannot probe the
+    // receiver's clock.
+    if (config.timestampHeader === undefined) {
+      const json = parseBody(raw)
+      return Result.isFailure(json)
+        ? Effect.fail(json.failure)
+        : Effect.succeed({ id, json: json.success, timestamp: undefined })
+    }
+    return Effect.flatMap(
+      Timestamp.check(timestampText, { unit: config.timestampUnit, tolerance: config.tolerance }),
+      (timestamp) => Effect.map(Effect.fromResult(parseBody(raw)), (json) => ({ id, json, timestamp }))
+    )
+  }
+  const misconfigured = config.signedContent !== "body" && config.timestampHeader === undefined
+    ? new Misconfigured({ message: `signedContent ${config.signedContent} needs a timestampHeader` })
+    : undefined
+  // Plain `Redacted` secrets are checked once; `Config` secrets are read per delivery (so a missing
+  // one answers "retry" rather than failing the whole app at start-up).
+  const staticSecrets = Secret.resolveSync(options.secret)
+  const staticResolved = staticSecrets === undefined
+    ? undefined
+    : Effect.runSync(Effect.result(Secret.resolve(options.secret, `${name} secret`)))
+  const verify = (raw: RawDelivery.RawDelivery): Effect.Effect<Payload, Rejection | Misconfigured> => {
+    if (misconfigured !== undefined) return Effect.fail(misconfigured)
+    if (staticResolved !== undefined) {
+      return Result.isFailure(staticResolved)
+        ? Effect.fail(staticResolved.failure)
+        : Effect.suspend(() => finish(raw, staticResolved.success))
+    }
+    return Effect.flatMap(Secret.resolve(options.secret, `${name} secret`), (secrets) => finish(raw, secrets))
+  }
   const schema = options.schema
   const decode = schema === undefined
     ? (payload: Payload) => Effect.succeed<HmacEvent>({ _tag: "HmacEvent", id: payload.id, payload: payload.json })

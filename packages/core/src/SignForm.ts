@@ -102,7 +102,7 @@ export const compute = (
   const text = message(form, params, secret)
   if (form.digest === "md5") return Signing.md5(text)
   if (form.digest === "sha256") return Signing.sha256(text)
-  return Signing.hmac(form.digest.hmac, RedactedValue.value(secret), text)
+  return Signing.hmacWithSecret(form.digest.hmac, secret, text)
 }
 
 /**

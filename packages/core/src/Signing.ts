@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
 
 /**
@@ -44,6 +45,30 @@ export type Data = string | Uint8Array
  */
 export const hmac = (algorithm: HmacAlgorithm, key: Data, data: Data): Uint8Array =>
   crypto.createHmac(algorithm, key).update(data).digest()
+
+// One `KeyObject` per secret: `createHmac` with a prepared key skips re-importing the key bytes on
+// every request (about a third of an HMAC over a small body). Weak, so a dropped secret is freed.
+const keyObjects = new WeakMap<Redacted.Redacted<string>, crypto.KeyObject>()
+
+/**
+ * HMAC of `data` keyed with a secret. Same result as {@link hmac} with the secret's value, faster
+ * on the hot path: the key is prepared once per `Redacted` secret.
+ *
+ * @since 0.1.0
+ * @category signing
+ */
+export const hmacWithSecret = (
+  algorithm: HmacAlgorithm,
+  secret: Redacted.Redacted<string>,
+  data: Data
+): Uint8Array => {
+  let key = keyObjects.get(secret)
+  if (key === undefined) {
+    key = crypto.createSecretKey(Buffer.from(Redacted.value(secret), "utf8"))
+    keyObjects.set(secret, key)
+  }
+  return crypto.createHmac(algorithm, key).update(data).digest()
+}
 
 /**
  * MD5 digest (16 bytes). Only for platforms whose signature scheme is MD5.

@@ -20,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
@@ -232,10 +233,6 @@ const make = <A, P, E, R>(
       : Duration.fromInputUnsafe(options.timeBudget)
   }
   const name = provider.name
-  // Spans point at hookline's own source, which tells users nothing: skip the stack capture (it
-  // was the largest cost on the hot path).
-  const spanOptions = { attributes: { "hookline.provider": name } } as const
-  const traceOptions = { captureStackTrace: false } as const
   // One counter per (outcome, reason) pair, built once.
   const counters = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
   const counterFor = (outcome: string, reason: string) => {
@@ -248,184 +245,241 @@ const make = <A, P, E, R>(
     return counter
   }
   const budgetMillis = Duration.toMillis(settings.timeBudget)
-
-  const stage = <X, E2, R2>(
-    stageName: string,
-    effect: Effect.Effect<X, E2, R2>,
-    describe: (exit: Exit.Exit<X, E2>) => string
-  ): Effect.Effect<X, E2, R2> =>
-    effect.pipe(
-      Effect.onExit((exit) => Effect.annotateCurrentSpan("hookline.outcome", describe(exit))),
-      Effect.withSpan(`hookline.${stageName}`, spanOptions, traceOptions)
-    )
-
-  const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
-    exit._tag === "Success" ? "ok" : Cause.hasInterruptsOnly(exit.cause)
-      ? "interrupted"
-      : Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "defect", onSome: (error) => error._tag })
-
-  // Logs and counts an outcome and annotates the delivery span with it.
-  const record = (outcome: Outcome.Outcome): Effect.Effect<void> => {
-    const reason = Outcome.reasonTag(outcome)
-    const annotations = {
-      "hookline.provider": name,
-      "hookline.outcome": outcome._tag,
-      "hookline.reason": reason ?? "none",
-      ...(outcome.key === undefined ? {} : { "hookline.key": outcome.key })
-    }
-    const log = outcome._tag === "Rejected"
-      ? Effect.logWarning(`webhook rejected: ${outcome.reason.message}`)
-      : outcome._tag === "Failed"
-      ? outcome.reason._tag === "HandlerFailed"
-        ? Effect.logError("webhook handler failed", outcome.reason.error)
-        : Effect.logError(`webhook failed: ${outcome.reason.message}`)
-      : outcome._tag === "InFlight"
-      ? Effect.logInfo("webhook in flight elsewhere")
-      : Effect.logDebug(`webhook ${outcome._tag === "Processed" ? "processed" : "duplicate"}`)
-    return Effect.all([
-      Effect.annotateCurrentSpan(annotations),
-      Effect.annotateLogs(log, annotations),
-      Metric.update(counterFor(outcome._tag, reason ?? "none"), 1)
-    ], { discard: true })
-  }
-
+  const leaseMillis = Duration.toMillis(settings.lease)
   const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
+  const traced = pipeline(true)
+  const plain = pipeline(false)
 
-  const answer = (outcome: Outcome.Outcome): Effect.Effect<Ack.Ack> =>
-    Effect.map(record(outcome), () => respond(outcome)).pipe(
-      Effect.tap((ack) => Effect.annotateCurrentSpan("http.response.status_code", ack.status))
-    )
+  // Spans cost about 5 µs each even when nothing exports them, so the stage spans are only
+  // recorded when a tracer is installed (e.g. OpenTelemetry); without one they would go nowhere.
+  function pipeline(tracing: boolean) {
+    const spanOptions = { attributes: { "hookline.provider": name } } as const
+    // Spans point at hookline's own source, which tells users nothing: skip the stack capture.
+    const traceOptions = { captureStackTrace: false } as const
 
-  // Everything after a successful claim: decode → handle → complete, or release on any failure.
-  // Bounded by the lease: a handler still running when its lease runs out is interrupted and its
-  // claim released, so a second holder can never run concurrently with it.
-  const work = (
-    store: IdempotencyStore["Service"],
-    key: string,
-    token: string,
-    payload: P,
-    raw: RawDelivery,
-    request: { detached: boolean }
-  ): Effect.Effect<Outcome.Outcome, never, R> => {
-    const release = stage("release", store.release(key, token), okOrTag).pipe(
-      Effect.catchCause((cause) =>
-        Effect.logWarning("webhook claim release failed; the lease will expire instead", cause)
-      ),
-      Effect.asVoid
-    )
-    const failed = (reason: Failure) => Effect.as(release, Outcome.Failed({ key, reason }))
-    return Effect.gen(function*() {
-      const decoded = yield* Effect.result(stage("decode", provider.decode(payload, raw), okOrTag))
-      if (Result.isFailure(decoded)) return yield* failed(decoded.failure)
-      const event = decoded.success
-      const handled = yield* Effect.exit(
-        stage(
-          "handle",
-          Effect.suspend(() => handle(event, { provider: name, key, delivery: raw })),
-          (exit) => exit._tag === "Success" ? "ok" : "failed"
+    const stage = <X, E2, R2>(
+      stageName: string,
+      effect: Effect.Effect<X, E2, R2>,
+      describe: (exit: Exit.Exit<X, E2>) => string
+    ): Effect.Effect<X, E2, R2> =>
+      tracing
+        ? effect.pipe(
+          Effect.onExit((exit) => Effect.annotateCurrentSpan("hookline.outcome", describe(exit))),
+          Effect.withSpan(`hookline.${stageName}`, spanOptions, traceOptions)
         )
-      )
-      if (handled._tag === "Failure") {
-        if (Cause.hasInterruptsOnly(handled.cause)) return yield* Effect.interrupt
-        const error = Cause.findErrorOption(handled.cause)
-        return yield* failed(
-          Option.isSome(error)
-            ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
-            : new HandlerFailed({ message: "The handler died", error: Cause.squash(handled.cause), defect: true })
+        : effect
+
+    const delivery = <X, R2>(effect: Effect.Effect<X, never, R2>): Effect.Effect<X, never, R2> =>
+      tracing ? Effect.withSpan(effect, "hookline.delivery", { ...spanOptions, ...traceOptions }) : effect
+
+    // Logs and counts an outcome and annotates the delivery span with it.
+    const record = (outcome: Outcome.Outcome): Effect.Effect<void> =>
+      Effect.withFiber((fiber) => {
+        const reason = Outcome.reasonTag(outcome)
+        const counted = Metric.update(counterFor(outcome._tag, reason ?? "none"), 1)
+        const level: LogLevel.LogLevel = outcome._tag === "Rejected"
+          ? "Warn"
+          : outcome._tag === "Failed"
+          ? "Error"
+          : outcome._tag === "InFlight"
+          ? "Info"
+          : "Debug"
+        const logged = LogLevel.isGreaterThan(fiber.cache.minimumLogLevel, level)
+        if (logged && !tracing) return counted
+        const annotations = {
+          "hookline.provider": name,
+          "hookline.outcome": outcome._tag,
+          "hookline.reason": reason ?? "none",
+          ...(outcome.key === undefined ? {} : { "hookline.key": outcome.key })
+        }
+        const log = logged ? Effect.void : Effect.annotateLogs(
+          outcome._tag === "Rejected"
+            ? Effect.logWarning(`webhook rejected: ${outcome.reason.message}`)
+            : outcome._tag === "Failed"
+            ? outcome.reason._tag === "HandlerFailed"
+              ? Effect.logError("webhook handler failed", outcome.reason.error)
+              : Effect.logError(`webhook failed: ${outcome.reason.message}`)
+            : outcome._tag === "InFlight"
+            ? Effect.logInfo("webhook in flight elsewhere")
+            : Effect.logDebug(`webhook ${outcome._tag === "Processed" ? "processed" : "duplicate"}`),
+          annotations
         )
-      }
-      const completed = yield* Effect.result(
-        stage("complete", store.complete(key, token, settings.retention), okOrTag)
-      )
-      if (Result.isFailure(completed)) return yield* failed(completed.failure)
-      if (!completed.success) {
-        return Outcome.Failed({
-          key,
-          reason: new TimedOut({
-            message: "The claim's lease expired before completion; another delivery took it over",
-            budgetMillis: Duration.toMillis(settings.lease)
-          })
-        })
-      }
-      return Outcome.Processed({ key, eventTag: tagOf(event) })
-    }).pipe(
-      Effect.onInterrupt(() => release),
-      Effect.timeoutOption(settings.lease),
-      Effect.map(Option.getOrElse(() =>
-        Outcome.Failed({
-          key,
-          reason: new TimedOut({
-            message: "The handler ran past its lease and was interrupted; the claim was released",
-            budgetMillis: Duration.toMillis(settings.lease)
-          })
-        })
-      )),
-      // When the request stopped waiting (time budget), the outcome is recorded here, so logs and
-      // metrics show what happened in the background.
-      Effect.tap((outcome) => request.detached ? record(outcome) : Effect.void)
-    )
-  }
-
-  const process = (raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> =>
-    Effect.gen(function*() {
-      const startedAt = yield* Clock.currentTimeMillis
-      if (!provider.methods.includes(raw.method.toUpperCase())) {
-        return Outcome.Rejected({
-          key: undefined,
-          reason: new MethodNotAllowed({ message: `Method ${raw.method} is not allowed`, method: raw.method })
-        })
-      }
-      if (raw.body.length > settings.bodyLimit) {
-        return Outcome.Rejected({
-          key: undefined,
-          reason: new BodyTooLarge({
-            message: `Body exceeds the limit of ${settings.bodyLimit} bytes`,
-            limit: settings.bodyLimit
-          })
-        })
-      }
-
-      const verified = yield* Effect.result(stage("verify", provider.verify(raw), okOrTag))
-      if (Result.isFailure(verified)) return outcomeOf(undefined, verified.failure)
-      const payload = verified.success
-
-      const keyed = provider.key(payload, raw)
-      yield* stage("key", Effect.void, () => Result.isSuccess(keyed) ? "ok" : "MalformedDelivery")
-      if (Result.isFailure(keyed)) return outcomeOf(undefined, keyed.failure)
-      const key = `${name}:${keyed.success}`
-      const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
-
-      const store = yield* IdempotencyStore
-      const claimed = yield* Effect.result(
-        stage(
-          "claim",
-          store.claim(key, fingerprint, settings.lease),
-          (exit) => exit._tag === "Success" ? exit.value._tag : okOrTag(exit)
+        return Effect.andThen(
+          tracing ? Effect.andThen(Effect.annotateCurrentSpan(annotations), log) : log,
+          counted
         )
+      })
+
+    const answer = (outcome: Outcome.Outcome): Effect.Effect<Ack.Ack> =>
+      Effect.map(record(outcome), () => respond(outcome)).pipe(
+        (effect) =>
+          tracing
+            ? Effect.tap(effect, (ack) => Effect.annotateCurrentSpan("http.response.status_code", ack.status))
+            : effect
       )
-      if (Result.isFailure(claimed)) return outcomeOf(key, claimed.failure)
-      const claim = claimed.success
-      switch (claim._tag) {
-        case "InFlight":
-          return Outcome.InFlight({ key })
-        case "Completed":
-          return claim.fingerprint === fingerprint
-            ? Outcome.Duplicate({ key })
-            : Outcome.Rejected({
-              key,
-              reason: new PayloadMismatch({
-                message: "This key was already completed with a different payload",
-                key
-              })
+
+    // Everything after a successful claim: decode → handle → complete, or release on any failure.
+    // Runs in its own fiber, which the pipeline interrupts when the lease runs out (so a second
+    // holder can never run concurrently with it); interruption releases the claim.
+    const work = (
+      store: IdempotencyStore["Service"],
+      key: string,
+      token: string,
+      payload: P,
+      raw: RawDelivery
+    ): Effect.Effect<Outcome.Outcome, never, R> => {
+      const release = stage("release", store.release(key, token), okOrTag).pipe(
+        Effect.catchCause((cause) =>
+          Effect.logWarning("webhook claim release failed; the lease will expire instead", cause)
+        ),
+        Effect.asVoid
+      )
+      const failed = (reason: Failure) => Effect.as(release, Outcome.Failed({ key, reason }))
+      return Effect.gen(function*() {
+        const decoded = yield* Effect.result(stage("decode", provider.decode(payload, raw), okOrTag))
+        if (Result.isFailure(decoded)) return yield* failed(decoded.failure)
+        const event = decoded.success
+        const handled = yield* Effect.exit(
+          stage(
+            "handle",
+            Effect.suspend(() => handle(event, { provider: name, key, delivery: raw })),
+            (exit) => exit._tag === "Success" ? "ok" : "failed"
+          )
+        )
+        if (handled._tag === "Failure") {
+          if (Cause.hasInterruptsOnly(handled.cause)) return yield* Effect.interrupt
+          const error = Cause.findErrorOption(handled.cause)
+          return yield* failed(
+            Option.isSome(error)
+              ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
+              : new HandlerFailed({ message: "The handler died", error: Cause.squash(handled.cause), defect: true })
+          )
+        }
+        const completed = yield* Effect.result(
+          stage("complete", store.complete(key, token, settings.retention), okOrTag)
+        )
+        if (Result.isFailure(completed)) return yield* failed(completed.failure)
+        if (!completed.success) {
+          return Outcome.Failed({
+            key,
+            reason: new TimedOut({
+              message: "The claim's lease expired before completion; another delivery took it over",
+              budgetMillis: leaseMillis
             })
-        case "Claimed": {
-          const background = yield* Background
-          const request = { detached: false }
-          const fiber = yield* background.fork(work(store, key, claim.token, payload, raw, request))
-          const elapsed = (yield* Clock.currentTimeMillis) - startedAt
-          const exit = yield* Effect.timeoutOption(Fiber.await(fiber), Math.max(0, budgetMillis - elapsed))
-          if (Option.isNone(exit)) {
-            request.detached = true
+          })
+        }
+        return Outcome.Processed({ key, eventTag: tagOf(event) })
+      }).pipe(Effect.onInterrupt(() => release))
+    }
+
+    const leaseExpired = (key: string) =>
+      Outcome.Failed({
+        key,
+        reason: new TimedOut({
+          message: "The handler ran past its lease and was interrupted; the claim was released",
+          budgetMillis: leaseMillis
+        })
+      })
+
+    const fromExit = (key: string, exit: Exit.Exit<Outcome.Outcome>): Outcome.Outcome =>
+      exit._tag === "Success"
+        ? exit.value
+        : Outcome.Failed({
+          key,
+          reason: Cause.hasInterruptsOnly(exit.cause)
+            ? new TimedOut({ message: "The handler was interrupted (shutdown)", budgetMillis })
+            : new HandlerFailed({ message: "The handler died", error: Cause.squash(exit.cause), defect: true })
+        })
+
+    // Waits for the work fiber up to `millis`. A fiber that already finished (a synchronous store
+    // and handler) is read at once, without arming a timer.
+    const awaitWithin = (fiber: Fiber.Fiber<Outcome.Outcome>, millis: number) =>
+      Effect.suspend(() => {
+        const exit = fiber.pollUnsafe()
+        return exit === undefined
+          ? Effect.timeoutOption(Fiber.await(fiber), Math.max(0, millis))
+          : Effect.succeed(Option.some(exit))
+      })
+
+    // The lease bounds the handler wherever it runs. `waited` is how long the request already
+    // waited; what is left of the lease is watched in the background, and the outcome recorded
+    // there (the request answered "retry" already).
+    const watchLease = (key: string, fiber: Fiber.Fiber<Outcome.Outcome>, waited: number) =>
+      awaitWithin(fiber, leaseMillis - waited).pipe(
+        Effect.flatMap((exit) =>
+          Option.isSome(exit)
+            ? Effect.succeed(fromExit(key, exit.value))
+            : Effect.as(Fiber.interrupt(fiber), leaseExpired(key))
+        ),
+        Effect.flatMap(record)
+      )
+
+    const process = (raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> =>
+      Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        if (!provider.methods.includes(raw.method.toUpperCase())) {
+          return Outcome.Rejected({
+            key: undefined,
+            reason: new MethodNotAllowed({ message: `Method ${raw.method} is not allowed`, method: raw.method })
+          })
+        }
+        if (raw.body.length > settings.bodyLimit) {
+          return Outcome.Rejected({
+            key: undefined,
+            reason: new BodyTooLarge({
+              message: `Body exceeds the limit of ${settings.bodyLimit} bytes`,
+              limit: settings.bodyLimit
+            })
+          })
+        }
+
+        const verified = yield* Effect.result(stage("verify", provider.verify(raw), okOrTag))
+        if (Result.isFailure(verified)) return outcomeOf(undefined, verified.failure)
+        const payload = verified.success
+
+        const keyed = provider.key(payload, raw)
+        if (tracing) yield* stage("key", Effect.void, () => Result.isSuccess(keyed) ? "ok" : "MalformedDelivery")
+        if (Result.isFailure(keyed)) return outcomeOf(undefined, keyed.failure)
+        const key = `${name}:${keyed.success}`
+        const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
+
+        const store = yield* IdempotencyStore
+        const claimed = yield* Effect.result(
+          stage(
+            "claim",
+            store.claim(key, fingerprint, settings.lease),
+            (exit) => exit._tag === "Success" ? exit.value._tag : okOrTag(exit)
+          )
+        )
+        if (Result.isFailure(claimed)) return outcomeOf(key, claimed.failure)
+        const claim = claimed.success
+        switch (claim._tag) {
+          case "InFlight":
+            return Outcome.InFlight({ key })
+          case "Completed":
+            return claim.fingerprint === fingerprint
+              ? Outcome.Duplicate({ key })
+              : Outcome.Rejected({
+                key,
+                reason: new PayloadMismatch({
+                  message: "This key was already completed with a different payload",
+                  key
+                })
+              })
+          case "Claimed": {
+            const background = yield* Background
+            const fiber = yield* background.fork(work(store, key, claim.token, payload, raw))
+            const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+            // The request waits for the shorter of what is left of the time budget and the lease.
+            const wait = Math.min(budgetMillis - elapsed, leaseMillis)
+            const exit = yield* awaitWithin(fiber, wait)
+            if (Option.isSome(exit)) return fromExit(key, exit.value)
+            if (wait >= leaseMillis) {
+              yield* Fiber.interrupt(fiber)
+              return leaseExpired(key)
+            }
+            // Past the time budget: answer "retry" now; the handler goes on, bounded by its lease.
+            yield* background.fork(watchLease(key, fiber, Math.max(0, wait)))
             return Outcome.Failed({
               key,
               reason: new TimedOut({
@@ -434,43 +488,32 @@ const make = <A, P, E, R>(
               })
             })
           }
-          return exit.value._tag === "Success"
-            ? exit.value.value
-            : Outcome.Failed({
-              key,
-              reason: Cause.hasInterruptsOnly(exit.value.cause)
-                ? new TimedOut({ message: "The handler was interrupted (shutdown)", budgetMillis })
-                : new HandlerFailed({
-                  message: "The handler died",
-                  error: Cause.squash(exit.value.cause),
-                  defect: true
-                })
-            })
         }
-      }
-    })
+      })
 
-  const run = (raw: RawDelivery): Effect.Effect<Ack.Ack, never, R | IdempotencyStore> =>
-    process(raw).pipe(
-      Effect.flatMap(answer),
-      Effect.withSpan("hookline.delivery", spanOptions, traceOptions)
-    )
+    return {
+      process: (raw: RawDelivery) => delivery(Effect.tap(process(raw), record)),
+      run: (raw: RawDelivery) => delivery(Effect.flatMap(process(raw), answer)),
+      refuse: (reason: Rejection | Failure) => delivery(answer(outcomeOf(undefined, reason)))
+    }
+  }
+
+  const select = (fiber: Fiber.Fiber<unknown, unknown>) =>
+    fiber.cache.tracer !== undefined && fiber.cache.tracerEnabled ? traced : plain
 
   return {
     [TypeId]: TypeId,
     name,
     methods: provider.methods,
     settings,
-    process: (raw) =>
-      process(raw).pipe(
-        Effect.tap(record),
-        Effect.withSpan("hookline.delivery", spanOptions, traceOptions)
-      ),
-    run,
-    refuse: (reason) =>
-      answer(outcomeOf(undefined, reason)).pipe(
-        Effect.withSpan("hookline.delivery", spanOptions, traceOptions)
-      ),
+    process: (raw) => Effect.withFiber((fiber) => select(fiber).process(raw)),
+    run: (raw) => Effect.withFiber((fiber) => select(fiber).run(raw)),
+    refuse: (reason) => Effect.withFiber((fiber) => select(fiber).refuse(reason)),
     respond
   }
 }
+
+const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
+  exit._tag === "Success" ? "ok" : Cause.hasInterruptsOnly(exit.cause)
+    ? "interrupted"
+    : Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "defect", onSome: (error) => error._tag })
