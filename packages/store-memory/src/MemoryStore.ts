@@ -27,12 +27,69 @@ export interface MemoryStoreOptions {
   readonly maxEntries?: number | undefined
 }
 
-interface Entry {
-  readonly completed: boolean
+// An in-flight claim: few at a time, so a plain object.
+interface InFlightEntry {
   readonly token: string
   readonly fingerprint: string
   readonly expiresAt: number
 }
+
+// A completed key is what a long-running store holds by the million, so it is one flat one-byte
+// string instead of an object (about 56 heap bytes instead of ~200):
+//   char 0      layout: 1 = the fingerprint is 64 lower-case hex digits (a SHA-256, what the pipeline
+//               records), stored as its 32 bytes; 0 = the fingerprint follows as is
+//   chars 1..7  expiresAt, milliseconds, big-endian, 8 bits per char (up to 2^56 > MAX_SAFE_INTEGER)
+//   chars 8..   the fingerprint
+// The token is not kept: complete and release refuse a completed key whatever the token.
+type Entry = InFlightEntry | string
+
+const packedHex = /^[0-9a-f]{64}$/
+const hexDigits = "0123456789abcdef"
+const scratch: Array<number> = new Array(40).fill(0)
+
+const writeTime = (codes: Array<number>, expiresAt: number): void => {
+  let t = expiresAt
+  for (let i = 7; i >= 1; i--) {
+    codes[i] = t % 256
+    t = Math.floor(t / 256)
+  }
+}
+
+const completedEntry = (fingerprint: string, expiresAt: number): string => {
+  if (packedHex.test(fingerprint)) {
+    scratch[0] = 1
+    writeTime(scratch, expiresAt)
+    for (let i = 0; i < 32; i++) scratch[8 + i] = parseInt(fingerprint.slice(2 * i, 2 * i + 2), 16)
+    // fromCharCode over an array of codes < 256 makes a flat one-byte string (no rope).
+    return String.fromCharCode.apply(null, scratch)
+  }
+  const head = new Array<number>(8)
+  head[0] = 0
+  writeTime(head, expiresAt)
+  return String.fromCharCode.apply(null, head) + fingerprint
+}
+
+const expiresAtOf = (entry: Entry): number => {
+  if (typeof entry !== "string") return entry.expiresAt
+  let t = 0
+  for (let i = 1; i <= 7; i++) t = t * 256 + entry.charCodeAt(i)
+  return t
+}
+
+const fingerprintOf = (entry: string): string => {
+  if (entry.charCodeAt(0) === 0) return entry.slice(8)
+  let hex = ""
+  for (let i = 8; i < 40; i++) {
+    const byte = entry.charCodeAt(i)
+    hex += hexDigits[byte >> 4]! + hexDigits[byte & 15]!
+  }
+  return hex
+}
+
+// Expiry times are kept as whole milliseconds, rounded up (a key is never forgotten early), and
+// capped so an infinite retention still fits the packed layout.
+const expiry = (now: number, duration: Duration.Duration): number =>
+  Math.min(Number.MAX_SAFE_INTEGER, Math.ceil(now + Duration.toMillis(duration)))
 
 /**
  * Builds a memory store.
@@ -42,32 +99,48 @@ interface Entry {
  */
 export const make = (options?: MemoryStoreOptions): IdempotencyStore.IdempotencyStore["Service"] => {
   const maxEntries = Math.max(1, options?.maxEntries ?? 100_000)
-  // Map iteration follows insertion order; entries are re-inserted on every state change, so the
-  // first completed entries found are the oldest.
+  // Map iteration follows insertion order; a key is (re-)inserted when claimed and replaced in place
+  // when completed, so the first completed entries found are the oldest (by claim time).
   const entries = new Map<string, Entry>()
+  // No entry expires before this time, so a full store need not scan for expired entries until
+  // then (without it every claim into a full store of live keys would scan the whole map).
+  let earliestExpiry = Number.POSITIVE_INFINITY
 
   const evict = (now: number): void => {
-    for (const [key, entry] of entries) {
-      if (entry.expiresAt <= now) entries.delete(key)
+    if (earliestExpiry <= now) {
+      let earliest = Number.POSITIVE_INFINITY
+      for (const [key, entry] of entries) {
+        const expiresAt = expiresAtOf(entry)
+        if (expiresAt <= now) entries.delete(key)
+        else if (expiresAt < earliest) earliest = expiresAt
+      }
+      earliestExpiry = earliest
     }
     if (entries.size < maxEntries) return
     for (const [key, entry] of entries) {
-      if (entry.completed) {
+      if (typeof entry === "string") {
         entries.delete(key)
         if (entries.size < maxEntries) return
       }
     }
   }
 
-  const put = (key: string, entry: Entry): void => {
+  const put = (key: string, entry: Entry, expiresAt: number): void => {
     entries.delete(key)
     entries.set(key, entry)
+    if (expiresAt < earliestExpiry) earliestExpiry = expiresAt
   }
 
   // A live entry: present and not expired.
   const live = (key: string, now: number): Entry | undefined => {
     const entry = entries.get(key)
-    return entry !== undefined && entry.expiresAt > now ? entry : undefined
+    return entry !== undefined && expiresAtOf(entry) > now ? entry : undefined
+  }
+
+  // The in-flight claim of `key` held by `token`, if live.
+  const heldBy = (key: string, token: string, now: number): InFlightEntry | undefined => {
+    const entry = live(key, now)
+    return entry === undefined || typeof entry === "string" || entry.token !== token ? undefined : entry
   }
 
   return IdempotencyStore.IdempotencyStore.of({
@@ -76,8 +149,8 @@ export const make = (options?: MemoryStoreOptions): IdempotencyStore.Idempotency
         const entry = live(key, now)
         if (entry !== undefined) {
           return Effect.succeed(
-            entry.completed
-              ? IdempotencyStore.Completed({ fingerprint: entry.fingerprint })
+            typeof entry === "string"
+              ? IdempotencyStore.Completed({ fingerprint: fingerprintOf(entry) })
               : IdempotencyStore.InFlight()
           )
         }
@@ -88,20 +161,24 @@ export const make = (options?: MemoryStoreOptions): IdempotencyStore.Idempotency
           )
         }
         const token = crypto.randomUUID()
-        put(key, { completed: false, token, fingerprint, expiresAt: now + Duration.toMillis(lease) })
+        const expiresAt = expiry(now, lease)
+        put(key, { token, fingerprint, expiresAt }, expiresAt)
         return Effect.succeed(IdempotencyStore.Claimed({ token }))
       }),
     complete: (key, token, retain) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
-        const entry = live(key, now)
-        if (entry === undefined || entry.completed || entry.token !== token) return false
-        put(key, { completed: true, token, fingerprint: entry.fingerprint, expiresAt: now + Duration.toMillis(retain) })
+        const entry = heldBy(key, token, now)
+        if (entry === undefined) return false
+        const expiresAt = expiry(now, retain)
+        // Replaced in place, not re-inserted: a re-insertion leaves a hole in the Map's table that
+        // costs as much as a live entry until the next rehash.
+        entries.set(key, completedEntry(entry.fingerprint, expiresAt))
+        if (expiresAt < earliestExpiry) earliestExpiry = expiresAt
         return true
       }),
     release: (key, token) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
-        const entry = live(key, now)
-        if (entry === undefined || entry.completed || entry.token !== token) return false
+        if (heldBy(key, token, now) === undefined) return false
         entries.delete(key)
         return true
       })

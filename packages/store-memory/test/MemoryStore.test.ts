@@ -50,4 +50,59 @@ describe("MemoryStore bounds", () => {
       // Existing keys still answer.
       assert.strictEqual((yield* store.claim("x", "f", long))._tag, "InFlight")
     }))
+
+  it.effect("a completed key answers its exact fingerprint, packed SHA-256 hex or any other text", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make()
+      const fingerprints = [
+        "00ff10a9b8c7d6e5f4030201" + "0123456789abcdef".repeat(2) + "deadbeef", // 64 lower-case hex: packed
+        "00FF10A9B8C7D6E5F4030201" + "0123456789ABCDEF".repeat(2) + "DEADBEEF", // upper case: kept as is
+        "f",
+        "",
+        "ünïcødé ✓ fingerprint"
+      ]
+      for (const [i, fingerprint] of fingerprints.entries()) {
+        const claim = yield* store.claim(`k${i}`, fingerprint, long)
+        if (claim._tag !== "Claimed") return assert.fail("expected Claimed")
+        assert.isTrue(yield* store.complete(`k${i}`, claim.token, Duration.infinity))
+        assert.deepStrictEqual(
+          yield* store.claim(`k${i}`, fingerprint, long),
+          IdempotencyStore.Completed({ fingerprint })
+        )
+        // Completed: neither the old token nor any other completes or releases it.
+        assert.isFalse(yield* store.complete(`k${i}`, claim.token, long))
+        assert.isFalse(yield* store.release(`k${i}`, claim.token))
+      }
+    }))
+
+  it.effect("a completed key is kept for its retention to the millisecond, then forgotten", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make()
+      const fingerprint = "ab".repeat(32)
+      const claim = yield* store.claim("r", fingerprint, long)
+      if (claim._tag !== "Claimed") return assert.fail("expected Claimed")
+      assert.isTrue(yield* store.complete("r", claim.token, Duration.days(400)))
+      yield* TestClock.adjust(Duration.subtract(Duration.days(400), Duration.millis(1)))
+      assert.deepStrictEqual(yield* store.claim("r", fingerprint, long), IdempotencyStore.Completed({ fingerprint }))
+      yield* TestClock.adjust(Duration.millis(1))
+      assert.strictEqual((yield* store.claim("r", fingerprint, long))._tag, "Claimed")
+    }))
+
+  it.effect("a full store evicts entries that expired after an earlier eviction pass", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make({ maxEntries: 2 })
+      const a = yield* store.claim("a", "f", long)
+      if (a._tag !== "Claimed") return assert.fail("expected Claimed")
+      assert.isTrue(yield* store.complete("a", a.token, long))
+      yield* store.claim("b", "f", Duration.seconds(5))
+      // Full: "a" (completed, oldest) makes room for "c".
+      assert.strictEqual((yield* store.claim("c", "f", Duration.seconds(1)))._tag, "Claimed")
+      yield* TestClock.adjust(Duration.seconds(2))
+      // Full of in-flight claims, but "c"'s lease lapsed: it is swept, "d" gets its place.
+      assert.strictEqual((yield* store.claim("d", "f", long))._tag, "Claimed")
+      assert.strictEqual((yield* store.claim("b", "f", long))._tag, "InFlight")
+      yield* TestClock.adjust(Duration.seconds(4))
+      assert.strictEqual((yield* store.claim("e", "f", long))._tag, "Claimed")
+      assert.strictEqual((yield* store.claim("d", "f", long))._tag, "InFlight")
+    }))
 })
