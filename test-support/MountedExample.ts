@@ -17,6 +17,7 @@ import { MemoryStore } from "@hookline/store-memory"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as http from "node:http"
+import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll } from "vitest"
 import { hmacOptions, makeRoutes } from "../examples/node-http/src/app.ts"
 import { type ExampleProcess, startExample } from "./ExampleProcess.ts"
@@ -109,9 +110,11 @@ const assertAck = (reply: { status: number; text: string }, expected: { status: 
   )
 
 /**
- * Registers the suite for the example in `dir` (its server started once, every provider mounted).
+ * Registers the suite for the example whose test file is `testUrl` (`import.meta.url`): its server
+ * is started once, with every provider mounted.
  */
-export const describeMountedExample = (stack: string, dir: string): void => {
+export const describeMountedExample = (stack: string, testUrl: string): void => {
+  const dir = fileURLToPath(new URL("..", testUrl))
   describe(`examples/${stack} as a real process`, () => {
     let server: ExampleProcess
     beforeAll(async () => {

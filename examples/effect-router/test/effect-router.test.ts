@@ -4,10 +4,9 @@ import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Layer from "effect/Layer"
-import { fileURLToPath } from "node:url"
 import { afterBodyParser, describeMountedExample } from "../../../test-support/MountedExample.ts"
 
-describeMountedExample("effect-router", fileURLToPath(new URL("..", import.meta.url)))
+describeMountedExample("effect-router", import.meta.url)
 
 describe("effect-router: no body-parser pitfall", () => {
   it("a middleware that read request.json first leaves the exact bytes (Effect caches them): Processed", async () => {

@@ -20,7 +20,4 @@ app.post(ordersPath, (req, res) => {
 })
 
 const server = app.listen(port, () => listening("express", server.address()))
-onShutdown(async () => {
-  server.close()
-  await webhooks.dispose()
-})
+onShutdown(() => server.close(), webhooks.dispose)

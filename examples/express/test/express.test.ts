@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { toNodeListener } from "@hookline/core/node"
 import express from "express"
-import { fileURLToPath } from "node:url"
 import {
   afterBodyParser,
   bodyUnavailable,
@@ -9,7 +8,7 @@ import {
   servedOver
 } from "../../../test-support/MountedExample.ts"
 
-describeMountedExample("express", fileURLToPath(new URL("..", import.meta.url)))
+describeMountedExample("express", import.meta.url)
 
 describe("express: the pitfall the example avoids", () => {
   it("webhook route AFTER a global express.json() → 500 BodyUnavailable naming the fix, not a false 401", async () => {

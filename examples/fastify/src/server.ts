@@ -29,7 +29,4 @@ app.post(ordersPath, async (request) => ordersReply(request.body))
 
 await app.listen({ port, host: "0.0.0.0" })
 listening("fastify", app.server.address())
-onShutdown(async () => {
-  await app.close()
-  await webhooks.dispose()
-})
+onShutdown(() => app.close(), webhooks.dispose)

@@ -1,7 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { toNodeListener } from "@hookline/core/node"
 import Fastify from "fastify"
-import { fileURLToPath } from "node:url"
 import {
   afterBodyParser,
   bodyUnavailable,
@@ -9,7 +8,7 @@ import {
   servedOver
 } from "../../../test-support/MountedExample.ts"
 
-describeMountedExample("fastify", fileURLToPath(new URL("..", import.meta.url)))
+describeMountedExample("fastify", import.meta.url)
 
 describe("fastify: the pitfall the example avoids", () => {
   it("listener on request.raw behind Fastify's JSON parser → 500 BodyUnavailable, not a false 401", async () => {

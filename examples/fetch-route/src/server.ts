@@ -35,7 +35,4 @@ const server = http.createServer((req, res) => {
   answer.then((response) => send(req, res, response)).catch(() => send(req, res, new Response(null, { status: 500 })))
 }).listen(port, () => listening("fetch-route", server.address()))
 
-onShutdown(async () => {
-  server.close()
-  await webhooks.dispose()
-})
+onShutdown(() => server.close(), webhooks.dispose)

@@ -1,9 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { toWebHandler } from "@hookline/core/web"
-import { fileURLToPath } from "node:url"
 import { afterBodyParser, bodyUnavailable, describeMountedExample } from "../../../test-support/MountedExample.ts"
 
-describeMountedExample("fetch-route", fileURLToPath(new URL("..", import.meta.url)))
+describeMountedExample("fetch-route", import.meta.url)
 
 describe("fetch-route: the pitfall the example avoids", () => {
   it("a wrapper read request.json() before the hookline handler → 500 BodyUnavailable, not a false 401", async () => {

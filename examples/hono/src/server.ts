@@ -19,7 +19,4 @@ for (const path of paths) app.post(path, (c) => webhooks(c.req.raw))
 app.post(ordersPath, async (c) => c.json(ordersReply(await c.req.json())))
 
 const server = serve({ fetch: app.fetch, port }, (info) => listening("hono", info))
-onShutdown(async () => {
-  server.close()
-  await webhooks.dispose()
-})
+onShutdown(() => server.close(), webhooks.dispose)

@@ -1,10 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { toWebHandler } from "@hookline/core/web"
 import { Hono } from "hono"
-import { fileURLToPath } from "node:url"
 import { afterBodyParser, bodyUnavailable, describeMountedExample } from "../../../test-support/MountedExample.ts"
 
-describeMountedExample("hono", fileURLToPath(new URL("..", import.meta.url)))
+describeMountedExample("hono", import.meta.url)
 
 describe("hono: the pitfall the example avoids", () => {
   it("a middleware read c.req.json() first → 500 BodyUnavailable naming the fix, not a false 401", async () => {

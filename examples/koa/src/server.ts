@@ -30,7 +30,4 @@ api.post(ordersPath, (ctx) => {
 app.use(api.routes())
 
 const server = app.listen(port, () => listening("koa", server.address()))
-onShutdown(async () => {
-  server.close()
-  await webhooks.dispose()
-})
+onShutdown(() => server.close(), webhooks.dispose)

@@ -2,7 +2,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { toNodeListener } from "@hookline/core/node"
 import { bodyParser } from "@koa/bodyparser"
 import Koa from "koa"
-import { fileURLToPath } from "node:url"
 import {
   afterBodyParser,
   bodyUnavailable,
@@ -10,7 +9,7 @@ import {
   servedOver
 } from "../../../test-support/MountedExample.ts"
 
-describeMountedExample("koa", fileURLToPath(new URL("..", import.meta.url)))
+describeMountedExample("koa", import.meta.url)
 
 describe("koa: the pitfall the example avoids", () => {
   it("webhooks AFTER a global @koa/bodyparser → 500 BodyUnavailable naming the fix, not a false 401", async () => {

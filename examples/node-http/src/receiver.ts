@@ -51,9 +51,14 @@ export const ordersPath = "/orders"
 /** The JSON route's answer: what the app's JSON body parser made of the body. */
 export const ordersReply = (parsed: unknown) => ({ accepted: parsed })
 
-/** Graceful shutdown on SIGINT/SIGTERM: `close` stops the server and disposes hookline, then exit 0. */
-export const onShutdown = (close: () => Promise<unknown>): void => {
-  const shutdown = () => void close().then(() => process.exit(0), () => process.exit(1))
+/**
+ * Graceful shutdown on SIGINT/SIGTERM: runs the steps in order (stop the server, dispose hookline:
+ * it waits for handlers still running, then closes the store), then exits 0.
+ */
+export const onShutdown = (...steps: ReadonlyArray<() => unknown>): void => {
+  const shutdown = () =>
+    void steps.reduce<Promise<unknown>>((done, step) => done.then(step), Promise.resolve())
+      .then(() => process.exit(0), () => process.exit(1))
   process.once("SIGINT", shutdown)
   process.once("SIGTERM", shutdown)
 }
