@@ -5,6 +5,7 @@ import { listen, type TestServer } from "@hookline/core/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import express from "express"
 import * as http from "node:http"
@@ -332,5 +333,34 @@ describe("listener.deliver (a framework buffered the exact bytes)", () => {
   it("applies the body limit to the handed bytes (413, no run)", async () => {
     const result = await viaDeliver(100)
     assert.deepStrictEqual([result.first[0], result.second[0], result.runs], [413, 413, 0])
+  })
+})
+
+describe("toNodeListener after a body parser", () => {
+  it("logs a BodyUnavailable message that names the fix (mount before the parser, or hand over the raw bytes)", async () => {
+    const messages: Array<string> = []
+    const capture = Logger.layer([Logger.make((options) => void messages.push(String(options.message)))])
+    const listener = toNodeListener(
+      defineHandler(provider, () => Effect.void),
+      Layer.merge(MemoryStore.layer(), capture)
+    )
+    // A stand-in body parser: reads the stream to its end before the listener runs.
+    const server = http.createServer((req, res) => req.resume().once("end", () => listener(req, res)))
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    try {
+      const raw = sign(`{"n":"parsed-first"}`)
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+        method: "POST",
+        headers: raw.headers,
+        body: Buffer.from(raw.body)
+      })
+      assert.deepStrictEqual([response.status, (await response.json()).reason], [500, "BodyUnavailable"])
+      const logged = messages.find((message) => message.includes("BodyUnavailable") || message.includes("consumed"))
+      assert.include(logged, "Mount the hookline listener before any body parser")
+      assert.include(logged, "listener.deliver(")
+    } finally {
+      server.close()
+      await listener.dispose()
+    }
   })
 })
