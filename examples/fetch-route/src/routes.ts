@@ -11,8 +11,12 @@ const receiver = receiverFromEnv()
 /** Every configured provider, by path (`/hmac`, `/igv`, …): the hookline route handler. */
 export const webhooks = toWebHandler(receiver.routes, receiver.layer)
 
-/** The app's own JSON route. */
-export const orders = async (request: Request): Promise<Response> => Response.json(ordersReply(await request.json()))
+/** The app's own JSON route (400 for a body that is not JSON). */
+export const orders = (request: Request): Promise<Response> =>
+  request.json().then(
+    (parsed) => Response.json(ordersReply(parsed)),
+    () => Response.json({ error: "invalid JSON" }, { status: 400 })
+  )
 
 /** `POST` route handlers by path, as a file-system router would find them. */
 export const POST: ReadonlyMap<string, (request: Request) => Promise<Response>> = new Map([
