@@ -1,6 +1,6 @@
 /**
- * Per-provider pipeline benchmarks: verify + key + claim + decode + handle + complete for a signed
- * delivery of each bundled provider (memory store), run in-process.
+ * Per-provider pipeline figures: verify + key + claim + decode + handle + complete for a signed new
+ * delivery of each bundled provider (memory store), run in-process through `handler.run`.
  */
 import { defineHandler, type RawDelivery, type WebhookHandler } from "@hookline/core"
 import { Em } from "@hookline/provider-em"

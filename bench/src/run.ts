@@ -1,205 +1,218 @@
 /**
- * `npm run bench`: throughput and memory of the hot paths, with the targets they are held to.
- * Targets live here, never in unit tests. `npm run bench -- --check` exits 1 when one is missed.
+ * `npm run bench`: hookline side by side with bare node:http, Express and @octokit/webhooks, the
+ * stores against their bare round trips, and the memory figures; writes bench/results/latest.json
+ * and regenerates docs/benchmarks.md.
  *
- *   signature   HMAC-SHA256 verify of a 1 KiB body: node:crypto (what core uses) vs Effect's
- *               WebCrypto Mac service and its node:crypto layer — the measurement behind the choice
- *   pipeline    handler.run in-process with the memory store: new deliveries and duplicates
- *   http        end to end through toNodeListener on 127.0.0.1 (keep-alive, 32 in flight)
- *   memory      heap per completed key in the memory store
+ *   npm run bench                    full run (~15 minutes: 1M deliveries for the server RSS)
+ *   npm run bench -- --quick         ~2 minutes: shorter rounds, fewer deliveries
+ *   npm run bench -- --check         exit 1 when a target is missed
+ *   npm run bench -- --only=http,stores   some sections only; prints, writes nothing
+ *
+ * Sections: signature, inprocess, http, profile, stores, memory. Needs wrk (installed with apt-get
+ * when absent), taskset, redis-server on the PATH and PostgreSQL at HOOKLINE_PG_URL (default
+ * postgres://postgres@127.0.0.1:5432/test).
  */
-import { NodeCrypto } from "@effect/platform-node"
-import { defineHandler, Hmac } from "@hookline/core"
-import { toNodeListener } from "@hookline/core/node"
-import { MemoryStore } from "@hookline/store-memory"
-import * as Mac from "effect/crypto/Mac"
-import * as SecureRandom from "effect/crypto/SecureRandom"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import { createHmac, timingSafeEqual } from "node:crypto"
-import * as http from "node:http"
-import type { AddressInfo } from "node:net"
-import { performance } from "node:perf_hooks"
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { contenderNames } from "./contenders.ts"
+import { ensureWrk, type HttpOptions, pinned, profile, runHttp, serverRssAfter } from "./http.ts"
+import { runInProcess } from "./inprocess.ts"
+import { storeBytesPerKey } from "./memory.ts"
 import { providerBenches } from "./providers.ts"
+import { markdown, type Results, targets } from "./report.ts"
+import { runSignature } from "./signature.ts"
+import { opsPerSecond } from "./stats.ts"
+import { runStores } from "./stores.ts"
 
-interface Result {
-  readonly name: string
-  readonly value: number
-  readonly unit: string
-  readonly target?: { readonly min?: number; readonly max?: number } | undefined
-}
-const results: Array<Result> = []
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..")
+const args = process.argv.slice(2)
+const quick = args.includes("--quick")
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",")
+const wanted = (section: string) => only === undefined || only.includes(section)
 
-// Runs `fn` repeatedly for ~`ms` milliseconds after a warm-up; returns operations per second.
-const opsPerSecond = async (fn: () => unknown | Promise<unknown>, ms = 1000, batch = 100): Promise<number> => {
-  for (let i = 0; i < 2 * batch; i++) await fn()
-  let n = 0
-  const start = performance.now()
-  while (performance.now() - start < ms) {
-    for (let i = 0; i < batch; i++) await fn()
-    n += batch
+const settings = quick
+  ? {
+    http: { rounds: 3, warmupSeconds: 1, seconds: 1, connections: 32, poolSize: 20_000 },
+    inProcess: { deliveries: 10_000, rounds: 3 },
+    stores: { seconds: 0.5, rounds: 1, pgPool: 16 },
+    storeKeys: 250_000,
+    serverDeliveries: 20_000,
+    profileSeconds: 2,
+    sampleMs: 300
   }
-  return n / ((performance.now() - start) / 1000)
+  : {
+    http: { rounds: 5, warmupSeconds: 3, seconds: 10, connections: 32, poolSize: 60_000 },
+    inProcess: { deliveries: 100_000, rounds: 5 },
+    stores: { seconds: 5, rounds: 3, pgPool: 16 },
+    storeKeys: 1_000_000,
+    serverDeliveries: 1_000_000,
+    profileSeconds: 10,
+    sampleMs: 1000
+  }
+
+const log = (line: string) => console.log(line)
+const section = (name: string) => log(`\n== ${name} (${new Date().toISOString().slice(11, 19)})`)
+
+const versionOf = (pkg: string): string => {
+  try {
+    const file = path.join(root, "node_modules", pkg, "package.json")
+    return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version
+  } catch {
+    return "?"
+  }
 }
 
-const body = new Uint8Array(1024).fill(97)
-const key = "bench-secret-bench-secret-123456"
-const tag = createHmac("sha256", key).update(body).digest()
+const git = (...command: Array<string>) => spawnSync("git", command, { cwd: root, encoding: "utf8" }).stdout.trim()
 
-// --- signature -------------------------------------------------------------------------------
-results.push({
-  name: "verify hmac-sha256 1KiB (node:crypto, sync)",
-  value: await opsPerSecond(() => timingSafeEqual(createHmac("sha256", key).update(body).digest(), tag)),
-  unit: "ops/s",
-  target: { min: 50_000 }
-})
-for (
-  const [label, layer] of [
-    ["Effect Mac, WebCrypto", Mac.layerWebCrypto.pipe(Layer.provide(SecureRandom.layerWebCrypto))],
-    ["Effect Mac, NodeCrypto.layerMac", NodeCrypto.layerMac]
-  ] as const
-) {
-  const verify = await Effect.runPromise(
-    Effect.gen(function*() {
-      const mac = yield* Mac.Mac
-      const k = yield* Mac.key(Mac.hmacSha256, new TextEncoder().encode(key))
-      // 100 verifications per run, so the per-run overhead of runPromise is not what we measure.
-      const batch = Effect.forEach(Array.from({ length: 100 }), () => mac.verify(k, tag, body), { discard: true })
-      return () => Effect.runPromise(batch)
-    }).pipe(Effect.provide(layer))
-  )
-  results.push({
-    name: `verify hmac-sha256 1KiB (${label})`,
-    value: 100 * await opsPerSecond(verify, 1000, 2),
-    unit: "ops/s"
-  })
-}
+const workDir = mkdtempSync(path.join(os.tmpdir(), "hookline-bench-"))
+const profileDir = path.join(workDir, "profiles")
+mkdirSync(profileDir)
+const load = os.loadavg()
+log(
+  `hookline bench (${quick ? "quick" : "full"}) — node ${process.version}, ${
+    os.cpus()[0]?.model ?? "?"
+  } × ${os.availableParallelism()}`
+)
+log(
+  `load average ${load.map((l) => l.toFixed(2)).join(" ")}${
+    load[0]! > 1.5 ? " — the machine is busy: expect noise" : ""
+  }`
+)
 
-// --- pipeline --------------------------------------------------------------------------------
-const secret = Redacted.make(key)
-const options = { secret }
-const handler = defineHandler(Hmac.provider(options), () => Effect.void)
-const store = MemoryStore.layer({ maxEntries: 2_000_000 })
-const runtimeContext = await Effect.runPromise(Layer.build(store).pipe(Effect.scoped))
-let counter = 0
-const fresh = () => Hmac.testing.sign(options, { body: `{"n":${counter}}`, id: `bench-${counter++}` })
-const prepared = Array.from({ length: 50_000 }, fresh)
-let next = 0
-results.push({
-  name: "pipeline new delivery (memory store)",
-  value: await opsPerSecond(() =>
-    Effect.runPromiseWith(runtimeContext)(handler.run(prepared[next++ % prepared.length]!))
-  ),
-  unit: "deliveries/s",
-  target: { min: 2_500 }
-})
-const duplicate = prepared[0]!
-results.push({
-  name: "pipeline duplicate (memory store)",
-  value: await opsPerSecond(() => Effect.runPromiseWith(runtimeContext)(handler.run(duplicate))),
-  unit: "deliveries/s",
-  target: { min: 5_000 }
-})
+try {
+  const wrk = wanted("http") || wanted("profile") ? ensureWrk() : "not used"
+  const httpOptions: HttpOptions = { contenders: contenderNames, ...settings.http, workDir }
 
-for (const bench of await providerBenches()) {
-  results.push({
-    name: `pipeline new delivery, ${bench.name}`,
-    value: await opsPerSecond(bench.run),
-    unit: "deliveries/s",
-    target: { min: 2_000 }
-  })
-}
-
-// --- http ------------------------------------------------------------------------------------
-{
-  const listener = toNodeListener(handler, MemoryStore.layer({ maxEntries: 2_000_000 }))
-  const server = http.createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const port = (server.address() as AddressInfo).port
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 })
-  const post = (raw: ReturnType<typeof fresh>) =>
-    new Promise<number>((resolve, reject) => {
-      const request = http.request(
-        { host: "127.0.0.1", port, method: "POST", path: "/", headers: raw.headers, agent },
-        (response) => {
-          response.resume()
-          response.on("end", () => resolve(response.statusCode ?? 0))
-        }
-      )
-      request.on("error", reject)
-      request.end(raw.body)
-    })
-  const deliveries = Array.from({ length: 20_000 }, fresh)
-  let sent = 0
-  const worker = async (deadline: number) => {
-    let ok = 0
-    while (performance.now() < deadline) {
-      if ((await post(deliveries[sent++ % deliveries.length]!)) === 200) ok++
+  let signature: Results["signature"] = []
+  if (wanted("signature")) {
+    section("signature")
+    signature = await runSignature(settings.sampleMs)
+    for (const row of signature) {
+      log(`  ${row.name.padEnd(64)} ${Math.round(row.opsPerSecond).toLocaleString("en-US")}/s`)
     }
-    return ok
   }
-  await Promise.all(Array.from({ length: 32 }, () => worker(performance.now() + 300)))
-  const start = performance.now()
-  const ok = (await Promise.all(Array.from({ length: 32 }, () => worker(start + 2000)))).reduce((a, b) => a + b, 0)
-  results.push({
-    name: "http end to end (node listener, 32 in flight)",
-    value: ok / ((performance.now() - start) / 1000),
-    unit: "req/s",
-    target: { min: 1_000 }
-  })
-  agent.destroy()
-  server.close()
-  await listener.dispose()
-}
 
-// --- memory ----------------------------------------------------------------------------------
-{
-  const gc = (globalThis as { gc?: () => void }).gc
-  gc?.()
-  const before = process.memoryUsage().heapUsed
-  const memory = MemoryStore.make({ maxEntries: 200_000 })
-  await Effect.runPromise(
-    Effect.forEach(
-      Array.from({ length: 100_000 }, (_, i) => i),
-      (i) =>
-        Effect.flatMap(
-          memory.claim(`hmac:bench-key-${i}`, "f".repeat(64), Duration.minutes(1)),
-          (claim) =>
-            claim._tag === "Claimed"
-              ? memory.complete(`hmac:bench-key-${i}`, claim.token, Duration.days(1))
-              : Effect.void
-        ),
-      {
-        discard: true
-      }
+  let inProcess: Results["inProcess"] | undefined
+  let providers: Results["providers"] = []
+  if (wanted("inprocess")) {
+    section("in-process")
+    inProcess = await runInProcess(settings.inProcess, log)
+    log(
+      `  overhead ${inProcess.overheadNewUs.toFixed(1)} µs per new delivery, ${
+        inProcess.overheadDuplicateUs.toFixed(1)
+      } µs per duplicate`
     )
-  )
-  gc?.()
-  const perKey = (process.memoryUsage().heapUsed - before) / 100_000
-  results.push({ name: "memory store heap per completed key", value: perKey, unit: "bytes", target: { max: 1_024 } })
-}
+    for (const bench of await providerBenches()) {
+      const perSecond = await opsPerSecond(bench.run, settings.sampleMs)
+      providers = [...providers, { name: bench.name, deliveriesPerSecond: perSecond }]
+      log(`  ${bench.name.padEnd(16)} ${Math.round(perSecond).toLocaleString("en-US")} deliveries/s`)
+    }
+  }
 
-// --- report ----------------------------------------------------------------------------------
-const fmt = (n: number) => n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1)
-let missed = 0
-console.log(`hookline bench — node ${process.version}, ${process.platform}/${process.arch}\n`)
-for (const result of results) {
-  const target = result.target
-  const met = target === undefined ||
-    ((target.min === undefined || result.value >= target.min) &&
-      (target.max === undefined || result.value <= target.max))
-  if (!met) missed++
-  const goal = target === undefined
-    ? ""
-    : target.min !== undefined
-    ? `target ≥ ${fmt(target.min)}`
-    : `target ≤ ${fmt(target.max!)}`
-  console.log(
-    `${result.name.padEnd(58)} ${fmt(result.value).padStart(12)} ${result.unit.padEnd(13)} ${goal.padEnd(18)} ${
-      target === undefined ? "" : met ? "ok" : "MISSED"
-    }`
-  )
+  let http: Results["http"] = []
+  if (wanted("http")) {
+    section(`http (${httpOptions.rounds} rounds × ${contenderNames.length} contenders${pinned ? "" : ", NOT pinned"})`)
+    http = await runHttp(httpOptions, log)
+  }
+
+  const profiles: Record<string, Results["profiles"][keyof Results["profiles"]]> = {}
+  if (wanted("profile")) {
+    section("profile")
+    for (const name of ["hookline-hmac", "bare"] as const) {
+      profiles[name] = await profile(
+        name,
+        { ...httpOptions, warmupSeconds: 1, seconds: settings.profileSeconds },
+        profileDir
+      )
+      log(`  ${name}: ${profiles[name]!.slice(0, 5).map((f) => `${f.selfPercent.toFixed(1)}% ${f.frame}`).join("; ")}`)
+    }
+  }
+
+  let stores: Results["stores"] | undefined
+  if (wanted("stores")) {
+    section("stores")
+    stores = await runStores({
+      ...settings.stores,
+      concurrency: [1, 16, 64],
+      pgUrl: process.env["HOOKLINE_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
+    }, log)
+  }
+
+  let memory: Results["memory"] | undefined
+  if (wanted("memory")) {
+    section("memory")
+    const store = storeBytesPerKey(settings.storeKeys)
+    log(
+      `  memory store: ${store.bytesPerKey.toFixed(0)} bytes per completed key at ${
+        store.keys.toLocaleString("en-US")
+      } keys`
+    )
+    const server = await serverRssAfter(settings.serverDeliveries, log)
+    log(
+      `  hookline-hmac server: ${server.rssMiB.toFixed(0)} MiB RSS after ${
+        server.deliveries.toLocaleString("en-US")
+      } deliveries`
+    )
+    memory = { store, server }
+  }
+
+  if (only !== undefined) {
+    log("\n--only: partial run, results and docs not written")
+  } else {
+    const dirty = git("status", "--porcelain", "--", "packages", "bench").length > 0
+    const results: Results = {
+      date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+      mode: quick ? "quick" : "full",
+      commit: `${git("rev-parse", "--short", "HEAD")}${dirty ? " + uncommitted changes" : ""}`,
+      machine: {
+        cpu: os.cpus()[0]?.model ?? "?",
+        cores: os.availableParallelism(),
+        memoryGiB: os.totalmem() / 2 ** 30,
+        os: `${os.type()} ${os.release()} ${os.arch()}`,
+        load,
+        pinned
+      },
+      versions: {
+        Node: process.version,
+        "@hookline/core": (JSON.parse(readFileSync(path.join(root, "packages/core/package.json"), "utf8")) as {
+          version: string
+        }).version,
+        effect: versionOf("effect"),
+        "@effect/sql-pg": versionOf("@effect/sql-pg"),
+        "@octokit/webhooks": versionOf("@octokit/webhooks"),
+        express: versionOf("express"),
+        "node-redis": versionOf("redis"),
+        wrk,
+        Redis: stores?.redisVersion ?? "?",
+        PostgreSQL: stores?.postgresVersion ?? "?"
+      },
+      settings: {
+        http: settings.http,
+        inProcess: settings.inProcess,
+        stores: settings.stores,
+        serverDeliveries: settings.serverDeliveries
+      },
+      signature,
+      inProcess: inProcess!,
+      providers,
+      http,
+      profiles,
+      stores: stores!,
+      memory: memory!
+    }
+    mkdirSync(path.join(root, "bench/results"), { recursive: true })
+    writeFileSync(path.join(root, "bench/results/latest.json"), JSON.stringify(results, null, 2) + "\n")
+    writeFileSync(path.join(root, "docs/benchmarks.md"), markdown(results))
+    log("\nwrote bench/results/latest.json and docs/benchmarks.md\n")
+    let missed = 0
+    for (const target of targets(results)) {
+      if (!target.met) missed++
+      log(`  ${target.met ? "met   " : "MISSED"} ${target.name}: ${target.value} (goal ${target.goal})`)
+    }
+    if (missed > 0 && args.includes("--check")) process.exitCode = 1
+  }
+} finally {
+  rmSync(workDir, { recursive: true, force: true })
 }
-if (missed > 0 && process.argv.includes("--check")) process.exit(1)

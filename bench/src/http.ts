@@ -1,0 +1,411 @@
+/**
+ * HTTP throughput: each contender in its own server process pinned to CPU 0, wrk pinned to CPU 1,
+ * loopback, keep-alive. wrk replays a pool of pre-signed requests (a Lua script cycles through
+ * them), so it does no crypto; a cycled pool repeats delivery ids, which every contender answers 200
+ * as duplicates. Rounds are interleaved (every contender once per round, the order rotated) and
+ * each figure is the median over the rounds.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import * as http from "node:http"
+import * as os from "node:os"
+import * as path from "node:path"
+import { type ContenderName, type Scheme, schemeOf, type SignedRequest, signedRequest } from "./contenders.ts"
+import { median } from "./stats.ts"
+
+const here = path.dirname(new URL(import.meta.url).pathname)
+const serverEntry = path.join(here, "server.ts")
+
+export interface HttpOptions {
+  readonly contenders: ReadonlyArray<ContenderName>
+  readonly rounds: number
+  readonly warmupSeconds: number
+  readonly seconds: number
+  readonly connections: number
+  readonly poolSize: number
+  readonly workDir: string
+}
+
+export interface HttpRound {
+  readonly requestsPerSecond: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly non2xx: number
+  readonly socketErrors: number
+  readonly requests: number
+}
+
+export interface HttpRow {
+  readonly name: ContenderName
+  readonly requestsPerSecond: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** Summed over the measured rounds (warm-ups excluded; they are checked too). */
+  readonly non2xx: number
+  readonly socketErrors: number
+  readonly ratioToBare: number | undefined
+  /** Resident set size of the server process after its last measured round. */
+  readonly rssMiB: number
+  readonly rounds: ReadonlyArray<HttpRound>
+}
+
+/** Where wrk comes from, so a fresh machine gets it from the Debian packages. */
+export const ensureWrk = (): string => {
+  const found = spawnSync("wrk", ["--version"], { encoding: "utf8" })
+  if (found.error === undefined) return ((found.stdout || found.stderr).split("\n")[0] ?? "wrk").trim()
+  console.log("wrk is not installed: running `apt-get install -y wrk` (the Debian package; needs root)")
+  const asRoot = process.getuid?.() === 0
+  const install = spawnSync(
+    asRoot ? "apt-get" : "sudo",
+    asRoot ? ["install", "-y", "wrk"] : ["apt-get", "install", "-y", "wrk"],
+    {
+      stdio: "inherit"
+    }
+  )
+  if (install.status !== 0) throw new Error("could not install wrk: install it (apt-get install wrk) and run again")
+  const again = spawnSync("wrk", ["--version"], { encoding: "utf8" })
+  return ((again.stdout || again.stderr).split("\n")[0] ?? "wrk").trim()
+}
+
+/** Pins to one CPU when the machine has two or more (else runs unpinned, and says so). */
+export const pinned = os.availableParallelism() >= 2 && spawnSync("taskset", ["-V"]).error === undefined
+const onCpu = (cpu: number, command: string, args: ReadonlyArray<string>): [string, Array<string>] =>
+  pinned ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, [...args]]
+
+// One raw HTTP/1.1 request per pool entry, each prefixed by its length in bytes and a newline.
+const rawRequest = (request: SignedRequest): Buffer => {
+  const head = [`POST ${request.path} HTTP/1.1`, "Host: 127.0.0.1"]
+  for (const [name, value] of Object.entries(request.headers)) head.push(`${name}: ${value}`)
+  head.push(`Content-Length: ${request.body.length}`, "", "")
+  return Buffer.concat([Buffer.from(head.join("\r\n"), "latin1"), request.body])
+}
+
+const writePool = (file: string, scheme: Scheme, size: number): void => {
+  const parts: Array<Buffer> = []
+  for (let i = 0; i < size; i++) {
+    const raw = rawRequest(signedRequest(scheme, i))
+    parts.push(Buffer.from(`${raw.length}\n`, "latin1"), raw)
+  }
+  writeFileSync(file, Buffer.concat(parts))
+}
+
+// The wrk script: loads the pool, starts at the offset given, cycles; counts non-2xx answers
+// (wrk itself only counts status >= 400) and prints one JSON line at the end.
+const luaScript = `
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+local pool, size, at = {}, 0, 0
+non2xx = 0
+function init(args)
+  local file = assert(io.open(args[1], "rb"))
+  local data = file:read("*a")
+  file:close()
+  local pos = 1
+  while pos <= #data do
+    local nl = string.find(data, "\\n", pos, true)
+    local len = tonumber(string.sub(data, pos, nl - 1))
+    size = size + 1
+    pool[size] = string.sub(data, nl + 1, nl + len)
+    pos = nl + 1 + len
+  end
+  at = (tonumber(args[2]) or 0) % size
+end
+function request()
+  at = at + 1
+  if at > size then at = 1 end
+  return pool[at]
+end
+function response(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + (thread:get("non2xx") or 0) end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_RESULT {"requests":%d,"durationUs":%d,"non2xx":%d,"socketErrors":%d,"p50Us":%d,"p99Us":%d}\\n',
+    summary.requests, summary.duration, bad, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+`
+
+interface WrkResult {
+  readonly requests: number
+  readonly durationUs: number
+  readonly non2xx: number
+  readonly socketErrors: number
+  readonly p50Us: number
+  readonly p99Us: number
+}
+
+const runWrk = (
+  port: number,
+  script: string,
+  pool: string,
+  offset: number,
+  seconds: number,
+  connections: number
+): Promise<WrkResult> =>
+  new Promise((resolve, reject) => {
+    const [command, args] = onCpu(1, "wrk", [
+      "-t1",
+      `-c${connections}`,
+      `-d${seconds}s`,
+      "--timeout",
+      "5s",
+      "-s",
+      script,
+      `http://127.0.0.1:${port}/`,
+      "--",
+      pool,
+      String(offset)
+    ])
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
+    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()))
+    child.on("error", reject)
+    child.on("exit", (code) => {
+      const line = out.split("\n").find((l) => l.startsWith("WRK_RESULT "))
+      if (code !== 0 || line === undefined) return reject(new Error(`wrk failed (exit ${code}):\n${out}`))
+      resolve(JSON.parse(line.slice("WRK_RESULT ".length)) as WrkResult)
+    })
+  })
+
+/** A contender's server process. */
+export interface ServerProcess {
+  readonly port: number
+  readonly pid: number
+  readonly stop: () => Promise<void>
+}
+
+/** Starts a contender's server pinned to CPU 0; `nodeArgs` e.g. `--cpu-prof`. */
+export const startServer = (name: ContenderName, nodeArgs: ReadonlyArray<string> = []): Promise<ServerProcess> =>
+  new Promise((resolve, reject) => {
+    const [command, args] = onCpu(0, process.execPath, [
+      "--conditions=@hookline/source",
+      ...nodeArgs,
+      serverEntry,
+      name
+    ])
+    const child: ChildProcess = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] })
+    let out = ""
+    const exited = new Promise<void>((done) => child.once("exit", () => done()))
+    child.once("error", reject)
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString()
+      const line = out.split("\n").find((l) => l.startsWith("{\"port\""))
+      if (line === undefined) return
+      child.stdout!.removeAllListeners("data")
+      child.stdout!.resume()
+      resolve({
+        port: (JSON.parse(line) as { port: number }).port,
+        pid: child.pid!,
+        stop: () => {
+          child.kill("SIGTERM")
+          return exited
+        }
+      })
+    })
+    void exited.then(() => reject(new Error(`server ${name} exited before listening: ${out}`)))
+  })
+
+/** Resident set size of a process, in MiB (Linux). */
+export const rssMiB = (pid: number): number => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN)
+  return kb / 1024
+}
+
+/** Sends one request over a fresh connection; resolves with the status. */
+export const sendOnce = (port: number, request: SignedRequest, agent?: http.Agent): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: request.path,
+        headers: { ...request.headers, "content-length": String(request.body.length) },
+        agent
+      },
+      (res) => {
+        res.resume()
+        res.on("end", () => resolve(res.statusCode ?? 0))
+      }
+    )
+    req.on("error", reject)
+    req.end(request.body)
+  })
+
+/** Runs the HTTP section. */
+export const runHttp = async (options: HttpOptions, log: (line: string) => void): Promise<ReadonlyArray<HttpRow>> => {
+  const script = path.join(options.workDir, "pool.lua")
+  writeFileSync(script, luaScript)
+  const pools = new Map<Scheme, string>()
+  for (const name of options.contenders) {
+    const scheme = schemeOf(name)
+    if (pools.has(scheme)) continue
+    const file = path.join(options.workDir, `pool-${scheme}.bin`)
+    writePool(file, scheme, options.poolSize)
+    pools.set(scheme, file)
+  }
+  log(
+    `  pools: ${options.poolSize.toLocaleString("en-US")} pre-signed requests per scheme (${
+      [...pools.keys()].join(", ")
+    })`
+  )
+
+  const rounds = new Map<ContenderName, Array<HttpRound>>(options.contenders.map((name) => [name, []]))
+  const rss = new Map<ContenderName, number>()
+  for (let round = 0; round < options.rounds; round++) {
+    const order = options.contenders.map((_, i) => options.contenders[(i + round) % options.contenders.length]!)
+    for (const name of order) {
+      const server = await startServer(name)
+      try {
+        const scheme = schemeOf(name)
+        // Sanity: a delivery outside the pool is answered 200 (the pool's own ids stay new).
+        const status = await sendOnce(server.port, signedRequest(scheme, options.poolSize + 1))
+        if (status !== 200) throw new Error(`${name} answered ${status} to a signed delivery`)
+        const pool = pools.get(scheme)!
+        const warm = await runWrk(server.port, script, pool, 0, options.warmupSeconds, options.connections)
+        const result = await runWrk(server.port, script, pool, warm.requests, options.seconds, options.connections)
+        const measured: HttpRound = {
+          requestsPerSecond: result.requests / (result.durationUs / 1e6),
+          p50Ms: result.p50Us / 1000,
+          p99Ms: result.p99Us / 1000,
+          non2xx: result.non2xx + warm.non2xx,
+          socketErrors: result.socketErrors + warm.socketErrors,
+          requests: result.requests
+        }
+        rounds.get(name)!.push(measured)
+        rss.set(name, rssMiB(server.pid))
+        log(
+          `  round ${round + 1}/${options.rounds} ${name.padEnd(19)} ${
+            Math.round(measured.requestsPerSecond).toLocaleString("en-US").padStart(7)
+          } req/s  p50 ${measured.p50Ms.toFixed(2)} ms  p99 ${measured.p99Ms.toFixed(2)} ms  non-2xx ${measured.non2xx}`
+        )
+      } finally {
+        await server.stop()
+      }
+    }
+  }
+  const rows = options.contenders.map((name) => {
+    const all = rounds.get(name)!
+    return {
+      name,
+      requestsPerSecond: median(all.map((r) => r.requestsPerSecond)),
+      p50Ms: median(all.map((r) => r.p50Ms)),
+      p99Ms: median(all.map((r) => r.p99Ms)),
+      non2xx: all.reduce((n, r) => n + r.non2xx, 0),
+      socketErrors: all.reduce((n, r) => n + r.socketErrors, 0),
+      ratioToBare: undefined as number | undefined,
+      rssMiB: rss.get(name) ?? Number.NaN,
+      rounds: all
+    }
+  })
+  const bare = rows.find((row) => row.name === "bare")
+  return rows.map((row) => ({
+    ...row,
+    ratioToBare: bare === undefined ? undefined : row.requestsPerSecond / bare.requestsPerSecond
+  }))
+}
+
+/**
+ * RSS of the hookline-hmac server after `count` distinct deliveries (signed on the fly by this
+ * process, 32 in flight over keep-alive): the memory a long-running receiver settles at.
+ */
+export const serverRssAfter = async (
+  count: number,
+  log: (line: string) => void
+): Promise<
+  { readonly deliveries: number; readonly rssMiB: number; readonly startRssMiB: number; readonly seconds: number }
+> => {
+  const server = await startServer("hookline-hmac")
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 })
+  try {
+    const startRss = rssMiB(server.pid)
+    let next = 0
+    let failed = 0
+    const started = performance.now()
+    const worker = async () => {
+      while (next < count) {
+        const i = next++
+        if ((await sendOnce(server.port, signedRequest("github", 10_000_000 + i), agent)) !== 200) failed++
+        if (i > 0 && i % 200_000 === 0) {
+          log(`  ${i.toLocaleString("en-US")} deliveries, RSS ${rssMiB(server.pid).toFixed(0)} MiB`)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: 32 }, worker))
+    if (failed > 0) throw new Error(`${failed} deliveries were not answered 200`)
+    return {
+      deliveries: count,
+      rssMiB: rssMiB(server.pid),
+      startRssMiB: startRss,
+      seconds: (performance.now() - started) / 1000
+    }
+  } finally {
+    agent.destroy()
+    await server.stop()
+  }
+}
+
+/**
+ * Profiles one contender under wrk load (`node --cpu-prof`) and returns the top self-time frames.
+ */
+export const profile = async (
+  name: ContenderName,
+  options: HttpOptions,
+  dir: string
+): Promise<ReadonlyArray<{ readonly frame: string; readonly selfPercent: number }>> => {
+  const script = path.join(options.workDir, "pool.lua")
+  writeFileSync(script, luaScript)
+  const pool = path.join(options.workDir, `pool-${schemeOf(name)}.bin`)
+  writePool(pool, schemeOf(name), options.poolSize)
+  const before = new Set(readdirSync(dir))
+  const server = await startServer(name, ["--cpu-prof", `--cpu-prof-dir=${dir}`])
+  try {
+    const warm = await runWrk(server.port, script, pool, 0, options.warmupSeconds, options.connections)
+    await runWrk(server.port, script, pool, warm.requests, options.seconds, options.connections)
+  } finally {
+    await server.stop()
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile") && !before.has(f))
+  if (file === undefined) throw new Error("no profile written")
+  return topFrames(path.join(dir, file))
+}
+
+interface ProfileNode {
+  readonly id: number
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }
+}
+
+/** Self time per frame (function + file:line) of a .cpuprofile, largest first. */
+export const topFrames = (
+  file: string,
+  limit = 15
+): ReadonlyArray<{ readonly frame: string; readonly selfPercent: number }> => {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as {
+    nodes: ReadonlyArray<ProfileNode>
+    samples: ReadonlyArray<number>
+    timeDeltas: ReadonlyArray<number>
+  }
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const self = new Map<string, number>()
+  let total = 0
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)!.callFrame
+    const where = frame.url === ""
+      ? ""
+      : ` ${frame.url.replace(/^.*\/(node_modules|packages)\//, "$1/")}:${frame.lineNumber + 1}`
+    const label = `${frame.functionName || "(anonymous)"}${where}`
+    const delta = profile.timeDeltas[i] ?? 0
+    self.set(label, (self.get(label) ?? 0) + delta)
+    total += delta
+  })
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([frame, t]) => ({
+    frame,
+    selfPercent: (100 * t) / total
+  }))
+}

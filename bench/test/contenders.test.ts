@@ -1,0 +1,69 @@
+/**
+ * The fairness guard of the HTTP benchmark: every contender, over real HTTP, answers a signed
+ * delivery 200, the same delivery again (a duplicate) 200 — so a cycled request pool is answered
+ * 200 throughout — and a delivery with a broken signature with a 4xx, so none skips verification.
+ */
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import {
+  contenderNames,
+  makeContender,
+  schemeOf,
+  type SignedRequest,
+  signedRequest,
+  tampered
+} from "../src/contenders.ts"
+
+const send = (port: number, request: SignedRequest) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: request.path,
+        headers: { ...request.headers, "content-length": String(request.body.length) }
+      },
+      (res) => {
+        let body = ""
+        res.setEncoding("utf8")
+        res.on("data", (chunk: string) => (body += chunk))
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }))
+      }
+    )
+    req.on("error", reject)
+    req.end(request.body)
+  })
+
+const cleanups: Array<() => Promise<void>> = []
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup()
+})
+
+describe("bench contenders", () => {
+  for (const name of contenderNames) {
+    it(`${name}: signed 200, duplicate 200, bad signature 4xx`, async () => {
+      const contender = makeContender(name)
+      const server = http.createServer(contender.listener)
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      cleanups.push(async () => {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+        await contender.dispose()
+      })
+      const port = (server.address() as AddressInfo).port
+      const scheme = schemeOf(name)
+
+      const first = await send(port, signedRequest(scheme, 7))
+      assert.strictEqual(first.status, 200, `first delivery: ${first.body}`)
+      const again = await send(port, signedRequest(scheme, 7))
+      assert.strictEqual(again.status, 200, `duplicate: ${again.body}`)
+      const forged = await send(port, tampered(scheme, 8))
+      assert.isTrue(forged.status >= 400 && forged.status < 500, `bad signature answered ${forged.status}`)
+      // The forged delivery was not recorded: its authentic twin is still handled as new (200).
+      const authentic = await send(port, signedRequest(scheme, 8))
+      assert.strictEqual(authentic.status, 200)
+    })
+  }
+})
