@@ -90,13 +90,23 @@ const retryHeaders = (outcome: Outcome.Outcome): Record<string, string> | undefi
  * @since 0.1.0
  * @category constructors
  */
-export const status = (options?: StatusOptions): AckPolicy => (outcome) => {
-  const reason = Outcome.reasonTag(outcome)
-  return Ack.json(
-    statusOf(outcome, options),
-    reason === undefined ? { outcome: outcome._tag } : { outcome: outcome._tag, reason },
-    retryHeaders(outcome)
-  )
+export const status = (options?: StatusOptions): AckPolicy => {
+  // The answer depends only on the outcome and reason tags: build each one once.
+  const answers = new Map<string, Ack.Ack>()
+  return (outcome) => {
+    const reason = Outcome.reasonTag(outcome)
+    const id = reason === undefined ? outcome._tag : `${outcome._tag}/${reason}`
+    let ack = answers.get(id)
+    if (ack === undefined) {
+      ack = Ack.json(
+        statusOf(outcome, options),
+        reason === undefined ? { outcome: outcome._tag } : { outcome: outcome._tag, reason },
+        retryHeaders(outcome)
+      )
+      answers.set(id, ack)
+    }
+    return ack
+  }
 }
 
 /**

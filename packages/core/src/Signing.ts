@@ -94,13 +94,18 @@ export const sha256 = (data: Data): Uint8Array => crypto.createHash("sha256").up
  * @category signing
  */
 export const sha256Parts = (parts: ReadonlyArray<Data>): string => {
-  const hash = crypto.createHash("sha256")
+  const framed: Array<Uint8Array> = []
   for (const part of parts) {
     const bytes = typeof part === "string" ? Buffer.from(part, "utf8") : part
-    hash.update(`${bytes.length}:`).update(bytes)
+    framed.push(Buffer.from(`${bytes.length}:`, "latin1"), bytes)
   }
-  return hash.digest("hex")
+  // One-shot `crypto.hash` (Node >= 21.7) skips the Hash object; fall back where it is missing.
+  const data = Buffer.concat(framed)
+  return oneShot === undefined ? crypto.createHash("sha256").update(data).digest("hex") : oneShot("sha256", data, "hex")
 }
+
+const oneShot: ((algorithm: string, data: Uint8Array, encoding: "hex") => string) | undefined =
+  (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: "hex") => string }).hash
 
 /**
  * Encodes bytes as lower-case hex or standard base64.

@@ -335,40 +335,45 @@ const make = <A, P, E, R>(
         Effect.asVoid
       )
       const failed = (reason: Failure) => Effect.as(release, Outcome.Failed({ key, reason }))
-      return Effect.gen(function*() {
-        const decoded = yield* Effect.result(stage("decode", provider.decode(payload, raw), okOrTag))
-        if (Result.isFailure(decoded)) return yield* failed(decoded.failure)
-        const event = decoded.success
-        const handled = yield* Effect.exit(
+      const completed = (event: A) =>
+        Effect.matchEffect(stage("complete", store.complete(key, token, settings.retention), okOrTag), {
+          onFailure: failed,
+          onSuccess: (done) =>
+            Effect.succeed(
+              done
+                ? Outcome.Processed({ key, eventTag: tagOf(event) })
+                : Outcome.Failed({
+                  key,
+                  reason: new TimedOut({
+                    message: "The claim's lease expired before completion; another delivery took it over",
+                    budgetMillis: leaseMillis
+                  })
+                })
+            )
+        })
+      const handled = (event: A) =>
+        Effect.matchCauseEffect(
           stage(
             "handle",
             Effect.suspend(() => handle(event, { provider: name, key, delivery: raw })),
             (exit) => exit._tag === "Success" ? "ok" : "failed"
-          )
+          ),
+          {
+            onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
+              if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
+              const error = Cause.findErrorOption(cause)
+              return failed(
+                Option.isSome(error)
+                  ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
+                  : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
+              )
+            },
+            onSuccess: () => completed(event)
+          }
         )
-        if (handled._tag === "Failure") {
-          if (Cause.hasInterruptsOnly(handled.cause)) return yield* Effect.interrupt
-          const error = Cause.findErrorOption(handled.cause)
-          return yield* failed(
-            Option.isSome(error)
-              ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
-              : new HandlerFailed({ message: "The handler died", error: Cause.squash(handled.cause), defect: true })
-          )
-        }
-        const completed = yield* Effect.result(
-          stage("complete", store.complete(key, token, settings.retention), okOrTag)
-        )
-        if (Result.isFailure(completed)) return yield* failed(completed.failure)
-        if (!completed.success) {
-          return Outcome.Failed({
-            key,
-            reason: new TimedOut({
-              message: "The claim's lease expired before completion; another delivery took it over",
-              budgetMillis: leaseMillis
-            })
-          })
-        }
-        return Outcome.Processed({ key, eventTag: tagOf(event) })
+      return Effect.matchEffect(stage("decode", provider.decode(payload, raw), okOrTag), {
+        onFailure: failed,
+        onSuccess: handled
       }).pipe(Effect.onInterrupt(() => release))
     }
 
@@ -414,81 +419,109 @@ const make = <A, P, E, R>(
         Effect.flatMap(record)
       )
 
-    const process = (raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> =>
-      Effect.gen(function*() {
-        const startedAt = yield* Clock.currentTimeMillis
-        if (!provider.methods.includes(raw.method.toUpperCase())) {
-          return Outcome.Rejected({
-            key: undefined,
-            reason: new MethodNotAllowed({ message: `Method ${raw.method} is not allowed`, method: raw.method })
-          })
-        }
-        if (raw.body.length > settings.bodyLimit) {
-          return Outcome.Rejected({
-            key: undefined,
-            reason: new BodyTooLarge({
-              message: `Body exceeds the limit of ${settings.bodyLimit} bytes`,
-              limit: settings.bodyLimit
-            })
-          })
-        }
-
-        const verified = yield* Effect.result(stage("verify", provider.verify(raw), okOrTag))
-        if (Result.isFailure(verified)) return outcomeOf(undefined, verified.failure)
-        const payload = verified.success
-
-        const keyed = provider.key(payload, raw)
-        if (tracing) yield* stage("key", Effect.void, () => Result.isSuccess(keyed) ? "ok" : "MalformedDelivery")
-        if (Result.isFailure(keyed)) return outcomeOf(undefined, keyed.failure)
-        const key = `${name}:${keyed.success}`
-        const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
-
-        const store = yield* IdempotencyStore
-        const claimed = yield* Effect.result(
-          stage(
-            "claim",
-            store.claim(key, fingerprint, settings.lease),
-            (exit) => exit._tag === "Success" ? exit.value._tag : okOrTag(exit)
-          )
-        )
-        if (Result.isFailure(claimed)) return outcomeOf(key, claimed.failure)
-        const claim = claimed.success
-        switch (claim._tag) {
-          case "InFlight":
-            return Outcome.InFlight({ key })
-          case "Completed":
-            return claim.fingerprint === fingerprint
-              ? Outcome.Duplicate({ key })
-              : Outcome.Rejected({
-                key,
-                reason: new PayloadMismatch({
-                  message: "This key was already completed with a different payload",
-                  key
-                })
-              })
-          case "Claimed": {
-            const background = yield* Background
-            const fiber = yield* background.fork(work(store, key, claim.token, payload, raw))
-            const elapsed = (yield* Clock.currentTimeMillis) - startedAt
-            // The request waits for the shorter of what is left of the time budget and the lease.
-            const wait = Math.min(budgetMillis - elapsed, leaseMillis)
-            const exit = yield* awaitWithin(fiber, wait)
-            if (Option.isSome(exit)) return fromExit(key, exit.value)
-            if (wait >= leaseMillis) {
-              yield* Fiber.interrupt(fiber)
-              return leaseExpired(key)
-            }
-            // Past the time budget: answer "retry" now; the handler goes on, bounded by its lease.
-            yield* background.fork(watchLease(key, fiber, Math.max(0, wait)))
-            return Outcome.Failed({
+    // After a successful claim: the handler runs in a background fiber (so it can outlive the
+    // request's time budget); the request waits for it up to the budget, bounded by the lease.
+    const claimed = (
+      fiber: Fiber.Fiber<unknown, unknown>,
+      startedAt: number,
+      store: IdempotencyStore["Service"],
+      key: string,
+      token: string,
+      payload: P,
+      raw: RawDelivery
+    ): Effect.Effect<Outcome.Outcome, never, R> => {
+      const background = fiber.getRef(Background)
+      return Effect.flatMap(background.fork(work(store, key, token, payload, raw)), (worker) => {
+        const elapsed = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() - startedAt
+        // The request waits for the shorter of what is left of the time budget and the lease.
+        const wait = Math.min(budgetMillis - elapsed, leaseMillis)
+        return Effect.flatMap(awaitWithin(worker, wait), (exit) => {
+          if (Option.isSome(exit)) return Effect.succeed(fromExit(key, exit.value))
+          if (wait >= leaseMillis) return Effect.as(Fiber.interrupt(worker), leaseExpired(key))
+          // Past the time budget: answer "retry" now; the handler goes on, bounded by its lease.
+          return Effect.as(
+            background.fork(watchLease(key, worker, Math.max(0, wait))),
+            Outcome.Failed({
               key,
               reason: new TimedOut({
                 message: `The handler did not finish within ${budgetMillis} ms; it continues in the background`,
                 budgetMillis
               })
             })
+          )
+        })
+      })
+    }
+
+    const verified = (
+      fiber: Fiber.Fiber<unknown, unknown>,
+      startedAt: number,
+      payload: P,
+      raw: RawDelivery
+    ): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> => {
+      const keyed = provider.key(payload, raw)
+      if (Result.isFailure(keyed)) {
+        const outcome = Effect.succeed(outcomeOf(undefined, keyed.failure))
+        return tracing ? Effect.andThen(stage("key", Effect.void, () => "MalformedDelivery"), outcome) : outcome
+      }
+      const key = `${name}:${keyed.success}`
+      const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
+      const claim = Effect.flatMap(Effect.service(IdempotencyStore), (store) =>
+        Effect.matchEffect(
+          stage(
+            "claim",
+            store.claim(key, fingerprint, settings.lease),
+            (exit) => exit._tag === "Success" ? exit.value._tag : okOrTag(exit)
+          ),
+          {
+            onFailure: (reason) => Effect.succeed(outcomeOf(key, reason)),
+            onSuccess: (claim): Effect.Effect<Outcome.Outcome, never, R> => {
+              switch (claim._tag) {
+                case "InFlight":
+                  return Effect.succeed(Outcome.InFlight({ key }))
+                case "Completed":
+                  return Effect.succeed(
+                    claim.fingerprint === fingerprint
+                      ? Outcome.Duplicate({ key })
+                      : Outcome.Rejected({
+                        key,
+                        reason: new PayloadMismatch({
+                          message: "This key was already completed with a different payload",
+                          key
+                        })
+                      })
+                  )
+                case "Claimed":
+                  return claimed(fiber, startedAt, store, key, claim.token, payload, raw)
+              }
+            }
           }
+        ))
+      return tracing ? Effect.andThen(stage("key", Effect.void, () => "ok"), claim) : claim
+    }
+
+    const process = (raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> =>
+      Effect.withFiber((fiber) => {
+        const startedAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+        if (!provider.methods.includes(raw.method.toUpperCase())) {
+          return Effect.succeed(Outcome.Rejected({
+            key: undefined,
+            reason: new MethodNotAllowed({ message: `Method ${raw.method} is not allowed`, method: raw.method })
+          }))
         }
+        if (raw.body.length > settings.bodyLimit) {
+          return Effect.succeed(Outcome.Rejected({
+            key: undefined,
+            reason: new BodyTooLarge({
+              message: `Body exceeds the limit of ${settings.bodyLimit} bytes`,
+              limit: settings.bodyLimit
+            })
+          }))
+        }
+        return Effect.matchEffect(stage("verify", provider.verify(raw), okOrTag), {
+          onFailure: (reason) => Effect.succeed(outcomeOf(undefined, reason)),
+          onSuccess: (payload) => verified(fiber, startedAt, payload, raw)
+        })
       })
 
     return {
