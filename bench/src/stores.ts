@@ -188,6 +188,9 @@ const runRedis = async (options: StoreOptions, log: (line: string) => void): Pro
       await bare.set(key, `c:${fingerprint}`, { PX: retainMs })
     }
     const rows: Array<StoreRow> = []
+    // Warm-up (JIT, connections) of both paths before anything is timed.
+    await drive(16, Math.max(1, options.seconds), hooklineOne("warm"))
+    await drive(16, Math.max(1, options.seconds), bareOne("warm"))
     for (const concurrency of options.concurrency) {
       const h: Array<number> = []
       const b: Array<number> = []
@@ -319,6 +322,9 @@ const runPostgres = async (options: StoreOptions, log: (line: string) => void): 
       if (done.length !== 1) throw new Error("bare pg: update refused")
     }
     const rows: Array<StoreRow> = []
+    // Warm-up (JIT, connections) of both paths before anything is timed.
+    await drive(16, Math.max(1, options.seconds), hooklineOne("warm"))
+    await drive(16, Math.max(1, options.seconds), bareOne("warm"))
     for (const concurrency of options.concurrency) {
       const h: Array<number> = []
       const b: Array<number> = []
