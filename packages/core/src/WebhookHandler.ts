@@ -233,16 +233,16 @@ const make = <A, P, E, R>(
       : Duration.fromInputUnsafe(options.timeBudget)
   }
   const name = provider.name
-  // One counter per (outcome, reason) pair, built once.
-  const counters = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
-  const counterFor = (outcome: string, reason: string) => {
+  // One counter increment per (outcome, reason) pair, built once (an effect can be run many times).
+  const increments = new Map<string, Effect.Effect<void>>()
+  const countOutcome = (outcome: string, reason: string): Effect.Effect<void> => {
     const id = `${outcome}/${reason}`
-    let counter = counters.get(id)
-    if (counter === undefined) {
-      counter = Metric.withAttributes(deliveries, { provider: name, outcome, reason })
-      counters.set(id, counter)
+    let increment = increments.get(id)
+    if (increment === undefined) {
+      increment = Metric.update(Metric.withAttributes(deliveries, { provider: name, outcome, reason }), 1)
+      increments.set(id, increment)
     }
-    return counter
+    return increment
   }
   const budgetMillis = Duration.toMillis(settings.timeBudget)
   const leaseMillis = Duration.toMillis(settings.lease)
@@ -276,7 +276,7 @@ const make = <A, P, E, R>(
     const record = (outcome: Outcome.Outcome): Effect.Effect<void> =>
       Effect.withFiber((fiber) => {
         const reason = Outcome.reasonTag(outcome)
-        const counted = Metric.update(counterFor(outcome._tag, reason ?? "none"), 1)
+        const counted = countOutcome(outcome._tag, reason ?? "none")
         const level: LogLevel.LogLevel = outcome._tag === "Rejected"
           ? "Warn"
           : outcome._tag === "Failed"
@@ -284,15 +284,15 @@ const make = <A, P, E, R>(
           : outcome._tag === "InFlight"
           ? "Info"
           : "Debug"
-        const logged = LogLevel.isGreaterThan(fiber.cache.minimumLogLevel, level)
-        if (logged && !tracing) return counted
+        const silent = LogLevel.isGreaterThan(fiber.cache.minimumLogLevel, level)
+        if (silent && !tracing) return counted
         const annotations = {
           "hookline.provider": name,
           "hookline.outcome": outcome._tag,
           "hookline.reason": reason ?? "none",
           ...(outcome.key === undefined ? {} : { "hookline.key": outcome.key })
         }
-        const log = logged ? Effect.void : Effect.annotateLogs(
+        const log = silent ? Effect.void : Effect.annotateLogs(
           outcome._tag === "Rejected"
             ? Effect.logWarning(`webhook rejected: ${outcome.reason.message}`)
             : outcome._tag === "Failed"
