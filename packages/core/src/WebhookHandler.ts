@@ -321,13 +321,7 @@ const make = <A, P, E, R>(
     // Everything after a successful claim: decode → handle → complete, or release on any failure.
     // Runs in its own fiber, which the pipeline interrupts when the lease runs out (so a second
     // holder can never run concurrently with it); interruption releases the claim.
-    const work = (
-      store: IdempotencyStore["Service"],
-      key: string,
-      token: string,
-      payload: P,
-      raw: RawDelivery
-    ): Effect.Effect<Outcome.Outcome, never, R> => {
+    const work = ({ key, payload, raw, store, token }: Held<P>): Effect.Effect<Outcome.Outcome, never, R> => {
       const release = stage("release", store.release(key, token), okOrTag).pipe(
         Effect.catchCause((cause) =>
           Effect.logWarning("webhook claim release failed; the lease will expire instead", cause)
@@ -424,14 +418,11 @@ const make = <A, P, E, R>(
     const claimed = (
       fiber: Fiber.Fiber<unknown, unknown>,
       startedAt: number,
-      store: IdempotencyStore["Service"],
-      key: string,
-      token: string,
-      payload: P,
-      raw: RawDelivery
+      held: Held<P>
     ): Effect.Effect<Outcome.Outcome, never, R> => {
       const background = fiber.getRef(Background)
-      return Effect.flatMap(background.fork(work(store, key, token, payload, raw)), (worker) => {
+      const key = held.key
+      return Effect.flatMap(background.fork(work(held)), (worker) => {
         const elapsed = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() - startedAt
         // The request waits for the shorter of what is left of the time budget and the lease.
         const wait = Math.min(budgetMillis - elapsed, leaseMillis)
@@ -492,7 +483,7 @@ const make = <A, P, E, R>(
                       })
                   )
                 case "Claimed":
-                  return claimed(fiber, startedAt, store, key, claim.token, payload, raw)
+                  return claimed(fiber, startedAt, { store, key, token: claim.token, payload, raw })
               }
             }
           }
@@ -544,6 +535,15 @@ const make = <A, P, E, R>(
     refuse: (reason) => Effect.withFiber((fiber) => select(fiber).refuse(reason)),
     respond
   }
+}
+
+// A claim held by this delivery, with what the handler needs.
+interface Held<P> {
+  readonly store: IdempotencyStore["Service"]
+  readonly key: string
+  readonly token: string
+  readonly payload: P
+  readonly raw: RawDelivery
 }
 
 const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
