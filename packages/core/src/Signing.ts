@@ -116,7 +116,6 @@ const oneShot: ((algorithm: string, data: Uint8Array, encoding: "hex") => string
 export const encode = (bytes: Uint8Array, encoding: Encoding): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding)
 
-const hexPattern = /^(?:[0-9a-fA-F]{2})*$/
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 const base64UrlPattern = /^[A-Za-z0-9_-]*$/
 
@@ -128,7 +127,12 @@ const base64UrlPattern = /^[A-Za-z0-9_-]*$/
  * @category encoding
  */
 export const decode = (text: string, encoding: Encoding): Uint8Array | undefined => {
-  if (encoding === "hex") return hexPattern.test(text) ? Buffer.from(text, "hex") : undefined
+  if (encoding === "hex") {
+    // Buffer.from stops at the first pair that is not hex: all of it was hex exactly when every
+    // character made it into the output.
+    const bytes = Buffer.from(text, "hex")
+    return bytes.length * 2 === text.length ? bytes : undefined
+  }
   if (base64Pattern.test(text)) return Buffer.from(text, "base64")
   if (base64UrlPattern.test(text)) return Buffer.from(text, "base64url")
   return undefined

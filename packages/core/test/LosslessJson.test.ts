@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FormUrlEncoded, LosslessJson } from "@hookline/core"
 import * as Result from "effect/Result"
+import * as fc from "fast-check"
 
 const ok = <A, E>(result: Result.Result<A, E>): A => {
   if (Result.isFailure(result)) throw new Error(`expected success, got ${String(result.failure)}`)
@@ -16,6 +17,34 @@ describe("LosslessJson", () => {
     assert.strictEqual(parsed.safe, 42)
     assert.strictEqual(parsed.neg, -18446744073709551617n)
     assert.strictEqual(parsed.dec, 1.5)
+  })
+
+  it("the fast path without a reviver gives what the reviver gives, for any JSON", () => {
+    // Integers of 15 to 20 digits, in and out of the safe range, as numbers and inside strings.
+    const digits = fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String)
+    const json: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        digits,
+        digits.map((d) => `"${d}"`),
+        fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
+        fc.string().map((text) => JSON.stringify(text)),
+        fc.array(tie("value"), { maxLength: 4 }).map((items) => `[${items.join(",")}]`),
+        fc.dictionary(fc.string({ maxLength: 5 }), tie("value"), { maxKeys: 4 }).map((entries) =>
+          `{${Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`
+        )
+      )
+    })).value
+    const reviver = (_key: string, value: unknown, context?: { source?: string }) =>
+      typeof value === "number" && !Number.isSafeInteger(value) && /^-?\d+$/.test(context?.source ?? "")
+        ? BigInt(context!.source!)
+        : value
+    fc.assert(
+      fc.property(json, (text) => {
+        assert.deepStrictEqual(ok(LosslessJson.parse(text)), JSON.parse(text, reviver as never))
+      }),
+      { numRuns: 2000 }
+    )
   })
 
   it("returns every number as its exact source text in source mode", () => {

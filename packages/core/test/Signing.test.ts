@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Signing } from "@hookline/core"
+import * as Redacted from "effect/Redacted"
 import { execFileSync } from "node:child_process"
+import { createHash } from "node:crypto"
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
 
@@ -89,5 +91,42 @@ describe("Signing", () => {
   it("sha256Parts keeps part boundaries", () => {
     assert.notStrictEqual(Signing.sha256Parts(["ab", "c"]), Signing.sha256Parts(["a", "bc"]))
     assert.strictEqual(Signing.sha256Parts(["a", new TextEncoder().encode("b")]), Signing.sha256Parts(["a", "b"]))
+  })
+
+  it("sha256Parts is SHA-256 over length-prefixed parts", () => {
+    const body = new TextEncoder().encode(`{"é":1}`)
+    const expected = createHash("sha256").update(`${body.length}:`).update(body).update("3:abc").digest("hex")
+    assert.strictEqual(Signing.sha256Parts([body, "abc"]), expected)
+  })
+
+  it("hmacWithSecret equals hmac over the secret's value, also on reuse", () => {
+    const secret = Redacted.make("clé-secrète")
+    const expected = hex(Signing.hmac("sha256", "clé-secrète", "payload"))
+    assert.strictEqual(hex(Signing.hmacWithSecret("sha256", secret, "payload")), expected)
+    assert.strictEqual(hex(Signing.hmacWithSecret("sha256", secret, "payload")), expected)
+    assert.strictEqual(
+      hex(Signing.hmacWithSecret("sha512", secret, "payload")),
+      hex(Signing.hmac("sha512", "clé-secrète", "payload"))
+    )
+  })
+
+  it("decode accepts exactly whole hex strings", () => {
+    const cases: ReadonlyArray<readonly [string, string | undefined]> = [
+      ["", ""],
+      ["00ff", "00ff"],
+      ["ABCDEF", "abcdef"],
+      ["abc", undefined],
+      ["0g", undefined],
+      ["zz00", undefined],
+      ["00zz", undefined],
+      ["00 ", undefined],
+      [" 00", undefined],
+      ["aé", undefined],
+      ["ab\u0000c", undefined]
+    ]
+    for (const [text, expected] of cases) {
+      const bytes = Signing.decode(text, "hex")
+      assert.strictEqual(bytes === undefined ? undefined : hex(bytes), expected, JSON.stringify(text))
+    }
   })
 })
