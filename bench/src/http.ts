@@ -6,7 +6,7 @@
  * each figure is the median over the rounds.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -176,11 +176,16 @@ const runWrk = (
 export interface ServerProcess {
   readonly port: number
   readonly pid: number
+  readonly signal: (signal: NodeJS.Signals) => void
   readonly stop: () => Promise<void>
 }
 
 /** Starts a contender's server pinned to CPU 0; `nodeArgs` e.g. `--cpu-prof`. */
-export const startServer = (name: ContenderName, nodeArgs: ReadonlyArray<string> = []): Promise<ServerProcess> =>
+export const startServer = (
+  name: ContenderName,
+  nodeArgs: ReadonlyArray<string> = [],
+  env: Readonly<Record<string, string>> = {}
+): Promise<ServerProcess> =>
   new Promise((resolve, reject) => {
     const [command, args] = onCpu(0, process.execPath, [
       "--conditions=@hookline/source",
@@ -188,7 +193,10 @@ export const startServer = (name: ContenderName, nodeArgs: ReadonlyArray<string>
       serverEntry,
       name
     ])
-    const child: ChildProcess = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] })
+    const child: ChildProcess = spawn(command, args, {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, ...env }
+    })
     let out = ""
     const exited = new Promise<void>((done) => child.once("exit", () => done()))
     child.once("error", reject)
@@ -201,6 +209,7 @@ export const startServer = (name: ContenderName, nodeArgs: ReadonlyArray<string>
       resolve({
         port: (JSON.parse(line) as { port: number }).port,
         pid: child.pid!,
+        signal: (signal) => child.kill(signal),
         stop: () => {
           child.kill("SIGTERM")
           return exited
@@ -351,29 +360,38 @@ export const serverRssAfter = async (
   }
 }
 
+export interface ProfileSummary {
+  /** Top frames by self time, in % of the busy (non-idle) samples. */
+  readonly frames: ReadonlyArray<Frame>
+  /** The same time grouped by where the code lives. */
+  readonly groups: ReadonlyArray<Frame>
+}
+
+export interface Frame {
+  readonly frame: string
+  readonly selfPercent: number
+}
+
 /**
- * Profiles one contender under wrk load (`node --cpu-prof`) and returns the top self-time frames.
+ * Profiles one contender under wrk load: the V8 CPU profiler runs in the server process only while
+ * the measured wrk run does (start-up, warm-up and JIT are left out).
  */
-export const profile = async (
-  name: ContenderName,
-  options: HttpOptions,
-  dir: string
-): Promise<ReadonlyArray<{ readonly frame: string; readonly selfPercent: number }>> => {
+export const profile = async (name: ContenderName, options: HttpOptions): Promise<ProfileSummary> => {
   const script = path.join(options.workDir, "pool.lua")
   writeFileSync(script, luaScript)
   const pool = path.join(options.workDir, `pool-${schemeOf(name)}.bin`)
-  writePool(pool, schemeOf(name), options.poolSize)
-  const before = new Set(readdirSync(dir))
-  const server = await startServer(name, ["--cpu-prof", `--cpu-prof-dir=${dir}`])
+  if (!existsSync(pool)) writePool(pool, schemeOf(name), options.poolSize)
+  const file = path.join(options.workDir, `${name}.cpuprofile`)
+  const server = await startServer(name, [], { BENCH_PROFILE: file })
   try {
     const warm = await runWrk(server.port, script, pool, 0, options.warmupSeconds, options.connections)
+    server.signal("SIGUSR2")
+    await new Promise((resolve) => setTimeout(resolve, 100))
     await runWrk(server.port, script, pool, warm.requests, options.seconds, options.connections)
   } finally {
     await server.stop()
   }
-  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile") && !before.has(f))
-  if (file === undefined) throw new Error("no profile written")
-  return topFrames(path.join(dir, file))
+  return summarize(file)
 }
 
 interface ProfileNode {
@@ -381,31 +399,51 @@ interface ProfileNode {
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }
 }
 
-/** Self time per frame (function + file:line) of a .cpuprofile, largest first. */
-export const topFrames = (
-  file: string,
-  limit = 15
-): ReadonlyArray<{ readonly frame: string; readonly selfPercent: number }> => {
-  const profile = JSON.parse(readFileSync(file, "utf8")) as {
+const groupOf = (frame: ProfileNode["callFrame"]): string => {
+  const url = frame.url
+  if (url === "") {
+    if (frame.functionName === "(garbage collector)") return "garbage collector"
+    if (frame.functionName === "(program)") return "V8 (program)"
+    return "native (I/O, crypto bindings)"
+  }
+  if (url.startsWith("node:")) return "Node internals (http, streams, crypto)"
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]
+  if (pkg !== undefined) return pkg === "effect" ? "effect runtime" : pkg
+  const own = /\/packages\/([^/]+)\//.exec(url)?.[1]
+  if (own !== undefined) return `@hookline/${own}`
+  if (url.includes("/bench/")) return "bench contender code"
+  return url
+}
+
+/** Self time per frame (function + file:line) and per group of a .cpuprofile, idle excluded. */
+export const summarize = (file: string, limit = 15): ProfileSummary => {
+  const data = JSON.parse(readFileSync(file, "utf8")) as {
     nodes: ReadonlyArray<ProfileNode>
     samples: ReadonlyArray<number>
     timeDeltas: ReadonlyArray<number>
   }
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const byId = new Map(data.nodes.map((node) => [node.id, node]))
   const self = new Map<string, number>()
+  const groups = new Map<string, number>()
   let total = 0
-  profile.samples.forEach((id, i) => {
+  data.samples.forEach((id, i) => {
     const frame = byId.get(id)!.callFrame
+    // Idle time, and the profiler's own inspector session, are not the server's work.
+    if (frame.functionName === "(idle)" || frame.url === "node:inspector") return
     const where = frame.url === ""
       ? ""
-      : ` ${frame.url.replace(/^.*\/(node_modules|packages)\//, "$1/")}:${frame.lineNumber + 1}`
+      : ` ${frame.url.replace(/^.*\/(node_modules|packages|bench)\//, "$1/")}:${frame.lineNumber + 1}`
     const label = `${frame.functionName || "(anonymous)"}${where}`
-    const delta = profile.timeDeltas[i] ?? 0
+    const delta = data.timeDeltas[i] ?? 0
     self.set(label, (self.get(label) ?? 0) + delta)
+    const group = groupOf(frame)
+    groups.set(group, (groups.get(group) ?? 0) + delta)
     total += delta
   })
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([frame, t]) => ({
-    frame,
-    selfPercent: (100 * t) / total
-  }))
+  const top = (map: Map<string, number>, n: number) =>
+    [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([frame, t]) => ({
+      frame,
+      selfPercent: (100 * t) / total
+    }))
+  return { frames: top(self, limit), groups: top(groups, 12) }
 }

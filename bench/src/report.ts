@@ -4,16 +4,11 @@
  * missed stated plainly.
  */
 import type { ContenderName } from "./contenders.ts"
-import type { HttpRow } from "./http.ts"
+import type { HttpRow, ProfileSummary } from "./http.ts"
 import type { InProcessResult } from "./inprocess.ts"
 import type { MemoryResult } from "./memory.ts"
 import type { SignatureRow } from "./signature.ts"
 import type { StoresResult } from "./stores.ts"
-
-export interface Frame {
-  readonly frame: string
-  readonly selfPercent: number
-}
 
 export interface Results {
   readonly date: string
@@ -44,7 +39,7 @@ export interface Results {
   readonly inProcess: InProcessResult
   readonly providers: ReadonlyArray<{ readonly name: string; readonly deliveriesPerSecond: number }>
   readonly http: ReadonlyArray<HttpRow>
-  readonly profiles: Readonly<Partial<Record<ContenderName, ReadonlyArray<Frame>>>>
+  readonly profiles: Readonly<Partial<Record<ContenderName, ProfileSummary>>>
   readonly stores: StoresResult
   readonly memory: {
     readonly store: MemoryResult
@@ -133,12 +128,12 @@ export const markdown = (r: Results): string => {
   const bare = r.http.find((h) => h.name === "bare")
   const s = r.settings
   const frames = (name: ContenderName) => {
-    const list = r.profiles[name]
-    return list === undefined ? "_(not profiled in this run)_" : table(
-      ["self time", "frame"],
-      list.map((f) => [`${fixed(f.selfPercent, 1)} %`, `\`${f.frame}\``]),
-      "---:|---"
-    )
+    const summary = r.profiles[name]
+    if (summary === undefined) return "_(not profiled in this run)_"
+    const rows = (list: ProfileSummary["frames"]) => list.map((f) => [`${fixed(f.selfPercent, 1)} %`, `\`${f.frame}\``])
+    return `${table(["self time", "where the code lives"], rows(summary.groups), "---:|---")}\n\n${
+      table(["self time", "top frames"], rows(summary.frames), "---:|---")
+    }`
   }
   const loadNote = r.machine.load.some((l) => l > 1.5)
     ? ` The load average at the start was ${
@@ -152,7 +147,7 @@ export const markdown = (r: Results): string => {
 \`npm run bench\` measures hookline side by side with the bare-Node limit and the libraries users
 would pick instead, on one machine in one run, and regenerates this page and
 [\`bench/results/latest.json\`](../bench/results/latest.json). \`npm run bench -- --quick\` is a
-~1-minute version (shorter rounds, fewer deliveries). Targets live in the bench, never in unit tests.
+~2-minute version (1 s rounds, fewer deliveries and keys). Targets live in the bench, never in unit tests.
 
 ## This run
 
@@ -305,12 +300,14 @@ ${
 
 ## Where the time goes
 
-CPU profile (\`node --cpu-prof\`) of the server process under the same wrk load, top self-time
-frames. \`bare\` for comparison.${
+V8 CPU profile of the server process under the same wrk load (${s.http.connections} connections,
+the profiler started after a warm-up, so start-up and JIT are left out); self time in % of the
+busy samples (idle excluded), grouped by where the code lives, then the top frames. \`bare\` for
+comparison.${
     hmac !== undefined && bare !== undefined
-      ? ` Per request, \`hookline-hmac\` spends ${fixed(1e6 / hmac.requestsPerSecond, 0)} µs of CPU 0 and \`bare\` ${
-        fixed(1e6 / bare.requestsPerSecond, 0)
-      } µs.`
+      ? ` At the median throughputs above, a request costs \`hookline-hmac\` ${
+        fixed(1e6 / hmac.requestsPerSecond, 0)
+      } µs of its CPU and \`bare\` ${fixed(1e6 / bare.requestsPerSecond, 0)} µs.`
       : ""
   }
 

@@ -67,8 +67,6 @@ const versionOf = (pkg: string): string => {
 const git = (...command: Array<string>) => spawnSync("git", command, { cwd: root, encoding: "utf8" }).stdout.trim()
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), "hookline-bench-"))
-const profileDir = path.join(workDir, "profiles")
-mkdirSync(profileDir)
 const load = os.loadavg()
 log(
   `hookline bench (${quick ? "quick" : "full"}) — node ${process.version}, ${
@@ -121,12 +119,12 @@ try {
   if (wanted("profile")) {
     section("profile")
     for (const name of ["hookline-hmac", "bare"] as const) {
-      profiles[name] = await profile(
-        name,
-        { ...httpOptions, warmupSeconds: 1, seconds: settings.profileSeconds },
-        profileDir
+      const summary = await profile(name, { ...httpOptions, warmupSeconds: 2, seconds: settings.profileSeconds })
+      profiles[name] = summary
+      log(`  ${name}: ${summary.groups.slice(0, 5).map((f) => `${f.selfPercent.toFixed(1)}% ${f.frame}`).join("; ")}`)
+      log(
+        `    top frames: ${summary.frames.slice(0, 5).map((f) => `${f.selfPercent.toFixed(1)}% ${f.frame}`).join("; ")}`
       )
-      log(`  ${name}: ${profiles[name]!.slice(0, 5).map((f) => `${f.selfPercent.toFixed(1)}% ${f.frame}`).join("; ")}`)
     }
   }
 
