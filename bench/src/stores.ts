@@ -170,11 +170,12 @@ const runRedis = async (options: StoreOptions, log: (line: string) => void): Pro
     let run = 0
     const hooklineOne = (tag: string) => async (i: number) => {
       const key = `hmac:${tag}:${i}`
-      const claim = await Effect.runPromise(store.claim(key, fingerprintOf(key), lease))
-      if (claim._tag !== "Claimed") throw new Error(`redis store: ${claim._tag} for a new key`)
-      if (!(await Effect.runPromise(store.complete(key, claim.token, retain)))) {
-        throw new Error("redis store: complete refused")
-      }
+      // One fiber per delivery, as in the pipeline: claim, then complete.
+      const completed = await Effect.runPromise(Effect.flatMap(
+        store.claim(key, fingerprintOf(key), lease),
+        (claim) => claim._tag === "Claimed" ? store.complete(key, claim.token, retain) : Effect.succeed(false)
+      ))
+      if (!completed) throw new Error("redis store: a new key was not claimed and completed")
     }
     const leaseMs = Duration.toMillis(lease)
     const retainMs = Duration.toMillis(retain)
@@ -307,11 +308,12 @@ const runPostgres = async (options: StoreOptions, log: (line: string) => void): 
     let run = 0
     const hooklineOne = (tag: string) => async (i: number) => {
       const key = `hmac:${tag}:${i}`
-      const claim = await Effect.runPromise(store.claim(key, fingerprintOf(key), lease))
-      if (claim._tag !== "Claimed") throw new Error(`sql store: ${claim._tag} for a new key`)
-      if (!(await Effect.runPromise(store.complete(key, claim.token, retain)))) {
-        throw new Error("sql store: complete refused")
-      }
+      // One fiber per delivery, as in the pipeline: claim, then complete.
+      const completed = await Effect.runPromise(Effect.flatMap(
+        store.claim(key, fingerprintOf(key), lease),
+        (claim) => claim._tag === "Claimed" ? store.complete(key, claim.token, retain) : Effect.succeed(false)
+      ))
+      if (!completed) throw new Error("sql store: a new key was not claimed and completed")
     }
     const bareOne = (tag: string) => async (i: number) => {
       const key = `hmac:${tag}:${i}`
