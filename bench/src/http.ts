@@ -394,7 +394,7 @@ export const profile = async (name: ContenderName, options: HttpOptions): Promis
   return summarize(file)
 }
 
-interface ProfileNode {
+export interface ProfileNode {
   readonly id: number
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }
 }
@@ -411,17 +411,23 @@ const groupOf = (frame: ProfileNode["callFrame"]): string => {
   if (pkg !== undefined) return pkg === "effect" ? "effect runtime" : pkg
   const own = /\/packages\/([^/]+)\//.exec(url)?.[1]
   if (own !== undefined) return `@hookline/${own}`
-  if (url.includes("/bench/")) return "bench contender code"
+  if (url.includes("/bench/")) return "bench code (contender, driver)"
   return url
 }
 
-/** Self time per frame (function + file:line) and per group of a .cpuprofile, idle excluded. */
-export const summarize = (file: string, limit = 15): ProfileSummary => {
-  const data = JSON.parse(readFileSync(file, "utf8")) as {
-    nodes: ReadonlyArray<ProfileNode>
-    samples: ReadonlyArray<number>
-    timeDeltas: ReadonlyArray<number>
-  }
+/** The parts of a V8 CPU profile the summary reads. */
+export interface CpuProfile {
+  readonly nodes: ReadonlyArray<ProfileNode>
+  readonly samples: ReadonlyArray<number>
+  readonly timeDeltas: ReadonlyArray<number>
+}
+
+/** Self time per frame (function + file:line) and per group of a .cpuprofile file, idle excluded. */
+export const summarize = (file: string, limit = 15): ProfileSummary =>
+  summarizeProfile(JSON.parse(readFileSync(file, "utf8")) as CpuProfile, limit)
+
+/** Self time per frame (function + file:line) and per group of a CPU profile, idle excluded. */
+export const summarizeProfile = (data: CpuProfile, limit = 15): ProfileSummary => {
   const byId = new Map(data.nodes.map((node) => [node.id, node]))
   const self = new Map<string, number>()
   const groups = new Map<string, number>()

@@ -127,14 +127,23 @@ export const markdown = (r: Results): string => {
   const hmac = r.http.find((h) => h.name === "hookline-hmac")
   const bare = r.http.find((h) => h.name === "bare")
   const s = r.settings
-  const frames = (name: ContenderName) => {
-    const summary = r.profiles[name]
+  const profileTables = (summary: ProfileSummary | undefined, frameLimit = 15) => {
     if (summary === undefined) return "_(not profiled in this run)_"
     const rows = (list: ProfileSummary["frames"]) => list.map((f) => [`${fixed(f.selfPercent, 1)} %`, `\`${f.frame}\``])
     return `${table(["self time", "where the code lives"], rows(summary.groups), "---:|---")}\n\n${
-      table(["self time", "top frames"], rows(summary.frames), "---:|---")
+      table(["self time", "top frames"], rows(summary.frames.slice(0, frameLimit)), "---:|---")
     }`
   }
+  const frames = (name: ContenderName) => profileTables(r.profiles[name])
+  const hmacProfile = r.profiles["hookline-hmac"]
+  const reading = hmacProfile === undefined ?
+    "" :
+    `In this run the largest self-time frames of \`hookline-hmac\` are ${
+      hmacProfile.frames.slice(0, 3).map((f) => `\`${f.frame}\` (${fixed(f.selfPercent, 1)} %)`).join(", ")
+    }; by origin, ${
+      hmacProfile.groups.slice(0, 4).map((g) => `${g.frame} ${fixed(g.selfPercent, 0)} %`).join(", ")
+    } of its busy CPU. \`bare\` spends its time in Node's HTTP stack and the socket writes — the floor every
+contender shares.`
   const loadNote = r.machine.load.some((l) => l > 1.5)
     ? ` The load average at the start was ${
       r.machine.load.map((l) => fixed(l)).join(" / ")
@@ -286,6 +295,21 @@ ${
     )
   }
 
+Where the store's client-side time goes at concurrency 64 (CPU profile of the bench process during
+an untimed pass of the store; the Redis and PostgreSQL servers are other processes):
+
+<details><summary>Redis store</summary>
+
+${profileTables(r.stores.redisProfile, 10)}
+
+</details>
+
+<details><summary>PostgreSQL store</summary>
+
+${profileTables(r.stores.postgresProfile, 10)}
+
+</details>
+
 ## Memory
 
 * **Memory store**: ${int(r.memory.store.bytesPerKey)} heap bytes per completed key at ${
@@ -310,6 +334,8 @@ comparison.${
       } µs of its CPU and \`bare\` ${fixed(1e6 / bare.requestsPerSecond, 0)} µs.`
       : ""
   }
+
+${reading}
 
 **hookline-hmac**
 

@@ -136,6 +136,16 @@ try {
       concurrency: [1, 16, 64],
       pgUrl: process.env["HOOKLINE_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
     }, log)
+    for (const [name, summary] of [["redis", stores.redisProfile], ["postgres", stores.postgresProfile]] as const) {
+      log(
+        `  ${name} store profile (c=64): ${
+          summary.groups.slice(0, 4).map((f) => `${f.selfPercent.toFixed(1)}% ${f.frame}`).join("; ")
+        }`
+      )
+      log(
+        `    top frames: ${summary.frames.slice(0, 4).map((f) => `${f.selfPercent.toFixed(1)}% ${f.frame}`).join("; ")}`
+      )
+    }
   }
 
   let memory: Results["memory"] | undefined

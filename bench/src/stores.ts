@@ -23,8 +23,10 @@ import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { spawn } from "node:child_process"
 import { createHash, randomUUID } from "node:crypto"
+import { Session } from "node:inspector/promises"
 import * as net from "node:net"
 import { createClient } from "redis"
+import { type CpuProfile, type ProfileSummary, summarizeProfile } from "./http.ts"
 import { median } from "./stats.ts"
 
 export interface StoreRow {
@@ -119,6 +121,23 @@ const startRedis = async (): Promise<
 interface Section {
   readonly rows: Array<StoreRow>
   readonly version: string
+  readonly profile: ProfileSummary
+}
+
+// A CPU profile of this process (the store's client side) during an untimed pass.
+const profiled = async (pass: () => Promise<unknown>): Promise<ProfileSummary> => {
+  const session = new Session()
+  session.connect()
+  try {
+    await session.post("Profiler.enable")
+    await session.post("Profiler.setSamplingInterval", { interval: 200 })
+    await session.post("Profiler.start")
+    await pass()
+    const { profile } = await session.post("Profiler.stop")
+    return summarizeProfile(profile as unknown as CpuProfile)
+  } finally {
+    session.disconnect()
+  }
 }
 
 // Commands clients send, per delivery, watched with MONITOR on a raw connection. Commands a Lua
@@ -221,7 +240,8 @@ const runRedis = async (options: StoreOptions, log: (line: string) => void): Pro
           `(${row.bareRoundTrips.toFixed(2)} rt), ratio ${row.ratio.toFixed(2)}`
       )
     }
-    return { rows, version }
+    const profile = await profiled(() => drive(64, Math.max(1, options.seconds), hooklineOne(`profile${run}`)))
+    return { rows, version, profile }
   } finally {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     await admin.close().catch(() => undefined)
@@ -359,8 +379,9 @@ const runPostgres = async (options: StoreOptions, log: (line: string) => void): 
           `(${row.bareRoundTrips.toFixed(2)} rt), ratio ${row.ratio.toFixed(2)}`
       )
     }
+    const profile = await profiled(() => drive(64, Math.max(1, options.seconds), hooklineOne(`profile${run}`)))
     await Effect.runPromise(sql.unsafe(`DROP TABLE IF EXISTS ${storeTable}, ${bareTable}`))
-    return { rows, version }
+    return { rows, version, profile }
   } finally {
     await Effect.runPromise(Scope.close(scope, Exit.void))
   }
@@ -370,10 +391,19 @@ export interface StoresResult {
   readonly rows: ReadonlyArray<StoreRow>
   readonly redisVersion: string
   readonly postgresVersion: string
+  /** CPU profiles of the client process running the store at concurrency 64 (untimed passes). */
+  readonly redisProfile: ProfileSummary
+  readonly postgresProfile: ProfileSummary
 }
 
 export const runStores = async (options: StoreOptions, log: (line: string) => void): Promise<StoresResult> => {
   const redis = await runRedis(options, log)
   const postgres = await runPostgres(options, log)
-  return { rows: [...redis.rows, ...postgres.rows], redisVersion: redis.version, postgresVersion: postgres.version }
+  return {
+    rows: [...redis.rows, ...postgres.rows],
+    redisVersion: redis.version,
+    postgresVersion: postgres.version,
+    redisProfile: redis.profile,
+    postgresProfile: postgres.profile
+  }
 }
