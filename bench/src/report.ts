@@ -195,13 +195,19 @@ crypto; a cycled pool repeats delivery ids, which every contender answers 200 as
 ${s.http.rounds} interleaved rounds (each contender once per round, order rotated, a fresh server
 process each time: ${s.http.warmupSeconds} s warm-up, then ${s.http.seconds} s measured); the
 figures are medians over the rounds; non-2xx is summed over all of them (warm-ups included).
+The GitHub-scheme payload is ~750 bytes of JSON with string ids and amounts, among them an order
+number of 16 digits (\`"SO1689644928115784"\`), as order callbacks carry.${
+    r.machine.load.some((l) => l > 1.5)
+      ? " Pinning keeps the contenders off wrk's CPU but does not keep other processes off CPU 0: on a busy machine the p99 column mostly measures their preemption."
+      : ""
+  }
 
 Every contender does the same work per request: read the raw body, verify the signature in
 constant time, parse the JSON, dedupe by delivery id in memory, run a trivial handler, answer 200
 ([\`bench/src/contenders.ts\`](../bench/src/contenders.ts); \`bench/test\` checks each answers a signed
 delivery 200, its duplicate 200 and a forged one 4xx):
 
-* \`bare\` — hand-written \`node:http\`: \`createHmac\` + \`timingSafeEqual\`, \`JSON.parse\`, a \`Set\` of ids (the Node limit);
+* \`bare\` — hand-written \`node:http\`: \`createHmac\` + \`timingSafeEqual\`, plain \`JSON.parse\` (not lossless: an id beyond 2^53 sent as a number would lose digits), a \`Set\` of ids (the Node limit);
 * \`hookline-hmac\` — core's \`Hmac.provider\` (GitHub scheme, \`x-hub-signature-256\`) + memory store + a \`Schema\` decode, \`toNodeListener\`;
 * \`hookline-igv\`, \`hookline-goldenpay\`, \`hookline-em\` — each bundled provider with its real scheme and payloads (iGV: HMAC over headers; GoldenPay: MD5 \`sign\` in the JSON; EM: MD5 over a form body);
 * \`hookline-web\` — the \`hookline-hmac\` handler through \`toWebHandler\`, behind a minimal node:http → \`Request\` bridge;

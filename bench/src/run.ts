@@ -7,6 +7,7 @@
  *   npm run bench -- --quick         ~2 minutes: shorter rounds, fewer deliveries
  *   npm run bench -- --check         exit 1 when a target is missed
  *   npm run bench -- --only=http,stores   some sections only; prints, writes nothing
+ *   npm run bench -- --report-only   regenerate docs/benchmarks.md from bench/results/latest.json
  *
  * Sections: signature, inprocess, http, profile, stores, memory. Needs wrk (installed with apt-get
  * when absent), taskset, redis-server on the PATH and PostgreSQL at HOOKLINE_PG_URL (default
@@ -43,7 +44,7 @@ const settings = quick
     sampleMs: 300
   }
   : {
-    http: { rounds: 5, warmupSeconds: 3, seconds: 10, connections: 32, poolSize: 60_000 },
+    http: { rounds: 5, warmupSeconds: 3, seconds: 10, connections: 32, poolSize: 100_000 },
     inProcess: { deliveries: 100_000, rounds: 5 },
     stores: { seconds: 5, rounds: 3, pgPool: 16 },
     storeKeys: 1_000_000,
@@ -65,6 +66,13 @@ const versionOf = (pkg: string): string => {
 }
 
 const git = (...command: Array<string>) => spawnSync("git", command, { cwd: root, encoding: "utf8" }).stdout.trim()
+
+if (args.includes("--report-only")) {
+  const results = JSON.parse(readFileSync(path.join(root, "bench/results/latest.json"), "utf8")) as Results
+  writeFileSync(path.join(root, "docs/benchmarks.md"), markdown(results))
+  log(`docs/benchmarks.md regenerated from bench/results/latest.json (${results.mode} run of ${results.date})`)
+  process.exit(0)
+}
 
 const workDir = mkdtempSync(path.join(os.tmpdir(), "hookline-bench-"))
 const load = os.loadavg()
