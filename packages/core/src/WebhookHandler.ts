@@ -24,6 +24,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
 import type * as Ack from "./Ack.ts"
 import { Background } from "./Background.ts"
 import type { Failure, Rejection } from "./DeliveryError.ts"
@@ -246,6 +247,14 @@ const make = <A, P, E, R>(
   }
   const budgetMillis = Duration.toMillis(settings.timeBudget)
   const leaseMillis = Duration.toMillis(settings.lease)
+  // The handler succeeded; if the store cannot record it (a Redis restart, a dropped PostgreSQL
+  // connection), the platform's retry would run it again. Retrying `complete` closes most of that
+  // window. It is safe: `complete` is fenced by the claim token, so a retry after a lost reply or
+  // after the lease ran out changes nothing. Bounded by half the budget, so the request still gets
+  // the real outcome, and by half the lease.
+  const completeRetry = Schedule.exponential(Duration.millis(25)).pipe(
+    Schedule.upTo({ duration: Duration.millis(Math.min(budgetMillis, leaseMillis) / 2) })
+  )
   const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
   const traced = pipeline(true)
   const plain = pipeline(false)
@@ -330,21 +339,28 @@ const make = <A, P, E, R>(
       )
       const failed = (reason: Failure) => Effect.as(release, Outcome.Failed({ key, reason }))
       const completed = (event: A) =>
-        Effect.matchEffect(stage("complete", store.complete(key, token, settings.retention), okOrTag), {
-          onFailure: failed,
-          onSuccess: (done) =>
-            Effect.succeed(
-              done
-                ? Outcome.Processed({ key, eventTag: tagOf(event) })
-                : Outcome.Failed({
-                  key,
-                  reason: new TimedOut({
-                    message: "The claim's lease expired before completion; another delivery took it over",
-                    budgetMillis: leaseMillis
+        Effect.matchEffect(
+          stage(
+            "complete",
+            Effect.retry(Effect.suspend(() => store.complete(key, token, settings.retention)), completeRetry),
+            okOrTag
+          ),
+          {
+            onFailure: failed,
+            onSuccess: (done) =>
+              Effect.succeed(
+                done
+                  ? Outcome.Processed({ key, eventTag: tagOf(event) })
+                  : Outcome.Failed({
+                    key,
+                    reason: new TimedOut({
+                      message: "The claim's lease expired before completion; another delivery took it over",
+                      budgetMillis: leaseMillis
+                    })
                   })
-                })
-            )
-        })
+              )
+          }
+        )
       const handled = (event: A) =>
         Effect.matchCauseEffect(
           stage(

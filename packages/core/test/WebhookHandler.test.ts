@@ -179,12 +179,34 @@ describe("WebhookHandler pipeline", () => {
       assert.strictEqual(yield* Ref.get(runs), 0)
     }))
 
-  it.effect("store unavailable at completion: the handler ran but the delivery is not acknowledged", () =>
+  // Live clock: `complete` is retried on a real schedule (bounded by half the time budget).
+  it.live("store unavailable at completion: the handler ran but the delivery is not acknowledged", () =>
     Effect.gen(function*() {
-      const handler = defineHandler(provider, () => Effect.void)
+      const handler = defineHandler(provider, () => Effect.void, { timeBudget: "400 millis" })
       const outcome = yield* handler.process(sign({})).pipe(Effect.provide(faultyStore({ complete: true })))
       assert.strictEqual(tagOf(outcome), "Failed(StoreUnavailable)")
       assert.notStrictEqual(handler.respond(outcome).status, 200)
+    }))
+
+  it.live("a completion the store could not record at first is retried: acknowledged, handled once", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make()
+      let failures = 3
+      const flaky = Layer.succeed(
+        IdempotencyStore.IdempotencyStore,
+        IdempotencyStore.IdempotencyStore.of({
+          ...store,
+          complete: (...args) =>
+            failures-- > 0 ? Effect.fail(new StoreUnavailable({ message: "blip" })) : store.complete(...args)
+        })
+      )
+      const runs = yield* Ref.make(0)
+      const handler = defineHandler(provider, () => Ref.update(runs, (n) => n + 1), { timeBudget: "2 seconds" })
+      const raw = sign({ blip: true })
+      assert.strictEqual(tagOf(yield* handler.process(raw).pipe(Effect.provide(flaky))), "Processed")
+      assert.strictEqual(tagOf(yield* handler.process(raw).pipe(Effect.provide(flaky))), "Duplicate")
+      assert.strictEqual(yield* Ref.get(runs), 1)
+      assert.strictEqual(failures, -1)
     }))
 
   it.effect("time budget: answers TimedOut now, completes in the background, the retry is a Duplicate", () =>
