@@ -37,8 +37,6 @@ export interface ScenarioOptions {
   readonly leaseMs?: number
   /** Give up on a delivery this long after the last one was first sent. Default 60 s. */
   readonly drainMs?: number
-  /** Retry a failed `complete` in the servers (the experiment in server.ts). Default false. */
-  readonly completeRetry?: boolean
   /** Every delivery chain gives up this long after the start. Default 15 minutes. */
   readonly timeLimitMs?: number
   readonly log?: (line: string) => void
@@ -184,8 +182,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     LEDGER: ledger,
     LEASE_MS: String(options.leaseMs ?? 2000),
     WORK_MS: String(options.workMs ?? (options.fault === "sigkill" ? 20 : 5)),
-    FAIL_RATE: options.fault === "handler-fail" ? "0.1" : "0",
-    COMPLETE_RETRY: options.completeRetry === true ? "1" : "0"
+    FAIL_RATE: options.fault === "handler-fail" ? "0.1" : "0"
   }
   const servers: Array<Server> = []
   for (let i = 0; i < n; i++) servers.push(await startServer(env))

@@ -13,10 +13,9 @@
  *   LEASE_MS      claim lease (default 2000)
  *   WORK_MS       the handler works up to this long before writing the ledger (default 5)
  *   FAIL_RATE     probability that a handler fails before writing the ledger (default 0)
- *   COMPLETE_RETRY  1: retry a failed `complete` for up to ~1.5 s (an experiment, see below)
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { defineHandler, Hmac, IdempotencyStore, route } from "@hookline/core"
+import { defineHandler, Hmac, type IdempotencyStore, route } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
 import { RedisStore } from "@hookline/store-redis"
 import { SqlStore } from "@hookline/store-sql"
@@ -28,7 +27,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
-import * as Schedule from "effect/Schedule"
 import * as http from "node:http"
 
 const env = process.env
@@ -75,27 +73,6 @@ const storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown> = stor
     pool: { applicationName: need("STORE_APP"), maxConnections: 8 }
   })
 
-// COMPLETE_RETRY=1: an experiment for the at-least-once window (see docs/reliability.md): retry a
-// failed `complete` for up to ~1.5 s. Safe because `complete` is fenced by the token and the lease:
-// a retry after the first attempt succeeded, or after the lease ran out, changes nothing.
-const withCompleteRetry = (
-  layer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown>
-): Layer.Layer<IdempotencyStore.IdempotencyStore, unknown> =>
-  Layer.effect(
-    IdempotencyStore.IdempotencyStore,
-    Effect.gen(function*() {
-      const store = yield* IdempotencyStore.IdempotencyStore
-      return IdempotencyStore.IdempotencyStore.of({
-        ...store,
-        complete: (key, token, retain) =>
-          store.complete(key, token, retain).pipe(
-            Effect.retry({ schedule: Schedule.exponential(Duration.millis(50)), times: 5 })
-          )
-      })
-    })
-  ).pipe(Layer.provide(layer))
-const store = env.COMPLETE_RETRY === "1" ? withCompleteRetry(storeLayer) : storeLayer
-
 const work = Number(env.WORK_MS ?? 5)
 const failRate = Number(env.FAIL_RATE ?? 0)
 
@@ -114,7 +91,7 @@ const hmac = defineHandler(
 // Warnings and errors only: the run sends tens of thousands of deliveries, and the pretty Info lines
 // (`webhook in flight elsewhere` for every concurrent duplicate) would cost more CPU than the pipeline.
 const quiet = Layer.succeed(References.MinimumLogLevel, "Warn")
-const listener = toNodeListener(route({ "/hmac": hmac }), Layer.mergeAll(store, ledgerLayer, quiet))
+const listener = toNodeListener(route({ "/hmac": hmac }), Layer.mergeAll(storeLayer, ledgerLayer, quiet))
 const server = http.createServer(listener)
 server.keepAliveTimeout = 30_000
 server.listen(Number(env.PORT ?? 0), "127.0.0.1", () => {
