@@ -3,7 +3,7 @@
  * stores against their bare round trips, and the memory figures; writes bench/results/latest.json
  * and regenerates docs/benchmarks.md.
  *
- *   npm run bench                    full run (~15 minutes: 1M deliveries for the server RSS)
+ *   npm run bench                    full run (~25 minutes on 2 cores: 5 HTTP rounds, 1M deliveries for the server RSS)
  *   npm run bench -- --quick         ~2 minutes: shorter rounds, fewer deliveries
  *   npm run bench -- --check         exit 1 when a target is missed
  *   npm run bench -- --only=http,stores   some sections only; prints, writes nothing
