@@ -53,6 +53,7 @@ const reviver = (mode: NumberMode) => (_key: string, value: unknown, context?: R
 
 const autoReviver = reviver("auto")
 const longDigitRun = /\d{16}/
+const longNumber = /(?:^|[:[,])\s*-?\d{16}/
 const sourceReviver = reviver("source")
 
 /**
@@ -69,9 +70,13 @@ export const parse = (text: string, options?: { readonly numbers?: NumberMode })
   try {
     const mode = options?.numbers ?? "auto"
     // A reviver makes JSON.parse several times slower. In "auto" mode it only ever changes an
-    // integer beyond 2^53, which needs at least 16 digits in a row: without such a run the plain
-    // parse gives the same result.
-    if (mode === "auto" && !longDigitRun.test(text)) return Result.succeed(JSON.parse(text) as Json)
+    // integer beyond 2^53, which needs at least 16 digits in a row where a number can start (at
+    // the start, or after `:`, `[` or `,` and optional whitespace): without one, the plain parse
+    // gives the same result. The first test is a cheap filter; the second skips the common case
+    // of long digit runs inside strings (order numbers like "SO1689644928115784").
+    if (mode === "auto" && !(longDigitRun.test(text) && longNumber.test(text))) {
+      return Result.succeed(JSON.parse(text) as Json)
+    }
     return Result.succeed(JSON.parse(text, mode === "source" ? sourceReviver : autoReviver) as Json)
   } catch (error) {
     return Result.fail(

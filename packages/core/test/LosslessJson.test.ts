@@ -22,17 +22,20 @@ describe("LosslessJson", () => {
   it("the fast path without a reviver gives what the reviver gives, for any JSON", () => {
     // Integers of 15 to 20 digits, in and out of the safe range, as numbers and inside strings.
     const digits = fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }).map(String)
+    const ws = fc.constantFrom("", " ", "\n\t ")
     const json: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
       value: fc.oneof(
         { depthSize: "small" },
         digits,
         digits.map((d) => `"${d}"`),
+        digits.map((d) => `"SO${d}"`),
+        digits.map((d) => `"a:${d},[${d}"`),
         fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
         fc.string().map((text) => JSON.stringify(text)),
-        fc.array(tie("value"), { maxLength: 4 }).map((items) => `[${items.join(",")}]`),
-        fc.dictionary(fc.string({ maxLength: 5 }), tie("value"), { maxKeys: 4 }).map((entries) =>
-          `{${Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`
-        )
+        fc.tuple(fc.array(tie("value"), { maxLength: 4 }), ws).map(([items, w]) => `[${w}${items.join(`,${w}`)}${w}]`),
+        fc.tuple(fc.dictionary(fc.string({ maxLength: 5 }), tie("value"), { maxKeys: 4 }), ws).map((
+          [entries, w]
+        ) => `{${w}${Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}${w}:${w}${v}`).join(`,${w}`)}${w}}`)
       )
     })).value
     const reviver = (_key: string, value: unknown, context?: { source?: string }) =>
