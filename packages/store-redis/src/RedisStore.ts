@@ -191,23 +191,31 @@ export const make = (
       return decoded === undefined ? Effect.fail(unexpected(what, reply)) : Effect.succeed(decoded)
     }
 
-    const claim = Effect.fn("RedisStore.claim")(function*(key: string, fingerprint: string, lease: Duration.Duration) {
-      // The token is made here rather than in Lua: Lua's `math.random` is not a secure source,
-      // and a token that another holder could guess would defeat the fencing.
-      const token = crypto.randomUUID()
-      const reply = yield* call("claim", key, ["claim", token, fingerprint, ttl(lease)])
-      if (Array.isArray(reply) && reply[0] === "claimed") return IdempotencyStore.Claimed({ token })
-      const decoded = decodeClaim(reply)
-      return decoded === undefined ? yield* unexpected("claim", reply) : decoded
-    })
+    // Plain functions, not `Effect.fn`: the pipeline already wraps each store call in its own
+    // span when a tracer is installed, and `Effect.fn` captures a stack trace on every call (it
+    // was the largest cost of the client side).
+    const claim = (key: string, fingerprint: string, lease: Duration.Duration) =>
+      Effect.suspend(() => {
+        // The token is made here rather than in Lua: Lua's `math.random` is not a secure source,
+        // and a token that another holder could guess would defeat the fencing. A fresh one per run.
+        const token = crypto.randomUUID()
+        return Effect.flatMap(
+          call("claim", key, ["claim", token, fingerprint, ttl(lease)]),
+          (reply): Effect.Effect<IdempotencyStore.ClaimResult, StoreUnavailable> => {
+            if (Array.isArray(reply) && reply[0] === "claimed") {
+              return Effect.succeed(IdempotencyStore.Claimed({ token }))
+            }
+            const decoded = decodeClaim(reply)
+            return decoded === undefined ? Effect.fail(unexpected("claim", reply)) : Effect.succeed(decoded)
+          }
+        )
+      })
 
-    const complete = Effect.fn("RedisStore.complete")(function*(key: string, token: string, retain: Duration.Duration) {
-      return yield* Effect.flatMap(call("complete", key, ["complete", token, ttl(retain)]), flag("complete"))
-    })
+    const complete = (key: string, token: string, retain: Duration.Duration) =>
+      Effect.flatMap(call("complete", key, ["complete", token, ttl(retain)]), flag("complete"))
 
-    const release = Effect.fn("RedisStore.release")(function*(key: string, token: string) {
-      return yield* Effect.flatMap(call("release", key, ["release", token]), flag("release"))
-    })
+    const release = (key: string, token: string) =>
+      Effect.flatMap(call("release", key, ["release", token]), flag("release"))
 
     // Warm-up: a release of a key that cannot exist (an empty token never matches) loads the
     // script and changes nothing.
