@@ -378,5 +378,38 @@ ${table(["how", "verifications/s"], r.signature.map((x) => [x.name, int(x.opsPer
   } MiB.
 * **A fair comparison.** The bench answers duplicates 200 in every contender and feeds them the same
   pre-signed bytes, so the req/s columns compare the same work; the \`bench\` test project guards it.
+
+## What we changed, and why targets are still missed
+
+The first full measurement (this session's start) put a new in-process delivery at ~200 µs of CPU
+against ~13 µs hand-written. Profiling, then fixing, one cost at a time (CPU µs per in-process
+delivery, same machine, \`process.cpuUsage\` so other load counts less):
+
+| change | µs per new delivery (CPU) |
+|---|---:|
+| start | ~200 |
+| stage spans only when a tracer is installed (each span cost ~5 µs even unexported); no timer for a handler that already finished; the lease watched by the request or in the background instead of a \`timeoutOption\` race (two fibers and a timer) per delivery; logs built only when their level is enabled; HMAC key prepared once per secret; JSON reviver skipped when no integer can exceed 2^53; Hmac \`verify\` synchronous up to the clock | ~88 |
+| the pipeline as a flat chain of \`matchEffect\` instead of generators (each \`yield*\` costs ~0.3 µs), clock and background read from the fiber once, \`AckPolicy.status\` answers built once, one-shot SHA-256 for fingerprints | ~50 |
+| the reviver only for a 16-digit run where a number can start (order numbers inside strings took the slow path) | ~45 |
+
+What is left, per new delivery, measured piece by piece: the signature itself (HMAC init + digest,
+~5.5 µs — \`bare\` pays it too), the lossless parse (~1.5 µs), the fingerprint (~1.6 µs), the
+store's claim and complete (~3–5 µs with the memory store), and the Effect runtime: about forty
+primitive steps (each a few hundred ns), one fiber per claimed delivery — the handler runs in its
+own fiber so that the request can answer "retry" at the time budget while the handler finishes and
+records completion — and the \`runPromise\` at the adapter boundary. Those are the price of the
+guarantees (typed outcomes, a time budget that never acknowledges early, a lease that interrupts a
+stuck handler, a pluggable store behind an Effect service), and together they are why
+\`hookline-hmac\` sits at about half of \`bare\` and behind \`octokit\`, which verifies and
+dispatches without any of them. Closing the rest would take a synchronous fast path that bypasses
+the Effect runtime when the store and the handler are synchronous; we have not built it, because it
+would be a second pipeline to keep exactly as safe as the first.
+
+The Redis store's client side was dominated by \`Effect.fn\` capturing a stack trace per call
+(the \`effect.js:945\` frame) and by a timeout race per command; store-redis now uses plain
+effects. At concurrency 64 the bare client pipelines \`SET\`s in one event-loop turn while every
+store operation goes through the Effect runtime, \`Cache.get\` of the script SHA and an
+\`EVALSHA\` (a Lua script, slower in Redis than a \`SET\`); the store still does the minimum of
+two round trips per delivery. PostgreSQL is dominated by the wire and the server, as it should be.
 `
 }
