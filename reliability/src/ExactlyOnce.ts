@@ -242,7 +242,9 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   // The fault, injected repeatedly while deliveries are being sent.
   const faultLoop = async () => {
     const every = options.fault === "pg-terminate" ? 1500 : 3000
-    await sleep(every / 2)
+    // The first fault once a fifth of the deliveries are acknowledged, so that even a short run
+    // (the tests) gets one while deliveries are in flight, however fast the machine is.
+    while (ackedAt.size < Math.floor(options.deliveries / 5) && !sendingDone) await sleep(20)
     while (!sendingDone) {
       if (options.fault === "sigkill") {
         const index = Math.floor(Math.random() * n)
