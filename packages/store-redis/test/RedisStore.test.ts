@@ -20,6 +20,15 @@ storeConformance("RedisStore", RedisStore.layerNode({ url: RedisServer.sharedUrl
   time: "live"
 })
 
+// The same store on Effect's generic `Redis` service (any client), as `RedisStore.layer` builds it.
+storeConformance(
+  "RedisStore on the Redis service",
+  RedisStore.layer({ prefix: `${run}conformance-service:` }).pipe(
+    Layer.provide(NodeRedis.layer({ url: RedisServer.sharedUrl }))
+  ),
+  { time: "live" }
+)
+
 const fingerprint = "f".repeat(64)
 const lease = Duration.seconds(30)
 const retention = Duration.days(7)
@@ -141,25 +150,32 @@ layer(NodeRedis.layer({ url: RedisServer.sharedUrl }), { excludeTestServices: tr
 })
 
 describe("RedisStore failures", () => {
-  it.live("a server that stops answering fails each operation with StoreUnavailable after commandTimeout", () =>
-    Effect.gen(function*() {
-      const server = yield* RedisServer.scoped()
-      yield* Effect.gen(function*() {
-        const store = yield* storeFrom(RedisStore.layerNode({ url: server.url, commandTimeout: Duration.millis(300) }))
-        const token = claimToken(yield* store.claim("k", fingerprint, lease))
-        server.freeze()
-        const claim = yield* Effect.flip(store.claim("other", fingerprint, lease))
-        const complete = yield* Effect.flip(store.complete("k", token, retention))
-        const release = yield* Effect.flip(store.release("k", token))
-        server.thaw()
-        for (const error of [claim, complete, release]) {
-          assert.strictEqual(error._tag, "StoreUnavailable")
-          assert.match(error.message, /^Redis (claim|complete|release) timed out after 300 ms$/)
-        }
-        // Thawed, the same store answers again.
-        claimToken(yield* store.claim("after", fingerprint, lease))
-      }).pipe(Effect.scoped)
-    }))
+  // layerNode bounds each command with its own timer; `layer` (any `Redis` service) races it.
+  it.live.each(["layerNode", "layer on the Redis service"] as const)(
+    "a server that stops answering fails each operation with StoreUnavailable after commandTimeout (%s)",
+    (how) =>
+      Effect.gen(function*() {
+        const server = yield* RedisServer.scoped()
+        yield* Effect.gen(function*() {
+          const commandTimeout = Duration.millis(300)
+          const store = yield* how === "layerNode"
+            ? storeFrom(RedisStore.layerNode({ url: server.url, commandTimeout }))
+            : storeFrom(RedisStore.layer({ commandTimeout }).pipe(Layer.provide(NodeRedis.layer({ url: server.url }))))
+          const token = claimToken(yield* store.claim("k", fingerprint, lease))
+          server.freeze()
+          const claim = yield* Effect.flip(store.claim("other", fingerprint, lease))
+          const complete = yield* Effect.flip(store.complete("k", token, retention))
+          const release = yield* Effect.flip(store.release("k", token))
+          server.thaw()
+          for (const error of [claim, complete, release]) {
+            assert.strictEqual(error._tag, "StoreUnavailable")
+            assert.match(error.message, /^Redis (claim|complete|release) timed out after 300 ms$/)
+          }
+          // Thawed, the same store answers again.
+          claimToken(yield* store.claim("after", fingerprint, lease))
+        }).pipe(Effect.scoped)
+      })
+  )
 
   it.live("layerNode fails with StoreUnavailable when Redis cannot be reached, without the URL's credentials", () =>
     Effect.gen(function*() {
