@@ -209,6 +209,27 @@ layer(adminLayer, { timeout: Duration.seconds(60), excludeTestServices: true })(
       assert.include(error.message, name)
     }))
 
+  it.effect("a row in a state the store does not know fails the claim with StoreUnavailable, never Claimed", () =>
+    Effect.gen(function*() {
+      // A table of the right columns made by the application's own migration, without our CHECK.
+      const name = table("strangestate")
+      const sql = yield* PgClient.PgClient
+      yield* sql.unsafe(
+        `CREATE TABLE ${name} (key text COLLATE "C" PRIMARY KEY, token uuid NOT NULL, fingerprint text NOT NULL, ` +
+          `state text NOT NULL, expires_at timestamptz NOT NULL)`
+      )
+      yield* withStore({ url: pgUrl, table: name, createTable: false }, (store) =>
+        Effect.gen(function*() {
+          const claimed = yield* store.claim("k", "f", long)
+          assert.strictEqual(claimed._tag, "Claimed")
+          if (claimed._tag === "Claimed") assert.isTrue(yield* store.complete("k", claimed.token, long))
+          yield* sql.unsafe(`UPDATE ${name} SET state = 'archived'`)
+          const error = yield* Effect.flip(store.claim("k", "f", long))
+          assert.strictEqual(error._tag, "StoreUnavailable")
+          assert.include(error.message, "claim")
+        }))
+    }))
+
   it.effect("a schema-qualified table works", () =>
     Effect.gen(function*() {
       const schema = table("schema")
