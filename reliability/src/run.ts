@@ -325,13 +325,15 @@ its lease expires) and the next attempt runs the handler again. ${
   }
 
 The pipeline narrows the window: when \`complete\` fails after the handler succeeded, it retries
-the completion (exponential from 25 ms, for up to half of the time budget or of the lease, whichever
-is shorter — safe because \`complete\` is fenced by the claim's token and live lease) before
-releasing the claim. In this run the lease is 2 s, so the retry lasts at most 1 s: about as long as
-the Redis outage itself, which is why Redis restarts still leave re-runs here; with the default
-60 s lease and a 5 s budget it lasts up to 2.5 s. A process killed between the side effect and the
-completion always leaves the window open. The figures vary from run to run (the window depends on
-what is in flight at the moment of the fault).
+the completion (exponential from 25 ms, at most 1 s apart) until nine tenths of the claim's lease
+has passed — past the time budget it goes on in the background, and the platform's retries meanwhile
+find the key in flight and are answered "retry" — before releasing the claim. It is safe because
+\`complete\` is fenced by the claim's token and live lease. So a store outage shorter than the lease
+leaves no re-run: with the default 60 s lease, anything under ~54 s. In this run the lease is 2 s
+(so that a killed server's claims are taken over quickly), which leaves the retry well under 2 s
+for a Redis that is down 1 s and must then reload its append-only file. A process killed between the
+side effect and the completion always leaves the window open. The figures vary from run to run (the
+window depends on what is in flight at the moment of the fault).
 
 Make the window harmless in your handler, the way payment platforms expect anyway:
 

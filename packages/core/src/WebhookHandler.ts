@@ -248,13 +248,23 @@ const make = <A, P, E, R>(
   const budgetMillis = Duration.toMillis(settings.timeBudget)
   const leaseMillis = Duration.toMillis(settings.lease)
   // The handler succeeded; if the store cannot record it (a Redis restart, a dropped PostgreSQL
-  // connection), the platform's retry would run it again. Retrying `complete` closes most of that
-  // window. It is safe: `complete` is fenced by the claim token, so a retry after a lost reply or
-  // after the lease ran out changes nothing. Bounded by half the budget, so the request still gets
-  // the real outcome, and by half the lease.
-  const completeRetry = Schedule.exponential(Duration.millis(25)).pipe(
-    Schedule.upTo({ duration: Duration.millis(Math.min(budgetMillis, leaseMillis) / 2) })
-  )
+  // connection), the platform's retry would run it again. Retrying `complete` closes that window
+  // for any outage shorter than the lease: the claim holds the key meanwhile (the platform's
+  // retries are answered InFlight, "retry"), and past the time budget the retry goes on in the
+  // background. It is safe: `complete` is fenced by the claim token, so a retry after a lost reply
+  // or after the lease ran out changes nothing. Exponential from 25 ms, at most 1 s apart, and it
+  // stops at nine tenths of what is left of the lease, so the outcome is the store's failure rather
+  // than the lease watcher's interruption.
+  const completeRetry = (leftMillis: number) => {
+    const window = Math.max(0, leftMillis * 0.9)
+    return Schedule.exponential(Duration.millis(25)).pipe(
+      // The last attempt lands on the window's end rather than past it.
+      Schedule.modifyDelay(({ duration, elapsed }) =>
+        Effect.succeed(Duration.millis(Math.min(Duration.toMillis(duration), 1000, Math.max(0, window - elapsed))))
+      ),
+      Schedule.upTo({ duration: Duration.millis(window) })
+    )
+  }
   const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
   const traced = pipeline(true)
   const plain = pipeline(false)
@@ -330,7 +340,10 @@ const make = <A, P, E, R>(
     // Everything after a successful claim: decode → handle → complete, or release on any failure.
     // Runs in its own fiber, which the pipeline interrupts when the lease runs out (so a second
     // holder can never run concurrently with it); interruption releases the claim.
-    const work = ({ key, payload, raw, store, token }: Held<P>): Effect.Effect<Outcome.Outcome, never, R> => {
+    const work = (
+      { key, payload, raw, store, token }: Held<P>,
+      leaseEnd: number
+    ): Effect.Effect<Outcome.Outcome, never, R> => {
       const release = stage("release", store.release(key, token), okOrTag).pipe(
         Effect.catchCause((cause) =>
           Effect.logWarning("webhook claim release failed; the lease will expire instead", cause)
@@ -338,11 +351,14 @@ const make = <A, P, E, R>(
         Effect.asVoid
       )
       const failed = (reason: Failure) => Effect.as(release, Outcome.Failed({ key, reason }))
+      const complete = Effect.suspend(() => store.complete(key, token, settings.retention))
       const completed = (event: A) =>
         Effect.matchEffect(
           stage(
             "complete",
-            Effect.retry(Effect.suspend(() => store.complete(key, token, settings.retention)), completeRetry),
+            Effect.catch(complete, () =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.retry(complete, completeRetry(leaseEnd - now)))),
             okOrTag
           ),
           {
@@ -438,8 +454,9 @@ const make = <A, P, E, R>(
     ): Effect.Effect<Outcome.Outcome, never, R> => {
       const background = fiber.getRef(Background)
       const key = held.key
-      return Effect.flatMap(background.fork(work(held)), (worker) => {
-        const elapsed = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() - startedAt
+      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      return Effect.flatMap(background.fork(work(held, now + leaseMillis)), (worker) => {
+        const elapsed = now - startedAt
         // The request waits for the shorter of what is left of the time budget and the lease.
         const wait = Math.min(budgetMillis - elapsed, leaseMillis)
         return Effect.flatMap(awaitWithin(worker, wait), (exit) => {

@@ -179,13 +179,47 @@ describe("WebhookHandler pipeline", () => {
       assert.strictEqual(yield* Ref.get(runs), 0)
     }))
 
-  // Live clock: `complete` is retried on a real schedule (bounded by half the time budget).
+  // Live clock: `complete` is retried on a real schedule (up to nine tenths of the lease).
   it.live("store unavailable at completion: the handler ran but the delivery is not acknowledged", () =>
     Effect.gen(function*() {
-      const handler = defineHandler(provider, () => Effect.void, { timeBudget: "400 millis" })
+      // Budget longer than the lease's retry window: the request sees the store's failure itself.
+      const handler = defineHandler(provider, () => Effect.void, { timeBudget: "1 second", lease: "300 millis" })
       const outcome = yield* handler.process(sign({})).pipe(Effect.provide(faultyStore({ complete: true })))
       assert.strictEqual(tagOf(outcome), "Failed(StoreUnavailable)")
       assert.notStrictEqual(handler.respond(outcome).status, 200)
+    }))
+
+  it.live("a store outage longer than the budget but shorter than the lease: completed in the background, handled once", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make()
+      const outageEnds = Date.now() + 700
+      const flaky = Layer.succeed(
+        IdempotencyStore.IdempotencyStore,
+        IdempotencyStore.IdempotencyStore.of({
+          ...store,
+          complete: (...args) =>
+            Date.now() < outageEnds
+              ? Effect.fail(new StoreUnavailable({ message: "Redis restarting" }))
+              : store.complete(...args)
+        })
+      )
+      const runs = yield* Ref.make(0)
+      const handler = defineHandler(provider, () => Ref.update(runs, (n) => n + 1), {
+        timeBudget: "200 millis",
+        lease: "5 seconds"
+      })
+      const raw = sign({ outage: true })
+      const first = yield* handler.process(raw).pipe(Effect.provide(flaky))
+      assert.strictEqual(tagOf(first), "Failed(TimedOut)")
+      assert.strictEqual(handler.respond(first).status, 503)
+      // The platform retries during the outage: the claim still holds the key.
+      assert.strictEqual(tagOf(yield* handler.process(raw).pipe(Effect.provide(flaky))), "InFlight")
+      // After the outage the completion was recorded: the next retry is a Duplicate, acknowledged.
+      yield* Effect.sleep("1500 millis")
+      const later = yield* handler.process(raw).pipe(Effect.provide(flaky))
+      assert.strictEqual(tagOf(later), "Duplicate")
+      assert.strictEqual(handler.respond(later).status, 200)
+      assert.strictEqual(yield* Ref.get(runs), 1)
     }))
 
   it.live("a completion the store could not record at first is retried: acknowledged, handled once", () =>
