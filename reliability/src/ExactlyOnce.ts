@@ -34,7 +34,7 @@ export interface ScenarioOptions {
   /** Handler work, up to this many ms. Default 5 (20 under SIGKILL, so kills land mid-handle). */
   readonly workMs?: number
   /** Claim lease. Default 2000 ms. */
-  readonly leaseMs?: number
+  readonly leaseMs?: number | undefined
   /** Give up on a delivery this long after the last one was first sent. Default 60 s. */
   readonly drainMs?: number
   /** Every delivery chain gives up this long after the start. Default 15 minutes. */
@@ -45,6 +45,8 @@ export interface ScenarioOptions {
 export interface Figures {
   readonly store: StoreKind
   readonly fault: Fault
+  /** The claim lease the servers ran with. */
+  readonly leaseMs?: number
   readonly deliveries: number
   /** HTTP requests sent (first sends, duplicates and retries). */
   readonly requests: number
@@ -309,6 +311,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   return {
     store: options.store,
     fault: options.fault,
+    leaseMs: options.leaseMs ?? 2000,
     deliveries: options.deliveries,
     requests,
     retried,
