@@ -405,11 +405,21 @@ dispatches without any of them. Closing the rest would take a synchronous fast p
 the Effect runtime when the store and the handler are synchronous; we have not built it, because it
 would be a second pipeline to keep exactly as safe as the first.
 
+The figures in that table were taken on the shared machine while other work ran; the
+[in-process](#in-process) section above is this run's.
+
 The Redis store's client side was dominated by \`Effect.fn\` capturing a stack trace per call
-(the \`effect.js:945\` frame) and by a timeout race per command; store-redis now uses plain
-effects. At concurrency 64 the bare client pipelines \`SET\`s in one event-loop turn while every
-store operation goes through the Effect runtime, \`Cache.get\` of the script SHA and an
-\`EVALSHA\` (a Lua script, slower in Redis than a \`SET\`); the store still does the minimum of
-two round trips per delivery. PostgreSQL is dominated by the wire and the server, as it should be.
+(the \`effect.js:945\` frame), then by a timeout race per command (two fibers and a timer) and
+the \`Redis\` service's script cache lookup. store-redis now uses plain effects, and
+\`layerNode\` sends \`EVALSHA\` straight to its node-redis client with a plain timer per command
+and the script's SHA-1 computed once: client CPU per delivery at concurrency 64 went from ~25 µs
+to ~14 µs (\`process.cpuUsage\`; the bare client ~8 µs), and the ratio from 0.15–0.3 to about
+0.5. What is left: the Effect runtime for each operation (a fiber per delivery, \`runPromise\`),
+and Redis itself: an \`EVALSHA\` of the store's script costs ~8 µs of Redis CPU against ~1.5 µs for
+a \`SET\` (\`INFO commandstats\`), because the script checks the state and token before it writes
+— the atomic check that makes claim-or-report-completed one round trip and fences a stale holder,
+which two bare \`SET\`s do not do. PostgreSQL is dominated by the wire and the server (the
+driver's \`writeBuffer\`, one socket write per message, is half the client's CPU for both), as it
+should be; the store's \`Effect.fn\` and per-claim \`Schema\` decode were removed too.
 `
 }
