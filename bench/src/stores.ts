@@ -21,11 +21,11 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
-import { spawn } from "node:child_process"
 import { createHash, randomUUID } from "node:crypto"
 import { Session } from "node:inspector/promises"
 import * as net from "node:net"
 import { createClient } from "redis"
+import * as RedisServer from "../../test-support/RedisServer.ts"
 import { type CpuProfile, type ProfileSummary, summarizeProfile } from "./http.ts"
 import { median } from "./stats.ts"
 
@@ -72,51 +72,6 @@ const drive = async (
 }
 
 // --- Redis -----------------------------------------------------------------------------------
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
-
-const startRedis = async (): Promise<
-  { readonly url: string; readonly port: number; readonly stop: () => Promise<void> }
-> => {
-  const port = await freePort()
-  const child = spawn("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no"
-  ], { stdio: ["ignore", "pipe", "pipe"] })
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-  await new Promise<void>((resolve, reject) => {
-    let output = ""
-    child.once("error", (error) => reject(new Error(`cannot run redis-server (is it installed?): ${error.message}`)))
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-      if (output.includes("Ready to accept connections")) resolve()
-    })
-    void exited.then(() => reject(new Error(`redis-server exited:\n${output}`)))
-  })
-  child.stdout.resume()
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop: () => {
-      child.kill("SIGTERM")
-      return exited
-    }
-  }
-}
 
 interface Section {
   readonly rows: Array<StoreRow>
@@ -174,7 +129,7 @@ const countCommands = async (
 }
 
 const runRedis = async (options: StoreOptions, log: (line: string) => void): Promise<Section> => {
-  const server = await startRedis()
+  const server = await RedisServer.start()
   const scope = Scope.makeUnsafe()
   const admin = createClient({ url: server.url })
   const bare = createClient({ url: server.url })

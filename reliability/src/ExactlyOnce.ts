@@ -10,8 +10,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as crypto from "node:crypto"
 import * as http from "node:http"
 import { fileURLToPath } from "node:url"
+import type * as RedisServer from "../../test-support/RedisServer.ts"
 import * as Db from "./Db.ts"
-import type * as PrivateRedis from "./PrivateRedis.ts"
 
 const serverScript = fileURLToPath(new URL("./server.ts", import.meta.url))
 
@@ -30,7 +30,7 @@ export interface ScenarioOptions {
   /** Logical deliveries in flight at once. Default 64. */
   readonly concurrency?: number
   /** The private Redis (required for the redis store). */
-  readonly redis?: PrivateRedis.PrivateRedis | undefined
+  readonly redis?: RedisServer.RedisServer | undefined
   /** Handler work, up to this many ms. Default 5 (20 under SIGKILL, so kills land mid-handle). */
   readonly workMs?: number
   /** Claim lease. Default 2000 ms. */

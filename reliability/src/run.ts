@@ -10,10 +10,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as RedisServer from "../../test-support/RedisServer.ts"
 import * as ExactlyOnce from "./ExactlyOnce.ts"
 import * as Hostile from "./Hostile.ts"
 import * as HostileRun from "./HostileRun.ts"
-import * as PrivateRedis from "./PrivateRedis.ts"
 
 const quick = process.argv.includes("--quick")
 const reportOnly = process.argv.includes("--report-only")
@@ -105,7 +105,7 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
 const main = async () => {
   const startedAt = new Date()
   const load = os.loadavg().map((n) => n.toFixed(1)).join(", ")
-  const redis = await PrivateRedis.start()
+  const redis = await RedisServer.start({ appendOnly: true })
   const runs: Array<ExactlyOnce.Figures> = []
   try {
     for (const [store, fault, leaseMs] of scenarios) {
@@ -343,7 +343,8 @@ client's reconnect backoff (up to 2 s apart). ${
     (() => {
       const longer = runs.find((r) => r.fault === "redis-restart" && (r.leaseMs ?? 2000) > 2000)
       const shorter = runs.find((r) => r.fault === "redis-restart" && (r.leaseMs ?? 2000) === 2000)
-      return longer === undefined || shorter === undefined ? "" :
+      return longer === undefined || shorter === undefined ?
+        "" :
         `The same Redis restarts with a ${(longer.leaseMs ?? 0) / 1000} s lease: ${longer.handledTwice} keys ` +
         `handled twice, against ${shorter.handledTwice} with 2 s.`
     })()

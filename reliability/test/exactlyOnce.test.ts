@@ -3,12 +3,12 @@
  * redis-server) or PostgreSQL, concurrent duplicates, retries until acknowledged, faults injected.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as RedisServer from "../../test-support/RedisServer.ts"
 import * as ExactlyOnce from "../src/ExactlyOnce.ts"
-import * as PrivateRedis from "../src/PrivateRedis.ts"
 
-let redis: PrivateRedis.PrivateRedis
+let redis: RedisServer.RedisServer
 beforeAll(async () => {
-  redis = await PrivateRedis.start()
+  redis = await RedisServer.start({ appendOnly: true })
 })
 afterAll(async () => {
   await redis?.stop()

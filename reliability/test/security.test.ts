@@ -32,7 +32,7 @@ import * as Tracer from "effect/Tracer"
 import * as nodeCrypto from "node:crypto"
 import { inspect } from "node:util"
 import { afterEach, vi } from "vitest"
-import { freePort } from "../src/PrivateRedis.ts"
+import { freePort } from "../../test-support/RedisServer.ts"
 
 // Every call of node:crypto's timingSafeEqual, with the lengths compared.
 const comparisons = vi.hoisted(() => [] as Array<{ readonly a: number; readonly b: number }>)

@@ -105,9 +105,10 @@ describe("the pipeline on RedisStore when Redis stops (real HTTP)", () => {
     })
     assert.isFalse(runs.has("during"))
 
-    // The running handler succeeds, but its completion cannot be recorded: no ack (rule zero).
+    // The running handler succeeds, but its completion cannot be recorded: no ack (rule zero). The
+    // request is answered "retry" at the time budget; the completion is retried in the background.
     finish()
-    assert.deepStrictEqual(await slow, { status: 503, body: { outcome: "Failed", reason: "StoreUnavailable" } })
+    assert.deepStrictEqual(await slow, { status: 503, body: { outcome: "Failed", reason: "TimedOut" } })
 
     await redis.restart()
     // The platform retries until it gets an ack; every answer before that is a non-ack.
@@ -121,8 +122,9 @@ describe("the pipeline on RedisStore when Redis stops (real HTTP)", () => {
     assert.deepStrictEqual(await outcome("during"), { status: 200, body: { outcome: "Duplicate" } })
     assert.strictEqual(runs.get("during"), 1)
 
-    // "slow" was never acknowledged and its completion never recorded, so the platform's retry runs
-    // the handler again: the one case where a handler runs twice is a store lost mid-delivery.
+    // "slow" was never acknowledged, and the restarted Redis (no persistence here) lost its claim, so
+    // its completion can never be recorded and the platform's retry runs the handler again: the one
+    // case where a handler runs twice is a store that loses its data mid-delivery.
     assert.deepStrictEqual(await outcome("slow"), { status: 200, body: { outcome: "Processed" } })
     assert.strictEqual(runs.get("slow"), 2)
     assert.strictEqual(runs.get("first"), 1)
