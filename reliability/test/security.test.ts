@@ -27,11 +27,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import * as References from "effect/References"
-import * as Tracer from "effect/Tracer"
 import * as nodeCrypto from "node:crypto"
 import { inspect } from "node:util"
 import { afterEach, vi } from "vitest"
+import * as Capture from "../../test-support/Capture.ts"
 import { freePort } from "../../test-support/RedisServer.ts"
 
 // Every call of node:crypto's timingSafeEqual, with the lengths compared.
@@ -215,19 +214,7 @@ describe("replay and payload checks", () => {
     }))
 })
 
-const logged: Array<string> = []
-const spans: Array<Tracer.NativeSpan> = []
-const logger = Logger.make((options) => {
-  const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
-  logged.push(inspect({ message: options.message, cause: options.cause, annotations }, { depth: 10 }))
-})
-const tracer = Tracer.make({
-  span(options) {
-    const span = new Tracer.NativeSpan(options)
-    spans.push(span)
-    return span
-  }
-})
+const { logged, logger, spans, tracer } = Capture.make()
 
 describe("secrets never appear in logs, spans, outcomes, responses or store errors", () => {
   it.live("on every path of the four providers, and with unreachable stores", () =>

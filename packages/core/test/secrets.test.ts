@@ -6,27 +6,14 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import * as References from "effect/References"
-import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
+import * as Capture from "../../../test-support/Capture.ts"
 
 const SECRET = "sup3r-s3cret-value-never-to-be-seen"
 const OTHER = "r0tated-old-secret-also-private"
 
 describe("secrets never appear in logs, errors, spans or responses", () => {
-  const logged: Array<string> = []
-  const spans: Array<Tracer.NativeSpan> = []
-  const logger = Logger.make((options) => {
-    const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
-    logged.push(inspect({ message: options.message, cause: options.cause, annotations }, { depth: 10 }))
-  })
-  const tracer = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
+  const { logged, logger, spans, tracer } = Capture.make()
 
   it.live("across valid, tampered, failing, misconfigured and timed-out deliveries", () =>
     Effect.gen(function*() {
