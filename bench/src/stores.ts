@@ -52,6 +52,47 @@ const lease = Duration.seconds(30)
 const retain = Duration.days(7)
 const fingerprintOf = (key: string) => createHash("sha256").update(key).digest("hex")
 
+// One delivery's share of a store, in one fiber as in the pipeline: claim, then complete.
+const storeOne =
+  (store: IdempotencyStore.IdempotencyStore["Service"], what: string, keyOf: (i: number) => string) =>
+  async (i: number) => {
+    const key = keyOf(i)
+    const completed = await Effect.runPromise(Effect.flatMap(
+      store.claim(key, fingerprintOf(key), lease),
+      (claim) => claim._tag === "Claimed" ? store.complete(key, claim.token, retain) : Effect.succeed(false)
+    ))
+    if (!completed) throw new Error(`${what}: a new key was not claimed and completed`)
+  }
+
+// A row from the rounds' figures, logged as it is made.
+const rowOf = (
+  store: StoreRow["store"],
+  concurrency: number,
+  figures: {
+    readonly h: ReadonlyArray<number>
+    readonly b: ReadonlyArray<number>
+    readonly hTrips: number
+    readonly bTrips: number
+  },
+  log: (line: string) => void
+): StoreRow => {
+  const row: StoreRow = {
+    store,
+    concurrency,
+    hooklinePerSecond: median(figures.h),
+    barePerSecond: median(figures.b),
+    ratio: median(figures.h) / median(figures.b),
+    hooklineRoundTrips: figures.hTrips,
+    bareRoundTrips: figures.bTrips
+  }
+  log(
+    `  ${store.padEnd(8)} c=${String(concurrency).padStart(2)}: store ${Math.round(row.hooklinePerSecond)}/s ` +
+      `(${row.hooklineRoundTrips.toFixed(2)} rt), bare ${Math.round(row.barePerSecond)}/s ` +
+      `(${row.bareRoundTrips.toFixed(2)} rt), ratio ${row.ratio.toFixed(2)}`
+  )
+  return row
+}
+
 // `workers` loops of `one(i)` for `seconds`; returns completed deliveries per second.
 const drive = async (
   concurrency: number,
@@ -95,37 +136,20 @@ const profiled = async (pass: () => Promise<unknown>): Promise<ProfileSummary> =
   }
 }
 
-// Commands clients send, per delivery, watched with MONITOR on a raw connection. Commands a Lua
-// script runs inside Redis are marked `[0 lua]`: they are not round trips and are not counted.
+// Commands clients send, per delivery, watched with MONITOR (test support's monitor leaves out the
+// commands a Lua script runs inside Redis: they are not round trips).
 const countCommands = async (
   port: number,
   pass: () => Promise<{ readonly count: number }>
 ): Promise<number> => {
-  const socket = net.connect(port, "127.0.0.1")
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve)
-    socket.once("error", reject)
-  })
-  let buffered = ""
-  let commands = 0
-  let ready: () => void = () => {}
-  const started = new Promise<void>((resolve) => (ready = resolve))
-  socket.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString("latin1")
-    const lines = buffered.split("\r\n")
-    buffered = lines.pop() ?? ""
-    for (const line of lines) {
-      if (line === "+OK") ready()
-      else if (/^\+\d+\.\d+ \[\d+ \d/.test(line)) commands++
-    }
-  })
-  socket.write("MONITOR\r\n")
-  await started
-  const { count } = await pass()
-  // Let the last monitor lines arrive.
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  socket.destroy()
-  return commands / count
+  const watch = await RedisServer.monitor(port)
+  try {
+    await watch.take()
+    const { count } = await pass()
+    return (await watch.take()).length / count
+  } finally {
+    watch.close()
+  }
 }
 
 const runRedis = async (options: StoreOptions, log: (line: string) => void): Promise<Section> => {
@@ -142,15 +166,7 @@ const runRedis = async (options: StoreOptions, log: (line: string) => void): Pro
     )
     const store = Context.get(context, IdempotencyStore.IdempotencyStore)
     let run = 0
-    const hooklineOne = (tag: string) => async (i: number) => {
-      const key = `hmac:${tag}:${i}`
-      // One fiber per delivery, as in the pipeline: claim, then complete.
-      const completed = await Effect.runPromise(Effect.flatMap(
-        store.claim(key, fingerprintOf(key), lease),
-        (claim) => claim._tag === "Claimed" ? store.complete(key, claim.token, retain) : Effect.succeed(false)
-      ))
-      if (!completed) throw new Error("redis store: a new key was not claimed and completed")
-    }
+    const hooklineOne = (tag: string) => storeOne(store, "redis store", (i) => `hmac:${tag}:${i}`)
     const leaseMs = Duration.toMillis(lease)
     const retainMs = Duration.toMillis(retain)
     const bareOne = (tag: string) => async (i: number) => {
@@ -179,21 +195,7 @@ const runRedis = async (options: StoreOptions, log: (line: string) => void): Pro
       // Round trips: a separate, untimed pass watched with MONITOR (it slows Redis down).
       hTrips = await countCommands(server.port, () => drive(concurrency, 0.2, hooklineOne(`rt${run}`)))
       bTrips = await countCommands(server.port, () => drive(concurrency, 0.2, bareOne(`rt${run++}`)))
-      const row: StoreRow = {
-        store: "redis",
-        concurrency,
-        hooklinePerSecond: median(h),
-        barePerSecond: median(b),
-        ratio: median(h) / median(b),
-        hooklineRoundTrips: hTrips,
-        bareRoundTrips: bTrips
-      }
-      rows.push(row)
-      log(
-        `  redis    c=${String(concurrency).padStart(2)}: store ${Math.round(row.hooklinePerSecond)}/s ` +
-          `(${row.hooklineRoundTrips.toFixed(2)} rt), bare ${Math.round(row.barePerSecond)}/s ` +
-          `(${row.bareRoundTrips.toFixed(2)} rt), ratio ${row.ratio.toFixed(2)}`
-      )
+      rows.push(rowOf("redis", concurrency, { h, b, hTrips, bTrips }, log))
     }
     const profile = await profiled(() => drive(64, Math.max(1, options.seconds), hooklineOne(`profile${run}`)))
     return { rows, version, profile }
@@ -281,15 +283,7 @@ const runPostgres = async (options: StoreOptions, log: (line: string) => void): 
     const leaseMs = String(Duration.toMillis(lease))
     const retainMs = String(Duration.toMillis(retain))
     let run = 0
-    const hooklineOne = (tag: string) => async (i: number) => {
-      const key = `hmac:${tag}:${i}`
-      // One fiber per delivery, as in the pipeline: claim, then complete.
-      const completed = await Effect.runPromise(Effect.flatMap(
-        store.claim(key, fingerprintOf(key), lease),
-        (claim) => claim._tag === "Claimed" ? store.complete(key, claim.token, retain) : Effect.succeed(false)
-      ))
-      if (!completed) throw new Error("sql store: a new key was not claimed and completed")
-    }
+    const hooklineOne = (tag: string) => storeOne(store, "sql store", (i) => `hmac:${tag}:${i}`)
     const bareOne = (tag: string) => async (i: number) => {
       const key = `hmac:${tag}:${i}`
       const token = randomUUID()
@@ -318,21 +312,7 @@ const runPostgres = async (options: StoreOptions, log: (line: string) => void): 
         bTrips = (bareWire.count() - before) / raw.count
         b.push(raw.perSecond)
       }
-      const row: StoreRow = {
-        store: "postgres",
-        concurrency,
-        hooklinePerSecond: median(h),
-        barePerSecond: median(b),
-        ratio: median(h) / median(b),
-        hooklineRoundTrips: hTrips,
-        bareRoundTrips: bTrips
-      }
-      rows.push(row)
-      log(
-        `  postgres c=${String(concurrency).padStart(2)}: store ${Math.round(row.hooklinePerSecond)}/s ` +
-          `(${row.hooklineRoundTrips.toFixed(2)} rt), bare ${Math.round(row.barePerSecond)}/s ` +
-          `(${row.bareRoundTrips.toFixed(2)} rt), ratio ${row.ratio.toFixed(2)}`
-      )
+      rows.push(rowOf("postgres", concurrency, { h, b, hTrips, bTrips }, log))
     }
     const profile = await profiled(() => drive(64, Math.max(1, options.seconds), hooklineOne(`profile${run}`)))
     await Effect.runPromise(sql.unsafe(`DROP TABLE IF EXISTS ${storeTable}, ${bareTable}`))
