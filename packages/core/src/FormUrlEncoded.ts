@@ -25,14 +25,42 @@ const decodeComponent = (text: string): string | undefined => {
 }
 
 /**
- * Parses a form-encoded body into decoded pairs.
+ * Options of {@link parse} and {@link parseRecord}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ParseOptions {
+  /**
+   * Most `name=value` pairs accepted, checked before anything is decoded: a parse that precedes
+   * signature verification must not let an unsigned body buy thousands of decoded strings.
+   * Default: no bound.
+   */
+  readonly maxFields?: number | undefined
+}
+
+const tooManyFields = (text: string, max: number): boolean => {
+  let fields = 1
+  for (let at = text.indexOf("&"); at !== -1; at = text.indexOf("&", at + 1)) {
+    if (++fields > max) return true
+  }
+  return false
+}
+
+/**
+ * Parses a form-encoded body into decoded pairs. The error message never quotes the body (it may be
+ * logged before the delivery is verified).
  *
  * @since 0.1.0
  * @category parsing
  */
-export const parse = (text: string): Result.Result<Pairs, MalformedDelivery> => {
+export const parse = (text: string, options?: ParseOptions): Result.Result<Pairs, MalformedDelivery> => {
   const pairs: Array<readonly [string, string]> = []
   if (text.length === 0) return Result.succeed(pairs)
+  const max = options?.maxFields
+  if (max !== undefined && tooManyFields(text, max)) {
+    return Result.fail(new MalformedDelivery({ message: `Body has more than ${max} form fields` }))
+  }
   for (const part of text.split("&")) {
     if (part.length === 0) continue
     const eq = part.indexOf("=")
@@ -53,12 +81,15 @@ export const parse = (text: string): Result.Result<Pairs, MalformedDelivery> => 
  * @since 0.1.0
  * @category parsing
  */
-export const parseRecord = (text: string): Result.Result<Readonly<Record<string, string>>, MalformedDelivery> =>
-  Result.flatMap(parse(text), (pairs) => {
+export const parseRecord = (
+  text: string,
+  options?: ParseOptions
+): Result.Result<Readonly<Record<string, string>>, MalformedDelivery> =>
+  Result.flatMap(parse(text, options), (pairs) => {
     const record: Record<string, string> = Object.create(null)
     for (const [name, value] of pairs) {
       if (Object.hasOwn(record, name)) {
-        return Result.fail(new MalformedDelivery({ message: `Form field ${name} appears more than once` }))
+        return Result.fail(new MalformedDelivery({ message: "A form field appears more than once" }))
       }
       record[name] = value
     }

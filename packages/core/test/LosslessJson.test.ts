@@ -81,7 +81,45 @@ describe("LosslessJson", () => {
   })
 })
 
+describe("LosslessJson limits (a parse before verification)", () => {
+  const limits = { depth: 3, members: 5 }
+  const failure = (result: Result.Result<unknown, { readonly message: string }>): string => {
+    if (Result.isSuccess(result)) throw new Error("expected a failure")
+    return result.failure.message
+  }
+
+  it("accepts a body within the bounds, counting values outside strings only", () => {
+    // Commas, brackets and braces inside strings (escaped quotes too) are not structure.
+    const text = `{"a":[1,2],"b":{"c":"x,y,[{\\\"}]"}}`
+    assert.deepStrictEqual(ok(LosslessJson.parse(text, { limits })), { a: [1, 2], b: { c: `x,y,[{"}]` } })
+  })
+
+  it("refuses nesting and value counts past the bounds before parsing, without quoting the body", () => {
+    assert.strictEqual(
+      failure(LosslessJson.parse(`{"a":{"b":{"c":{}}}}`, { limits })),
+      "Body nests deeper than 3 levels"
+    )
+    assert.strictEqual(failure(LosslessJson.parse(`[1,2,3,4,5,6]`, { limits })), "Body has more than 5 values")
+    // A body far too deep for a recursive walker is refused by the scan at the bound.
+    const deep = "[".repeat(100_000) + "]".repeat(100_000)
+    assert.strictEqual(failure(LosslessJson.parse(deep, { limits })), "Body nests deeper than 3 levels")
+  })
+
+  it("an invalid body's error names no byte of it (V8's message quotes the text)", () => {
+    const message = failure(LosslessJson.parse(`{"x": "\n{\"handled\":1}" oops`))
+    assert.strictEqual(message, "Body is not valid JSON")
+  })
+})
+
 describe("FormUrlEncoded", () => {
+  it("maxFields refuses a body with more pairs before decoding any", () => {
+    assert.strictEqual(ok(FormUrlEncoded.parse("a=1&b=2&c=3", { maxFields: 3 })).length, 3)
+    const bad = FormUrlEncoded.parse("a=1&b=2&c=3&d=%zz", { maxFields: 3 })
+    assert.isTrue(Result.isFailure(bad) && bad.failure.message === "Body has more than 3 form fields")
+    const repeated = FormUrlEncoded.parseRecord("secret%0Aname=1&secret%0Aname=2")
+    assert.isTrue(Result.isFailure(repeated) && !repeated.failure.message.includes("secret"))
+  })
+
   it("decodes +, percent-escapes and UTF-8, keeping order", () => {
     assert.deepStrictEqual(ok(FormUrlEncoded.parse("a=1+2&b=%E8%AE%A2%E5%8D%95&c=&d")), [
       ["a", "1 2"],
