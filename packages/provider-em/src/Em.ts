@@ -227,6 +227,46 @@ export const defaultTimeBudget: Duration.Duration = Duration.seconds(10)
 export const defaultLease: Duration.Duration = Duration.minutes(5)
 
 /**
+ * Default body limit: 64 KiB. A notification is a few hundred bytes (four short parameters and a
+ * `request_data` of about a hundred), and EM's `sign` travels *inside* the body, so every request is
+ * decoded and parsed before its signature can be checked. Core's 1 MiB default let an unsigned
+ * 780 KiB body cost ~100–300 ms of CPU; 64 KiB is still two hundred times a real notification.
+ * Raise it with the provider's `bodyLimit` option or per handler
+ * (`defineHandler(provider, handle, { bodyLimit })`); a larger body is answered 413.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBodyLimit: number = 64 * 1024
+
+/**
+ * Bounds on the envelope's shape, checked by one scan of the text before it is parsed (the parse
+ * precedes verification, see {@link defaultBodyLimit}):
+ *
+ * - `depth` 2: the envelope is one flat object of strings (`request_data` is a JSON *string*); the
+ *   second level only lets a `request_data` sent as a flat object reach its own, clearer error;
+ * - `members` 32: values in the JSON envelope, all levels together (EM sends 4);
+ * - `formFields` 32: `name=value` pairs in a form envelope (EM sends 4).
+ *
+ * An envelope beyond them is `MalformedDelivery` (400) whose message names the bound, never the
+ * body. `request_data` itself is parsed only after the signature matched.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const envelopeLimits: {
+  readonly depth: number
+  readonly members: number
+  readonly formFields: number
+} = { depth: 2, members: 32, formFields: 32 }
+
+const jsonEnvelope = {
+  numbers: "source",
+  limits: { depth: envelopeLimits.depth, members: envelopeLimits.members }
+} as const
+const formEnvelope = { maxFields: envelopeLimits.formFields } as const
+
+/**
  * Input of {@link signature}.
  *
  * @since 0.1.0
@@ -333,9 +373,13 @@ const firstNonSpace = /^\s*(.)/su
  * 3. a body whose first non-blank character is `{` is a JSON object (parsed losslessly, every number
  *    as its source text); anything else is form-urlencoded (strict percent-decoding, `+` is a
  *    space, a repeated name is refused). The platform's docs and samples disagree on the format,
- *    so the body, not the header, decides;
+ *    so the body, not the header, decides. Either is first checked against {@link envelopeLimits}
+ *    (this parse runs before verification);
  * 4. `request_data` must be a string: a JSON object in its place cannot be verified byte-exactly
  *    (the signature covers the string), so it is `MalformedDelivery`.
+ *
+ * Error messages are constant text and our own parameter names: nothing from the request (which is
+ * not verified yet, and whose rejections are logged) is quoted.
  *
  * @since 0.1.0
  * @category parsing
@@ -348,14 +392,15 @@ export const parseEnvelope = (
     if (type !== undefined && !mediaTypes.includes(type)) {
       return yield* Result.fail(
         new UnsupportedMediaType({
-          message: `Content-Type ${type} is not supported (expected JSON or form-urlencoded)`,
+          message: "Content-Type is not supported (expected application/json, " +
+            "application/x-www-form-urlencoded or text/plain)",
           contentType: type
         })
       )
     }
     const text = yield* RawDelivery.bodyText(raw)
     if (firstNonSpace.exec(text)?.[1] === "{") {
-      const record = yield* LosslessJson.parseObject(text, { numbers: "source" })
+      const record = yield* LosslessJson.parseObject(text, jsonEnvelope)
       return {
         format: "json" as const,
         appId: yield* jsonText(record, params.appId),
@@ -364,7 +409,7 @@ export const parseEnvelope = (
         requestData: yield* jsonText(record, params.requestData)
       }
     }
-    const record = yield* FormUrlEncoded.parseRecord(text)
+    const record = yield* FormUrlEncoded.parseRecord(text, formEnvelope)
     const field = (key: string) => {
       const value = record[key]
       return value === undefined || value === "" ? undefined : value
@@ -429,7 +474,7 @@ export interface Options {
   readonly lease?: Duration.Input | undefined
   /** How long a completed notification is remembered. Default 7 days (core's default). */
   readonly retention?: Duration.Input | undefined
-  /** Largest accepted body in bytes. Default 1 MiB (core's default). */
+  /** Largest accepted body in bytes. Default {@link defaultBodyLimit} (64 KiB). */
   readonly bodyLimit?: number | undefined
 }
 
@@ -451,8 +496,8 @@ const required = (value: string | undefined, field: string): Result.Result<strin
 /**
  * Verifies a notification, in this order:
  *
- * 1. the envelope parses ({@link parseEnvelope}): `UnsupportedMediaType` (415) or
- *    `MalformedDelivery` (400);
+ * 1. the envelope parses within {@link envelopeLimits} ({@link parseEnvelope}):
+ *    `UnsupportedMediaType` (415) or `MalformedDelivery` (400);
  * 2. `appid`, `timestamp` and `request_data` are present, else `MalformedDelivery` (400); `sign`
  *    is present, else `SignatureInvalid` (401);
  * 3. `appid` is the configured app id, else `SignatureInvalid` (401): a notification for another
@@ -483,7 +528,8 @@ export const verify = (options: Pick<Options, "appId" | "secret" | "signForm" | 
       // The app id is public: comparing it plainly reveals nothing.
       const expectedAppId = yield* resolveAppId(options.appId)
       if (appId !== expectedAppId) {
-        return yield* new SignatureInvalid({ message: `appid ${appId} is not the configured EM app id` })
+        // Constant text: the received appid is not verified yet and rejections are logged.
+        return yield* new SignatureInvalid({ message: "appid is not the configured EM app id" })
       }
       const secrets = yield* Secret.resolve(options.secret, "EM app secret")
       const valid = SignForm.verify(form, signedParamsOf(appId, requestData, timestamp), secrets, envelope.sign)
@@ -801,7 +847,7 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
     fingerprint: (payload) => [payload.appId, payload.requestData],
     decode,
     ack,
-    bodyLimit: options.bodyLimit,
+    bodyLimit: options.bodyLimit ?? defaultBodyLimit,
     timeBudget: options.timeBudget ?? defaultTimeBudget,
     lease: options.lease ?? defaultLease,
     retention: options.retention

@@ -20,9 +20,11 @@ import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/testing/TestClock"
+import * as Capture from "../../../test-support/Capture.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 
 // The docs' example notification (doc.fw199.com → EM → 订单审核状态异步回调通知, §5.1). Its `sign`
@@ -217,7 +219,7 @@ describe("Em signatures", () => {
       }
       const error = yield* Effect.flip(verifyAt(delivery(JSON.stringify(signed))))
       assert.instanceOf(error, SignatureInvalid)
-      assert.include(error.message, "appid KEY_BBBBBB")
+      assert.strictEqual(error.message, "appid is not the configured EM app id")
       // The same delivery is accepted by a provider configured for that app.
       const forOther = Em.provider({ appId: other, secret })
       assert.strictEqual((yield* verifyAt(delivery(JSON.stringify(signed)), forOther)).appId, other)
@@ -286,6 +288,7 @@ describe("Em envelope", () => {
       const error = yield* Effect.flip(verifyAt(delivery(docsJsonBody(), "multipart/form-data; boundary=x")))
       assert.instanceOf(error, UnsupportedMediaType)
       assert.strictEqual(error.contentType, "multipart/form-data")
+      assert.notInclude(error.message, "multipart")
     }))
 
   it.effect("a numeric timestamp in a JSON body keeps its exact digits and verifies", () =>
@@ -338,6 +341,103 @@ describe("Em envelope", () => {
       assert.instanceOf(error, MalformedDelivery)
       assert.include(error.message, "request_data is not a JSON object")
     }))
+})
+
+describe("Em before verification: bounded parse, no request data in messages", () => {
+  // A correctly signed notification carrying `extra` more envelope fields: it verifies on a parser
+  // without bounds, so only the bounds can refuse it.
+  const padded = (extra: number) => {
+    const base = fields(docsRequestData)
+    const more = Object.fromEntries(Array.from({ length: extra }, (_, i) => [`x${i}`, "1"]))
+    return { ...base, ...more }
+  }
+
+  it.effect("a JSON envelope of more than 32 values or nested deeper than 2 → MalformedDelivery naming the bound", () =>
+    Effect.gen(function*() {
+      // 4 parameters + 28 extras = 32 values: accepted (extras are ignored).
+      assert.strictEqual((yield* verifyAt(delivery(JSON.stringify(padded(28)), "application/json"))).format, "json")
+      const tooMany = yield* Effect.flip(verifyAt(delivery(JSON.stringify(padded(29)), "application/json")))
+      assert.instanceOf(tooMany, MalformedDelivery)
+      assert.strictEqual(tooMany.message, "Body has more than 32 values")
+
+      const deep = JSON.stringify({ ...fields(docsRequestData), x: [[1]] })
+      const tooDeep = yield* Effect.flip(verifyAt(delivery(deep, "application/json")))
+      assert.instanceOf(tooDeep, MalformedDelivery)
+      assert.strictEqual(tooDeep.message, "Body nests deeper than 2 levels")
+      // The bound is on the envelope only: request_data is a string, whatever it holds.
+      const nestedData = `{"notify_type":"OUT_TRADE_AUDIT","trade_no":"DD1","trade_status":2,"x":[[[[{"y":[1,2,3]}]]]]}`
+      assert.strictEqual(
+        (yield* verifyAt(delivery(JSON.stringify(fields(nestedData)), "application/json"))).requestData,
+        nestedData
+      )
+    }))
+
+  it.effect("a form envelope of more than 32 fields → MalformedDelivery naming the bound", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* verifyAt(delivery(formBody(padded(28))))).format, "form")
+      const error = yield* Effect.flip(verifyAt(delivery(formBody(padded(29)))))
+      assert.instanceOf(error, MalformedDelivery)
+      assert.strictEqual(error.message, "Body has more than 32 form fields")
+    }))
+
+  it("the bounds are exported", () => {
+    assert.deepStrictEqual(Em.envelopeLimits, { depth: 2, members: 32, formFields: 32 })
+    assert.strictEqual(Em.defaultBodyLimit, 64 * 1024)
+  })
+
+  // A forged log line: what a log reader (or a JSON-lines log pipeline) would take for an entry.
+  const forged = `\n{"level":"INFO","handled":"em","message":"webhook processed"}`
+
+  it.effect("a hostile appid or Content-Type is not quoted in the error message, nor in what the pipeline logs", () =>
+    Effect.gen(function*() {
+      const { logged, logger } = Capture.make()
+      const hostileAppId = `KEY_AAAAAA${forged}`
+      const signed = {
+        appid: hostileAppId,
+        request_data: docsRequestData,
+        timestamp: docsTimestamp,
+        sign: expectedSign.wrap(secretText, hostileAppId, docsRequestData, docsTimestamp)
+      }
+      const raws = [
+        delivery(JSON.stringify(signed), "application/json"),
+        delivery(formBody(signed)),
+        delivery(docsJsonBody(), `application/evil${forged}`),
+        delivery(JSON.stringify({ ...fields(docsRequestData), appid: { [forged]: forged } }), "application/json"),
+        delivery(`${formBody(fields(docsRequestData))}&${formEncode(forged)}=1&${formEncode(forged)}=2`)
+      ]
+      const errors = []
+      for (const raw of raws) errors.push(yield* Effect.flip(verifyAt(raw)))
+      assert.deepStrictEqual(errors.map((error) => error._tag), [
+        "SignatureInvalid",
+        "SignatureInvalid",
+        "UnsupportedMediaType",
+        "MalformedDelivery",
+        "MalformedDelivery"
+      ])
+      const handler = defineHandler(provider, () => Effect.die("must not run"))
+      const outcomes = []
+      for (const raw of raws) outcomes.push(yield* handler.process(raw).pipe(Effect.provide(Logger.layer([logger]))))
+      assert.deepStrictEqual(outcomes.map(Outcome.label), [
+        "Rejected(SignatureInvalid)",
+        "Rejected(SignatureInvalid)",
+        "Rejected(UnsupportedMediaType)",
+        "Rejected(MalformedDelivery)",
+        "Rejected(MalformedDelivery)"
+      ])
+      assert.strictEqual(logged.length, raws.length)
+      for (const message of errors.map((error) => error.message)) {
+        assert.notInclude(message, "handled")
+        assert.notInclude(message, "evil")
+        assert.notInclude(message, "\n")
+      }
+      // Logged entries are rendered with `inspect` (multi-line), so look for the payload itself.
+      for (const entry of logged) {
+        assert.notInclude(entry, "handled")
+        assert.notInclude(entry, "evil")
+      }
+      // Positive control: the capture holds the rejections' texts.
+      assert.include(logged.join("\n"), "appid is not the configured EM app id")
+    }).pipe(Effect.provide(MemoryStore.layer())))
 })
 
 describe("Em timestamp tolerance", () => {
@@ -593,7 +693,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
       assert.strictEqual(yield* Ref.get(runs), 0)
     }).pipe(Effect.provide(MemoryStore.layer())))
 
-  it("defaults: 10 s time budget, 5 min lease, 7 day retention, 1 MiB; each overridable", () => {
+  it("defaults: 10 s time budget, 5 min lease, 7 day retention, 64 KiB; each overridable", () => {
     const settingsOf = (p: typeof provider) => {
       const { settings } = defineHandler(p, () => Effect.void)
       return [
@@ -603,7 +703,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
         settings.bodyLimit
       ]
     }
-    assert.deepStrictEqual(settingsOf(provider), [10_000, 300_000, 7 * 24 * 3_600_000, 1024 * 1024])
+    assert.deepStrictEqual(settingsOf(provider), [10_000, 300_000, 7 * 24 * 3_600_000, 64 * 1024])
     assert.deepStrictEqual(
       settingsOf(
         Em.provider({ appId, secret, timeBudget: "3 seconds", lease: "1 minute", retention: "2 days", bodyLimit: 4096 })

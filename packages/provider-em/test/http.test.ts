@@ -156,6 +156,50 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
     assert.deepStrictEqual([orderAttempts(), orders.length], [2, 1])
   })
 
+  it("a 65 KiB body → 413 ERROR by default (no parse, no handler); a raised bodyLimit admits it", async () => {
+    const { orderAttempts, server } = await serve()
+    // Correctly signed, padded past 64 KiB with a message: only the body limit can refuse it.
+    const big = Em.testing.sign({ appId, secret, requestData: order("x".repeat(65 * 1024)), encoding: "json" })
+    assert.isAbove(big.body.length, 64 * 1024)
+    const refused = await server.send(big)
+    assert.deepStrictEqual([refused.status, refused.body], [413, "ERROR"])
+    assert.strictEqual(orderAttempts(), 0)
+
+    const seen: Array<string> = []
+    const raised = await listen(
+      defineHandler(
+        Em.provider({ appId, secret, bodyLimit: 256 * 1024 }),
+        (event) => Effect.sync(() => seen.push(event._tag))
+      ),
+      MemoryStore.layer()
+    )
+    servers.push(raised)
+    const accepted = await raised.send(big)
+    assert.deepStrictEqual([accepted.status, accepted.body, seen], [200, "SUCCESS", ["OrderAudit"]])
+  })
+
+  it("an envelope over the field or depth bounds → 400 ERROR, even when correctly signed; no handler runs", async () => {
+    const { orderAttempts, orders, server } = await serve()
+    const raw = Em.testing.sign({ appId, secret, requestData: order(), encoding: "form" })
+    const text = new TextDecoder().decode(raw.body)
+    const extra = Array.from({ length: 40 }, (_, i) => `x${i}=1`).join("&")
+    const json = JSON.parse(new TextDecoder().decode(
+      Em.testing.sign({ appId, secret, requestData: order(), encoding: "json" }).body
+    )) as Record<string, string>
+    const bodies = [
+      `${text}&${extra}`,
+      JSON.stringify({ ...json, ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`x${i}`, 1])) }),
+      JSON.stringify({ ...json, x: [[[[[[1]]]]]] })
+    ]
+    for (const body of bodies) {
+      const response = await server.send({ ...raw, body: new TextEncoder().encode(body) })
+      assert.deepStrictEqual([response.status, response.body], [400, "ERROR"])
+    }
+    assert.deepStrictEqual([orderAttempts(), orders.length], [0, 0])
+    // Positive control: the same notification within the bounds is processed.
+    assert.strictEqual((await server.send(raw)).body, "SUCCESS")
+  })
+
   it("an unknown notify_type reaches UnknownNotification with its raw fields", async () => {
     const { server, unknown } = await serve()
     const requestData = `{"notify_type":"OUT_TRADE_CANCEL","trade_no":"DD7","amount":100.10}`
