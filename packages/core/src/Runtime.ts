@@ -3,19 +3,29 @@
  * store and whatever the handlers require), not per request, and disposable for graceful shutdown.
  *
  * Unlike a bare `ManagedRuntime`, a failed build is not cached: if the store cannot be reached when
- * the first request arrives, that request is answered "retry" and the next one tries again.
- * `dispose()` stops accepting work, waits for requests in progress and for handlers running in the
- * background (up to `shutdownTimeout`), then releases the layer's resources.
+ * the first request arrives, that request is answered "retry" and the next one tries again. `start()`
+ * builds it at once, so a missing secret or a malformed store URL is reported at start-up.
+ *
+ * `dispose()` stops accepting requests and shuts down in order, within `shutdownTimeout`:
+ *
+ * 1. requests in progress are answered;
+ * 2. handlers running in the background finish — their completions are recorded, because the store
+ *    is still open — or, when the time is nearly up, are interrupted and release their claims;
+ * 3. the store (the layer's resources) is closed.
  *
  * @since 0.1.0
  */
-import type * as Context from "effect/Context"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Background from "./Background.ts"
+import type { Misconfigured } from "./DeliveryError.ts"
 
 /**
  * Options of {@link make}.
@@ -24,7 +34,10 @@ import * as Background from "./Background.ts"
  * @category models
  */
 export interface RuntimeOptions {
-  /** How long `dispose` waits for requests and background handlers. Default 30 seconds. */
+  /**
+   * The longest `dispose` takes: requests in progress, then background handlers, then closing the
+   * store, all within it — even when a handler cannot be interrupted. Default 30 seconds.
+   */
   readonly shutdownTimeout?: Duration.Input | undefined
 }
 
@@ -37,9 +50,14 @@ export interface RuntimeOptions {
 export interface Runtime<in R> {
   /** Runs an effect; rejects when the layer cannot be built (the caller answers "retry"). */
   readonly run: <A>(effect: Effect.Effect<A, never, R>) => Promise<A>
+  /**
+   * Builds the runtime now (connects the store, reads the handlers' configuration) instead of at
+   * the first request. Rejects with the build's error (`Misconfigured`, `StoreUnavailable`, …).
+   */
+  readonly start: () => Promise<void>
   /** Whether `dispose` was called. */
   readonly disposed: () => boolean
-  /** Waits for requests and background handlers (up to the shutdown timeout), then releases the layer. */
+  /** Shuts down gracefully, within the shutdown timeout (see the module's doc). */
   readonly dispose: () => Promise<void>
   readonly [Symbol.asyncDispose]: () => Promise<void>
 }
@@ -57,55 +75,95 @@ export class RuntimeDisposed extends Error {
   }
 }
 
+interface Built<R> {
+  readonly context: Context.Context<R>
+  readonly background: Background.Tracked
+}
+
+// A build failure as the error it carries (a typed `Misconfigured`, `StoreUnavailable`, …).
+const errorOf = (cause: Cause.Cause<unknown>): unknown => Cause.squash(cause)
+
 /**
- * Creates a runtime from a layer. Nothing is built until the first `run`.
+ * Creates a runtime from a layer. Nothing is built until `start` or the first `run`. `check` runs
+ * once the layer is built (with its services, e.g. a `ConfigProvider`), and fails the build: the
+ * adapters pass the handlers' configuration check.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = <R, E>(layer: Layer.Layer<R, E>, options?: RuntimeOptions): Runtime<R> => {
+export const make = <R, E>(
+  layer: Layer.Layer<R, E>,
+  options?: RuntimeOptions & { readonly check?: Effect.Effect<void, Misconfigured> | undefined }
+): Runtime<R> => {
   const shutdownTimeout = Duration.fromInputUnsafe(options?.shutdownTimeout ?? Duration.seconds(30))
-  const scope = Scope.makeUnsafe("sequential")
-  const full = Layer.merge(layer, Background.layer({ shutdownTimeout }))
-  let context: Promise<Context.Context<R>> | undefined
+  const check = options?.check ?? Effect.void
+  // The store's scope and the background's are separate, so shutdown can close them in order: the
+  // background (waiting for handlers, which record their completions in the store) first.
+  const storeScope = Scope.makeUnsafe("sequential")
+  let built: Promise<Built<R>> | undefined
   let isDisposed = false
   const inProgress = new Set<Promise<unknown>>()
 
-  const build = (): Promise<Context.Context<R>> => {
-    if (context !== undefined) return context
-    const attempt = Scope.forkUnsafe(scope, "sequential")
-    const built = Effect.runPromiseExit(Layer.buildWithScope(full, attempt)).then((exit) => {
+  const build = (): Promise<Built<R>> => {
+    if (built !== undefined) return built
+    const attempt = Scope.forkUnsafe(storeScope, "sequential")
+    const program = Effect.gen(function*() {
+      const context = yield* Layer.buildWithScope(layer, attempt)
+      yield* Effect.provideContext(check, context)
+      const background = yield* Scope.provide(Background.make, attempt)
+      return { context: Context.add(context, Background.Background, background), background }
+    })
+    const promise = Effect.runPromiseExit(program).then((exit) => {
       if (Exit.isSuccess(exit)) return exit.value
       // Do not cache a failed build: release what was acquired and let the next request try again.
-      context = undefined
-      return Effect.runPromise(Scope.close(attempt, exit)).then(() => Promise.reject(exit.cause))
+      built = undefined
+      return Effect.runPromise(Scope.close(attempt, exit)).then(() => Promise.reject(errorOf(exit.cause)))
     })
-    context = built
-    return built
+    built = promise
+    return promise
   }
 
   const run = <A>(effect: Effect.Effect<A, never, R>): Promise<A> => {
     if (isDisposed) return Promise.reject(new RuntimeDisposed())
-    const promise = build().then((ctx) => Effect.runPromiseWith(ctx)(effect))
+    const promise = build().then(({ context }) => Effect.runPromiseWith(context)(effect))
     inProgress.add(promise)
     const forget = () => inProgress.delete(promise)
     promise.then(forget, forget)
     return promise
   }
 
+  const start = (): Promise<void> => isDisposed ? Promise.reject(new RuntimeDisposed()) : build().then(() => undefined)
+
+  // Each step is bounded; together they end within the shutdown timeout.
+  const shutdown = (pending: Promise<Built<R>> | undefined) =>
+    Effect.gen(function*() {
+      const total = Duration.toMillis(shutdownTimeout)
+      const window = Duration.toMillis(Background.releaseWindow(shutdownTimeout))
+      const deadline = (yield* Clock.currentTimeMillis) + total
+      const left = Effect.map(Clock.currentTimeMillis, (now) => Math.max(0, deadline - now))
+      // 1. Requests in progress, leaving the background and the store their windows.
+      yield* Effect.timeoutOption(
+        Effect.promise(() => Promise.allSettled(Array.from(inProgress))),
+        Math.max(0, total - 2 * window)
+      )
+      // 2. Background handlers, while the store is still open.
+      const ready = pending === undefined
+        ? undefined
+        : yield* Effect.promise(() => pending.then((value) => value, () => undefined))
+      if (ready !== undefined) yield* ready.background.drain(Math.max(0, (yield* left) - 2 * window), window)
+      // 3. The store: its finalizers (closing connections) get what is left, at least the window. A
+      // finalizer that hangs (a frozen server) is left behind rather than waited for.
+      const closing = yield* Effect.forkDetach(Scope.close(storeScope, Exit.void), { startImmediately: true })
+      yield* Effect.timeoutOption(Fiber.await(closing), Math.max(window, yield* left))
+    })
+
   let disposing: Promise<void> | undefined
   const dispose = (): Promise<void> => {
     if (disposing !== undefined) return disposing
     isDisposed = true
-    const requests = Promise.allSettled(Array.from(inProgress))
-    const timeout = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Duration.toMillis(shutdownTimeout))
-      timer.unref?.()
-    })
-    // Closing the scope runs the background layer's finalizer, which waits for background handlers.
-    disposing = Promise.race([requests, timeout]).then(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+    disposing = Effect.runPromise(shutdown(built))
     return disposing
   }
 
-  return { run, disposed: () => isDisposed, dispose, [Symbol.asyncDispose]: dispose }
+  return { run, start, disposed: () => isDisposed, dispose, [Symbol.asyncDispose]: dispose }
 }

@@ -30,10 +30,12 @@ import { Background } from "./Background.ts"
 import type { Failure, Rejection } from "./DeliveryError.ts"
 import {
   BodyTooLarge,
+  DecodeFailed,
   HandlerFailed,
   isRejection,
   MethodNotAllowed,
   PayloadMismatch,
+  StoreUnavailable,
   TimedOut
 } from "./DeliveryError.ts"
 import { IdempotencyStore } from "./IdempotencyStore.ts"
@@ -57,6 +59,24 @@ export interface DeliveryContext {
   readonly key: string
   /** The request as received. */
   readonly delivery: RawDelivery
+  /**
+   * The claim's token: while this handler holds the claim, the store's record of `key` carries it.
+   * A write that must not happen twice can be fenced with it — made conditional, in one
+   * transaction, on the store still holding `key` under this token (see docs/concepts.md).
+   */
+  readonly token: string
+  /**
+   * When this handler's claim stops being exclusive, in epoch milliseconds: the lease measured from
+   * *before* the claim was sent, minus a safety margin (a tenth of the lease, at most 1 s). At this
+   * moment `signal` is aborted and the handler is interrupted; another delivery of the key may be
+   * claimed soon after. Work that cannot finish by then should not start.
+   */
+  readonly deadline: number
+  /**
+   * Aborted at `deadline`, and when the handler is interrupted for any other reason (shutdown). Pass
+   * it to promise-based work (`fetch`, database drivers) that Effect's interruption cannot stop.
+   */
+  readonly signal: AbortSignal
 }
 
 /**
@@ -165,6 +185,25 @@ export const deliveries = Metric.counter("hookline_deliveries_total", {
 const outcomeOf = (key: string | undefined, reason: Rejection | Failure): Outcome.Outcome =>
   isRejection(reason) ? Outcome.Rejected({ key, reason }) : Outcome.Failed({ key, reason })
 
+// A rejection's message may be built before the delivery was verified; whatever request data it
+// might carry goes into an annotation, escaped (no raw newline can forge a log line) and truncated,
+// never into the log message itself.
+const detailLimit = 200
+const detail = (message: string): string => {
+  const escaped = JSON.stringify(message).slice(1, -1)
+  return escaped.length > detailLimit ? `${escaped.slice(0, detailLimit)}…` : escaped
+}
+
+/**
+ * The safety margin taken off a lease for {@link DeliveryContext.deadline}: a tenth of the lease, at
+ * most one second. It covers what the local clock cannot see — the claim's reply latency is already
+ * excluded by measuring from before the claim — such as event-loop lag before the deadline fires.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const leaseMargin = (lease: Duration.Duration): number => Math.min(1000, Duration.toMillis(lease) / 10)
+
 /**
  * Joins a provider and the code that handles its events.
  *
@@ -247,6 +286,7 @@ const make = <A, P, E, R>(
   }
   const budgetMillis = Duration.toMillis(settings.timeBudget)
   const leaseMillis = Duration.toMillis(settings.lease)
+  const margin = leaseMargin(settings.lease)
   // The handler succeeded; if the store cannot record it (a Redis restart, a dropped PostgreSQL
   // connection), the platform's retry would run it again. Retrying `complete` closes that window
   // for any outage shorter than the lease: the claim holds the key meanwhile (the platform's
@@ -313,7 +353,11 @@ const make = <A, P, E, R>(
         }
         const log = silent ? Effect.void : Effect.annotateLogs(
           outcome._tag === "Rejected"
-            ? Effect.logWarning(`webhook rejected: ${outcome.reason.message}`)
+            ? Effect.annotateLogs(
+              Effect.logWarning(`webhook rejected: ${outcome.reason._tag}`),
+              "hookline.detail",
+              detail(outcome.reason.message)
+            )
             : outcome._tag === "Failed"
             ? outcome.reason._tag === "HandlerFailed"
               ? Effect.logError("webhook handler failed", outcome.reason.error)
@@ -337,13 +381,11 @@ const make = <A, P, E, R>(
             : effect
       )
 
-    // Everything after a successful claim: decode → handle → complete, or release on any failure.
-    // Runs in its own fiber, which the pipeline interrupts when the lease runs out (so a second
-    // holder can never run concurrently with it); interruption releases the claim.
-    const work = (
-      { key, payload, raw, store, token }: Held<P>,
-      leaseEnd: number
-    ): Effect.Effect<Outcome.Outcome, never, R> => {
+    // Everything after a successful claim: decode → handle → complete, or release on any failure
+    // (a defect included). Runs in its own fiber, which the pipeline interrupts at the claim's
+    // deadline; interruption aborts the handler's signal and releases the claim.
+    const work = (held: Held<P>): Effect.Effect<Outcome.Outcome, never, R> => {
+      const { controller, deadline, key, payload, raw, store, token } = held
       const release = stage("release", store.release(key, token), okOrTag).pipe(
         Effect.catchCause((cause) =>
           Effect.logWarning("webhook claim release failed; the lease will expire instead", cause)
@@ -358,30 +400,43 @@ const make = <A, P, E, R>(
             "complete",
             Effect.catch(complete, () =>
               Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Effect.retry(complete, completeRetry(leaseEnd - now)))),
+                Effect.retry(complete, completeRetry(deadline - now)))).pipe(
+                // A store that throws is not retried: its answer cannot be trusted either way, and
+                // releasing lets the platform's retry run at once instead of after the lease.
+                Effect.catchDefect(() =>
+                  Effect.fail(
+                    new StoreUnavailable({ message: "The store failed unexpectedly while recording the completion" })
+                  )
+                )
+              ),
             okOrTag
           ),
           {
             onFailure: failed,
-            onSuccess: (done) =>
-              Effect.succeed(
-                done
-                  ? Outcome.Processed({ key, eventTag: tagOf(event) })
-                  : Outcome.Failed({
-                    key,
-                    reason: new TimedOut({
-                      message: "The claim's lease expired before completion; another delivery took it over",
-                      budgetMillis: leaseMillis
-                    })
+            onSuccess: (done): Effect.Effect<Outcome.Outcome> =>
+              done
+                ? Effect.succeed(Outcome.Processed({ key, eventTag: tagOf(event) }))
+                : failed(
+                  new TimedOut({
+                    message: "The claim's lease expired before completion; another delivery took it over",
+                    budgetMillis: leaseMillis
                   })
-              )
+                )
           }
         )
-      const handled = (event: A) =>
+      const context: DeliveryContext = {
+        provider: name,
+        key,
+        delivery: raw,
+        token,
+        deadline,
+        signal: controller.signal
+      }
+      const handled = (event: A): Effect.Effect<Outcome.Outcome, never, R> =>
         Effect.matchCauseEffect(
           stage(
             "handle",
-            Effect.suspend(() => handle(event, { provider: name, key, delivery: raw })),
+            Effect.suspend(() => handle(event, context)),
             (exit) => exit._tag === "Success" ? "ok" : "failed"
           ),
           {
@@ -397,17 +452,23 @@ const make = <A, P, E, R>(
             onSuccess: () => completed(event)
           }
         )
-      return Effect.matchEffect(stage("decode", provider.decode(payload, raw), okOrTag), {
-        onFailure: failed,
-        onSuccess: handled
-      }).pipe(Effect.onInterrupt(() => release))
+      const decoded = stage("decode", provider.decode(payload, raw), okOrTag).pipe(
+        Effect.catchDefect(() => Effect.fail(new DecodeFailed({ message: "The decoder threw an exception" })))
+      )
+      return Effect.matchEffect(decoded, { onFailure: failed, onSuccess: handled }).pipe(
+        Effect.onInterrupt(() => Effect.andThen(Effect.sync(() => abort(controller)), release))
+      )
     }
+
+    // At the deadline the signal is aborted first, so promise-based work stops with the handler.
+    const stop = (held: Held<P>, fiber: Fiber.Fiber<Outcome.Outcome>) =>
+      Effect.andThen(Effect.sync(() => abort(held.controller)), Fiber.interrupt(fiber))
 
     const leaseExpired = (key: string) =>
       Outcome.Failed({
         key,
         reason: new TimedOut({
-          message: "The handler ran past its lease and was interrupted; the claim was released",
+          message: "The handler ran past its claim's deadline and was interrupted; the claim was released",
           budgetMillis: leaseMillis
         })
       })
@@ -432,21 +493,20 @@ const make = <A, P, E, R>(
           : Effect.succeed(Option.some(exit))
       })
 
-    // The lease bounds the handler wherever it runs. `waited` is how long the request already
-    // waited; what is left of the lease is watched in the background, and the outcome recorded
-    // there (the request answered "retry" already).
-    const watchLease = (key: string, fiber: Fiber.Fiber<Outcome.Outcome>, waited: number) =>
-      awaitWithin(fiber, leaseMillis - waited).pipe(
+    // The deadline bounds the handler wherever it runs: past the time budget it is watched in the
+    // background, and the outcome recorded there (the request answered "retry" already).
+    const watchLease = (held: Held<P>, fiber: Fiber.Fiber<Outcome.Outcome>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => awaitWithin(fiber, held.deadline - now)).pipe(
         Effect.flatMap((exit) =>
           Option.isSome(exit)
-            ? Effect.succeed(fromExit(key, exit.value))
-            : Effect.as(Fiber.interrupt(fiber), leaseExpired(key))
+            ? Effect.succeed(fromExit(held.key, exit.value))
+            : Effect.as(stop(held, fiber), leaseExpired(held.key))
         ),
         Effect.flatMap(record)
       )
 
     // After a successful claim: the handler runs in a background fiber (so it can outlive the
-    // request's time budget); the request waits for it up to the budget, bounded by the lease.
+    // request's time budget); the request waits for it up to the budget, bounded by the deadline.
     const claimed = (
       fiber: Fiber.Fiber<unknown, unknown>,
       startedAt: number,
@@ -454,17 +514,28 @@ const make = <A, P, E, R>(
     ): Effect.Effect<Outcome.Outcome, never, R> => {
       const background = fiber.getRef(Background)
       const key = held.key
-      const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-      return Effect.flatMap(background.fork(work(held, now + leaseMillis)), (worker) => {
-        const elapsed = now - startedAt
-        // The request waits for the shorter of what is left of the time budget and the lease.
-        const wait = Math.min(budgetMillis - elapsed, leaseMillis)
+      return Effect.flatMap(background.fork(work(held)), (worker) => {
+        if (worker === undefined) {
+          // Shutting down: the handler was not started; give the key back at once.
+          return Effect.as(
+            Effect.ignore(held.store.release(key, held.token)),
+            Outcome.Failed({
+              key,
+              reason: new TimedOut({ message: "The receiver is shutting down; the claim was released", budgetMillis })
+            })
+          )
+        }
+        const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+        const budgetEnd = startedAt + budgetMillis
+        // The request waits for the earlier of the time budget's end and the claim's deadline.
+        const untilDeadline = budgetEnd >= held.deadline
+        const wait = Math.min(budgetEnd, held.deadline) - now
         return Effect.flatMap(awaitWithin(worker, wait), (exit) => {
           if (Option.isSome(exit)) return Effect.succeed(fromExit(key, exit.value))
-          if (wait >= leaseMillis) return Effect.as(Fiber.interrupt(worker), leaseExpired(key))
-          // Past the time budget: answer "retry" now; the handler goes on, bounded by its lease.
+          if (untilDeadline) return Effect.as(stop(held, worker), leaseExpired(key))
+          // Past the time budget: answer "retry" now; the handler goes on, bounded by its deadline.
           return Effect.as(
-            background.fork(watchLease(key, worker, Math.max(0, wait))),
+            background.fork(watchLease(held, worker)),
             Outcome.Failed({
               key,
               reason: new TimedOut({
@@ -490,8 +561,11 @@ const make = <A, P, E, R>(
       }
       const key = `${name}:${keyed.success}`
       const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
-      const claim = Effect.flatMap(Effect.service(IdempotencyStore), (store) =>
-        Effect.matchEffect(
+      const claim = Effect.flatMap(Effect.service(IdempotencyStore), (store) => {
+        // The lease runs from when the store receives the claim, which is after this moment: a
+        // deadline measured from here ends before the store's lease, whatever the reply's latency.
+        const deadline = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + leaseMillis - margin
+        return Effect.matchEffect(
           stage(
             "claim",
             store.claim(key, fingerprint, settings.lease),
@@ -516,11 +590,20 @@ const make = <A, P, E, R>(
                       })
                   )
                 case "Claimed":
-                  return claimed(fiber, startedAt, { store, key, token: claim.token, payload, raw })
+                  return claimed(fiber, startedAt, {
+                    store,
+                    key,
+                    token: claim.token,
+                    deadline,
+                    controller: new AbortController(),
+                    payload,
+                    raw
+                  })
               }
             }
           }
-        ))
+        )
+      })
       return tracing ? Effect.andThen(stage("key", Effect.void, () => "ok"), claim) : claim
     }
 
@@ -575,8 +658,16 @@ interface Held<P> {
   readonly store: IdempotencyStore["Service"]
   readonly key: string
   readonly token: string
+  /** Epoch milliseconds: see `DeliveryContext.deadline`. */
+  readonly deadline: number
+  /** Aborts the handler's `signal`. */
+  readonly controller: AbortController
   readonly payload: P
   readonly raw: RawDelivery
+}
+
+const abort = (controller: AbortController): void => {
+  if (!controller.signal.aborted) controller.abort(new Error("hookline: the claim's deadline passed, or shutdown"))
 }
 
 const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
