@@ -72,7 +72,9 @@ export interface Payload {
 }
 
 /**
- * Options of {@link provider}. The timestamp forms of `signedContent` require `timestampHeader`.
+ * Options of {@link provider}. A timestamp is checked only when it is signed: the timestamp forms of
+ * `signedContent` require `timestampHeader`, and `"body"` takes none — an unsigned timestamp would
+ * let an old capture replay with a fresh one.
  *
  * @since 0.1.0
  * @category models
@@ -83,11 +85,12 @@ export type Options<A = HmacEvent> =
     | {
       /** What the HMAC covers. Default `"body"`. */
       readonly signedContent?: "body" | undefined
-      /** Header carrying the send time. Default none (no timestamp check). */
-      readonly timestampHeader?: string | undefined
+      /** Not with `"body"`: the timestamp would not be signed. */
+      readonly timestampHeader?: undefined
     }
     | {
       readonly signedContent: "timestamp.body" | "id.timestamp.body"
+      /** Header carrying the send time, checked against `tolerance`. */
       readonly timestampHeader: string
     }
   )
@@ -111,7 +114,11 @@ export interface BaseOptions<A = HmacEvent> {
   readonly encoding?: Signing.Encoding | undefined
   /** Text before the signature in the header, e.g. `"sha256="`. Default none. */
   readonly prefix?: string | undefined
-  /** Header carrying the unique delivery id (the idempotency key). Default `"x-webhook-id"`. */
+  /**
+   * Header carrying the unique delivery id (the idempotency key). Default `"x-webhook-id"`. Unless
+   * `signedContent` is `"id.timestamp.body"` the id is not signed: whoever can replay a captured
+   * body can pick the key (see docs/security.md). A repeated id header is refused (400).
+   */
   readonly idHeader?: string | undefined
   /** Unit of the timestamp. Default `"seconds"`. */
   readonly timestampUnit?: Timestamp.Unit | undefined
@@ -152,6 +159,20 @@ interface Resolved {
   readonly signedContent: SignedContent
 }
 
+// Refused at construction, so a receiver that would check an unsigned timestamp never starts.
+const refuseUnsigned = (config: Resolved): void => {
+  if (config.signedContent === "body" && config.timestampHeader !== undefined) {
+    throw new Misconfigured({
+      message: `Hmac: timestampHeader ${config.timestampHeader} with signedContent "body" is an unsigned timestamp ` +
+        `(an old capture replays with a fresh one): use signedContent "timestamp.body" or "id.timestamp.body" if ` +
+        `the platform signs it, or drop timestampHeader`
+    })
+  }
+  if (config.signedContent !== "body" && config.timestampHeader === undefined) {
+    throw new Misconfigured({ message: `Hmac: signedContent "${config.signedContent}" needs a timestampHeader` })
+  }
+}
+
 const resolve = <A>(options: Options<A>): Resolved => ({
   header: (options.header ?? "x-signature").toLowerCase(),
   algorithm: options.algorithm ?? "sha256",
@@ -181,7 +202,7 @@ export const provider: {
     raw: RawDelivery.RawDelivery,
     secrets: ReadonlyArray<Redacted.Redacted<string>>
   ): Result.Result<{ readonly id: string; readonly timestampText: string }, Rejection> => {
-    const id = RawDelivery.requireHeader(raw, config.idHeader)
+    const id = RawDelivery.requireSingleHeader(raw, config.idHeader)
     if (Result.isFailure(id)) return Result.fail(id.failure)
     const headerValue = RawDelivery.header(raw, config.header)
     if (headerValue === undefined || headerValue.trim() === "") {
@@ -227,9 +248,7 @@ export const provider: {
       (timestamp) => Effect.map(Effect.fromResult(parseBody(raw)), (json) => ({ id, json, timestamp }))
     )
   }
-  const misconfigured = config.signedContent !== "body" && config.timestampHeader === undefined
-    ? new Misconfigured({ message: `signedContent ${config.signedContent} needs a timestampHeader` })
-    : undefined
+  refuseUnsigned(config)
   // Plain `Redacted` secrets are checked once; `Config` secrets are read per delivery (so a missing
   // one answers "retry" rather than failing the whole app at start-up).
   const staticSecrets = Secret.resolveSync(options.secret)
@@ -237,7 +256,6 @@ export const provider: {
     ? undefined
     : Effect.runSync(Effect.result(Secret.resolve(options.secret, `${name} secret`)))
   const verify = (raw: RawDelivery.RawDelivery): Effect.Effect<Payload, Rejection | Misconfigured> => {
-    if (misconfigured !== undefined) return Effect.fail(misconfigured)
     if (staticResolved !== undefined) {
       return Result.isFailure(staticResolved)
         ? Effect.fail(staticResolved.failure)

@@ -104,6 +104,21 @@ export const requireHeader = (raw: RawDelivery, name: string): Result.Result<str
 }
 
 /**
+ * Reads a header that must be present, non-empty and sent once, or fails with `MalformedDelivery`.
+ * HTTP joins a repeated header's values with `", "` (Node and the Fetch API alike), so a value with a
+ * comma cannot be told from two values and is refused too: for an idempotency key, two ids joined
+ * into one would be a key nobody sent.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const requireSingleHeader = (raw: RawDelivery, name: string): Result.Result<string, MalformedDelivery> =>
+  Result.flatMap(requireHeader(raw, name), (value) =>
+    value.includes(",")
+      ? Result.fail(new MalformedDelivery({ message: `Header ${name} appears more than once` }))
+      : Result.succeed(value))
+
+/**
  * The media type of the body, lower-case without parameters (`application/json`), or `undefined`.
  *
  * @since 0.1.0
