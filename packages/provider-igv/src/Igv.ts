@@ -29,6 +29,7 @@ import {
   LocalDateTime as CoreLocalDateTime,
   LosslessJson,
   MalformedDelivery,
+  Misconfigured,
   Provider,
   RawDelivery,
   Secret,
@@ -40,6 +41,7 @@ import {
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SchemaTransformation from "effect/SchemaTransformation"
@@ -81,6 +83,34 @@ export const headers = {
  * @category constants
  */
 export const defaultTolerance: Duration.Duration = Duration.hours(1)
+
+/**
+ * The largest tolerance accepted, each direction: 24 hours. A window is required (see
+ * {@link Tolerance}); beyond the digit shift it stops (which needs decades, not days), its length is
+ * the time during which captured headers can be paired with a forged body under a new delivery, so
+ * it should cover iGV's retries (35 minutes) and clock skew, not more. A day absorbs even a clock
+ * set in the wrong time zone.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxTolerance: Duration.Duration = Duration.hours(24)
+
+/**
+ * The timestamp tolerance of an iGV provider: one duration for both directions, or
+ * `{ past, future }` — each at most {@link maxTolerance}. Core's `false` (no window) is excluded on
+ * purpose: iGV signs `X-Timestamp + X-Request-Id` with no separator, so the signed string does not
+ * say where the timestamp ends. Moving digits across the boundary keeps the signature valid and
+ * makes a new request id — a new idempotency key — out of one captured callback: `"1700000000123"
+ * + "45…"` signs like `"170000000012" + "345…"` and like `"17000000001234" + "5…"`. The shifted
+ * timestamp is the original divided or multiplied by a power of ten, decades away from now, so
+ * only a window refuses it; without one, each capture is a dozen replayable deliveries with any
+ * body (the body is not signed).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Tolerance = Exclude<Timestamp.Tolerance, false>
 
 /**
  * Default time budget: 10 seconds. iGV documents no response deadline; a handler still running
@@ -176,17 +206,72 @@ export interface Options {
   readonly secret: Secret.SecretInput
   /**
    * Accepted distance between `X-Timestamp` and the receiver's clock, both directions (or
-   * `{ past, future }`). `false` disables the check. Default {@link defaultTolerance} (1 hour).
+   * `{ past, future }`), at most {@link maxTolerance} (24 hours) each. There is no `false`: see
+   * {@link Tolerance}. Default {@link defaultTolerance} (1 hour).
    */
-  readonly tolerance?: Timestamp.Tolerance | undefined
+  readonly tolerance?: Tolerance | undefined
   /** How long to wait for the handler before answering 503. Default {@link defaultTimeBudget} (10 s). */
   readonly timeBudget?: Duration.Input | undefined
   /** How long a claim stays exclusive. Default {@link defaultLease} (4 minutes). */
   readonly lease?: Duration.Input | undefined
-  /** How long a completed request id is remembered. Default 7 days (core's default). */
+  /**
+   * How long a completed request id is remembered. Default 7 days (core's default). Must be longer
+   * than the tolerance's `past + future`: a request id forgotten while its timestamp still passes
+   * could be replayed with any body.
+   */
   readonly retention?: Duration.Input | undefined
   /** Largest accepted body in bytes. Default 1 MiB (core's default). */
   readonly bodyLimit?: number | undefined
+}
+
+const defaultRetention = Duration.days(7)
+
+const durationOf = (input: Duration.Input, what: string): Duration.Duration => {
+  const duration = Duration.fromInput(input)
+  if (Option.isNone(duration) || !Duration.isFinite(duration.value) || Duration.toMillis(duration.value) < 0) {
+    throw new Misconfigured({ message: `The iGV ${what} must be a finite, non-negative duration` })
+  }
+  return duration.value
+}
+
+// Refuses, at construction, the tolerances under which a captured callback can be replayed as a new
+// delivery (see `Tolerance`): none, or one wider than `maxTolerance`. Throws `Misconfigured`.
+const checkTolerance = (tolerance: Tolerance | undefined): Timestamp.Window => {
+  const given: unknown = tolerance
+  if (given === false) {
+    throw new Misconfigured({
+      message: "The iGV tolerance cannot be false: iGV signs X-Timestamp + X-Request-Id without a separator, so " +
+        "without a time window one captured callback yields new request ids by moving digits between them. " +
+        "Leave it out (1 hour) or pass a duration of at most 24 hours."
+    })
+  }
+  const { future, past } = typeof tolerance === "object" && tolerance !== null && "past" in tolerance &&
+      "future" in tolerance
+    ? {
+      past: durationOf(tolerance.past, "tolerance's past"),
+      future: durationOf(tolerance.future, "tolerance's future")
+    }
+    : { past: durationOf(tolerance ?? defaultTolerance, "tolerance"), future: undefined }
+  const window = { pastMillis: Duration.toMillis(past), futureMillis: Duration.toMillis(future ?? past) }
+  const max = Duration.toMillis(maxTolerance)
+  if (window.pastMillis > max || window.futureMillis > max) {
+    throw new Misconfigured({
+      message: "The iGV tolerance must be at most 24 hours each way (iGV retries for 35 minutes; a wider window " +
+        "only lengthens the time in which captured headers can be replayed). Pass a shorter duration."
+    })
+  }
+  return window
+}
+
+const checkRetention = (retention: Duration.Input | undefined, window: Timestamp.Window): void => {
+  const millis = Duration.toMillis(durationOf(retention ?? defaultRetention, "retention"))
+  if (millis <= window.pastMillis + window.futureMillis) {
+    throw new Misconfigured({
+      message: "The iGV retention must be longer than the tolerance's past + future: a request id forgotten " +
+        "while its timestamp is still accepted could be replayed with another body. Raise retention or " +
+        "shorten tolerance."
+    })
+  }
 }
 
 const readHeader = (raw: RawDelivery.RawDelivery, header: string): string | undefined => {
@@ -210,10 +295,15 @@ const readHeader = (raw: RawDelivery.RawDelivery, header: string): string | unde
  *    request cannot probe the receiver's clock;
  * 5. the body is strict UTF-8 JSON whose top level is an object, else `MalformedDelivery` (400).
  *
+ * Messages created before step 3 are constant text: the request is not verified yet and rejections
+ * are logged. Throws `Misconfigured` when the tolerance is `false` or wider than
+ * {@link maxTolerance} (see {@link Tolerance}).
+ *
  * @since 0.1.0
  * @category verifying
  */
 export const verify = (options: Pick<Options, "secret" | "tolerance">) => {
+  checkTolerance(options.tolerance)
   const tolerance = options.tolerance ?? defaultTolerance
   return (
     raw: RawDelivery.RawDelivery
@@ -222,7 +312,7 @@ export const verify = (options: Pick<Options, "secret" | "tolerance">) => {
       const type = RawDelivery.mediaType(raw)
       if (type !== undefined && type !== mediaType) {
         return yield* new UnsupportedMediaType({
-          message: `Content-Type ${type} is not supported (expected ${mediaType})`,
+          message: `Content-Type is not supported (expected ${mediaType})`,
           contentType: type
         })
       }
@@ -442,6 +532,10 @@ export const decode = (payload: Payload): Effect.Effect<Event, DecodeFailed> =>
  *   malformed; 409 payload mismatch; 413/415 size/media type; 500 handler or decode failure; 503
  *   in flight, store unavailable, time budget spent. iGV retries every non-200 at +5 and +35 minutes.
  *
+ * Throws `Misconfigured` when the options could let a captured callback be replayed as a new
+ * delivery: `tolerance: false` or a tolerance wider than {@link maxTolerance} (see
+ * {@link Tolerance}), or a `retention` not longer than the tolerance's `past + future`.
+ *
  * @since 0.1.0
  * @category constructors
  * @example
@@ -460,8 +554,9 @@ export const decode = (payload: Payload): Effect.Effect<Event, DecodeFailed> =>
  * http.createServer(toNodeListener(orders, MemoryStore.layer())).listen(3000)
  * ```
  */
-export const provider = (options: Options): Provider.Provider<Event, Payload> =>
-  Provider.make<Event, Payload>({
+export const provider = (options: Options): Provider.Provider<Event, Payload> => {
+  checkRetention(options.retention, checkTolerance(options.tolerance))
+  return Provider.make<Event, Payload>({
     name,
     verify: verify(options),
     key: (payload) => payload.requestId,
@@ -475,6 +570,7 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
     lease: options.lease ?? defaultLease,
     retention: options.retention
   })
+}
 
 // ---------------------------------------------------------------------------------------------
 // testing

@@ -7,6 +7,7 @@ import {
   HandlerFailed,
   MalformedDelivery,
   MethodNotAllowed,
+  Misconfigured,
   Outcome,
   PayloadMismatch,
   SignatureInvalid,
@@ -228,6 +229,14 @@ describe("Igv signature scheme", () => {
       }
     }))
 
+  it.effect("a hostile Content-Type (newline, forged log line) is not quoted in the error message", () =>
+    Effect.gen(function*() {
+      const hostile = `application/evil\n{"level":"INFO","handled":"igv","message":"webhook processed"}`
+      const error = yield* Effect.flip(verifyAt(withHeader(docsDelivery(), "content-type", hostile)))
+      assert.instanceOf(error, UnsupportedMediaType)
+      assert.strictEqual(error.message, "Content-Type is not supported (expected application/json)")
+    }))
+
   it.effect("the body must be UTF-8 JSON whose top level is an object", () =>
     Effect.gen(function*() {
       const bodies: Array<Uint8Array> = [
@@ -272,7 +281,7 @@ describe("Igv timestamp tolerance", () => {
       assert.strictEqual((yield* Effect.flip(provider.verify(raw)))._tag, "TimestampOutOfTolerance")
     }))
 
-  it.effect("a custom tolerance applies; tolerance false accepts any time", () =>
+  it.effect("a custom tolerance applies, up to 24 hours each way", () =>
     Effect.gen(function*() {
       const now = 1_760_000_000_000
       yield* TestClock.setTime(now)
@@ -282,10 +291,90 @@ describe("Igv timestamp tolerance", () => {
       const asymmetric = Igv.provider({ secret, tolerance: { past: "2 hours", future: "1 second" } })
       yield* signedAt(now - 2 * hour, asymmetric)
       assert.strictEqual((yield* Effect.flip(signedAt(now + 1001, asymmetric)))._tag, "TimestampOutOfTolerance")
-      const disabled = Igv.provider({ secret, tolerance: false })
-      assert.strictEqual((yield* signedAt(1, disabled)).timestamp, 1)
-      assert.strictEqual((yield* signedAt(now + 365 * 24 * hour, disabled)).timestamp, now + 365 * 24 * hour)
+      const widest = Igv.provider({ secret, tolerance: Igv.maxTolerance })
+      yield* signedAt(now - 24 * hour, widest)
+      yield* signedAt(now + 24 * hour, widest)
+      assert.strictEqual((yield* Effect.flip(signedAt(now - 24 * hour - 1, widest)))._tag, "TimestampOutOfTolerance")
     }))
+
+  // The signed string is `X-Timestamp + X-Request-Id` with no separator, so every split of it into a
+  // run of digits and a non-empty rest carries the captured signature: a new request id, a new key.
+  const resplits = (timestamp: string, requestId: string) => {
+    const signed = `${timestamp}${requestId}`
+    const splits: Array<{ readonly timestamp: string; readonly requestId: string }> = []
+    for (let at = 1; at < Math.min(signed.length, 17); at++) {
+      const t = signed.slice(0, at)
+      if (at !== timestamp.length && /^\d+$/.test(t)) splits.push({ timestamp: t, requestId: signed.slice(at) })
+    }
+    return splits
+  }
+
+  it.effect("digit shift: a captured callback re-split between X-Timestamp and X-Request-Id (same signature) is refused by the default window", () =>
+    Effect.gen(function*() {
+      const timestamp = String(docs.timestamp)
+      const shifted = resplits(timestamp, docs.requestId)
+      // "1734850099000" + "2002986662652579841" → "173485009900" + "02002986662652579841", …,
+      // "1734850099000200" + "2986662652579841": 12 shorter timestamps and 3 longer ones.
+      assert.strictEqual(shifted.length, 15)
+      assert.deepStrictEqual(shifted[11], { timestamp: "173485009900", requestId: "02002986662652579841" })
+      const runs = yield* Ref.make<Array<string>>([])
+      const handler = defineHandler(provider, (event) => Ref.update(runs, (seen) => [...seen, event.requestId]))
+      yield* TestClock.setTime(docs.timestamp)
+      assert.strictEqual(Outcome.label(yield* handler.process(docsDelivery())), "Processed")
+      for (const split of shifted) {
+        // The premise of the attack: the captured signature is valid for the re-split headers.
+        assert.strictEqual(Igv.signature({ ...split, secret }), docs.signature)
+        const forged = withHeader(
+          withHeader(docsDelivery(), "x-timestamp", split.timestamp),
+          "x-request-id",
+          split.requestId
+        )
+        const error = yield* Effect.flip(provider.verify(forged))
+        assert.instanceOf(error, TimestampOutOfTolerance, split.timestamp)
+        // A power of ten away from now: decades in the past or centuries in the future.
+        assert.isAbove(Math.abs(error.skewMillis), 40 * 365 * 24 * hour)
+        assert.strictEqual(Outcome.label(yield* handler.process(forged)), "Rejected(TimestampOutOfTolerance)")
+      }
+      assert.deepStrictEqual(yield* Ref.get(runs), [docs.requestId])
+    }).pipe(Effect.provide(MemoryStore.layer())))
+
+  it("tolerance false is refused: excluded by the type, and Misconfigured thrown at construction naming the fix", () => {
+    // @ts-expect-error -- `false` is not an iGV tolerance (see Igv.Tolerance)
+    const disabled = () => Igv.provider({ secret, tolerance: false })
+    assert.throws(disabled, Misconfigured, /X-Timestamp \+ X-Request-Id.*24 hours/s)
+    // @ts-expect-error -- nor for verify on its own
+    const verifyDisabled = () => Igv.verify({ secret, tolerance: false })
+    assert.throws(verifyDisabled, Misconfigured, /cannot be false/)
+  })
+
+  it("tolerances wider than 24 hours, infinite or negative are refused at construction", () => {
+    const refused: Array<Igv.Tolerance> = [
+      "25 hours",
+      Duration.days(7),
+      { past: "1 hour", future: "2 days" },
+      { past: "2 days", future: "1 hour" },
+      "Infinity",
+      -1
+    ]
+    for (const tolerance of refused) {
+      assert.throws(() => Igv.provider({ secret, tolerance }), Misconfigured, undefined, String(tolerance))
+    }
+    assert.throws(() => Igv.provider({ secret, tolerance: "25 hours" }), Misconfigured, /at most 24 hours/)
+    for (const tolerance of ["24 hours", { past: "24 hours", future: "0 millis" }, 0] as const) {
+      assert.doesNotThrow(() => Igv.provider({ secret, tolerance }), String(tolerance))
+    }
+  })
+
+  it("a retention not longer than the tolerance's past + future is refused at construction", () => {
+    // Default tolerance 1 hour each way: a request id forgotten after 2 hours could still be replayed.
+    assert.throws(() => Igv.provider({ secret, retention: "2 hours" }), Misconfigured, /retention/)
+    assert.throws(
+      () => Igv.provider({ secret, retention: "1 hour", tolerance: { past: "30 minutes", future: "30 minutes" } }),
+      Misconfigured
+    )
+    assert.doesNotThrow(() => Igv.provider({ secret, retention: "2 hours", tolerance: "59 minutes" }))
+    assert.doesNotThrow(() => Igv.provider({ secret, retention: "7 days", tolerance: Igv.maxTolerance }))
+  })
 
   it.effect("a stale timestamp with a bad signature is SignatureInvalid (the clock is not probed first)", () =>
     Effect.gen(function*() {

@@ -136,6 +136,33 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
     assert.strictEqual(seen.length, 1)
   })
 
+  it("digit shift: the captured headers re-split between X-Timestamp and X-Request-Id, with another body → 401, handler not run", async () => {
+    const { server, seen } = await serve()
+    const raw = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "2002986662652579841" })
+    assert.strictEqual((await server.send(raw)).status, 200)
+    const timestamp = raw.headers["x-timestamp"]!
+    const requestId = raw.headers["x-request-id"]!
+    const forgedBody = body({ orderId: 1n, orderNum: "SO-FORGED" })
+    for (
+      const split of [
+        { timestamp: timestamp.slice(0, -2), requestId: `${timestamp.slice(-2)}${requestId}` },
+        { timestamp: `${timestamp}${requestId.slice(0, 1)}`, requestId: requestId.slice(1) }
+      ]
+    ) {
+      assert.strictEqual(Igv.signature({ ...split, secret }), raw.headers["x-signature"])
+      const response = await server.send({
+        ...raw,
+        headers: { ...raw.headers, "x-timestamp": split.timestamp, "x-request-id": split.requestId },
+        body: new TextEncoder().encode(forgedBody)
+      })
+      assert.deepStrictEqual([response.status, outcomeOf(response)], [401, {
+        outcome: "Rejected",
+        reason: "TimestampOutOfTolerance"
+      }])
+    }
+    assert.deepStrictEqual(seen.map((event) => event.requestId), ["2002986662652579841"])
+  })
+
   it("orderId 9007199254740993 sent as a bare JSON number arrives in the handler exactly", async () => {
     const { server, seen } = await serve()
     const text = body({ orderId: 9007199254740993n, buyerId: 19073698505682575371n })
