@@ -245,14 +245,11 @@ const checkTolerance = (tolerance: Tolerance | undefined): Timestamp.Window => {
         "Leave it out (1 hour) or pass a duration of at most 24 hours."
     })
   }
-  const { future, past } = typeof tolerance === "object" && tolerance !== null && "past" in tolerance &&
-      "future" in tolerance
-    ? {
-      past: durationOf(tolerance.past, "tolerance's past"),
-      future: durationOf(tolerance.future, "tolerance's future")
-    }
-    : { past: durationOf(tolerance ?? defaultTolerance, "tolerance"), future: undefined }
-  const window = { pastMillis: Duration.toMillis(past), futureMillis: Duration.toMillis(future ?? past) }
+  const resolved = tolerance ?? defaultTolerance
+  const [past, future] = typeof resolved === "object" && "past" in resolved && "future" in resolved
+    ? [durationOf(resolved.past, "tolerance's past"), durationOf(resolved.future, "tolerance's future")]
+    : [durationOf(resolved, "tolerance"), durationOf(resolved, "tolerance")]
+  const window = { pastMillis: Duration.toMillis(past), futureMillis: Duration.toMillis(future) }
   const max = Duration.toMillis(maxTolerance)
   if (window.pastMillis > max || window.futureMillis > max) {
     throw new Misconfigured({
