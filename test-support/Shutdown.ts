@@ -39,7 +39,7 @@ export const within = <A>(promise: Promise<A>, millis: number, message: string):
 export const shutdownSuite = (
   name: string,
   layer: (scope: string) => Layer.Layer<IdempotencyStore.IdempotencyStore, unknown>
-): void =>
+): void => {
   describe(`${name}: graceful shutdown`, () => {
     const scopeOf = (test: string) => `${test}-${process.pid}-${Date.now()}`
 
@@ -140,3 +140,4 @@ export const shutdownSuite = (
       }
     })
   })
+}

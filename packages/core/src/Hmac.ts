@@ -270,6 +270,7 @@ export const provider: {
   return Provider.make<A | HmacEvent, Payload>({
     name,
     verify,
+    validate: Secret.resolve(options.secret, `${name} secret`),
     key: (payload) => payload.id,
     decode,
     ack: options.ack,

@@ -63,6 +63,12 @@ export interface Provider<out A, in out P = unknown> {
   /** Turns outcomes into the platform's responses. */
   readonly ack: AckPolicy.AckPolicy
   readonly defaults: Defaults
+  /**
+   * Reads the provider's configuration (`Config` secrets, app ids) and fails with `Misconfigured`
+   * when something is missing or malformed. The adapters run it when they start, so a receiver
+   * with a missing secret fails at start-up rather than answering every delivery "retry".
+   */
+  readonly validate: Effect.Effect<void, Misconfigured>
 }
 
 /**
@@ -95,6 +101,11 @@ export type MakeOptions<A, P> =
     readonly lease?: Duration.Input | undefined
     /** Default 7 days. */
     readonly retention?: Duration.Input | undefined
+    /**
+     * Reads the configuration (e.g. `Secret.resolve(options.secret, "…")`), failing with
+     * `Misconfigured`; run when an adapter starts. Default: nothing to check.
+     */
+    readonly validate?: Effect.Effect<unknown, Misconfigured> | undefined
   }
   & (
     | {
@@ -164,6 +175,7 @@ export const make = <A, P>(options: MakeOptions<A, P>): Provider<A, P> => {
       return typeof parts === "string" || parts instanceof Uint8Array ? [parts] : parts
     },
     decode,
+    validate: options.validate === undefined ? Effect.void : Effect.asVoid(options.validate),
     ack: options.ack ?? AckPolicy.status(),
     defaults: {
       bodyLimit: options.bodyLimit ?? defaultBodyLimit,

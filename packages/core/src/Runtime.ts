@@ -51,8 +51,8 @@ export interface Runtime<in R> {
   /** Runs an effect; rejects when the layer cannot be built (the caller answers "retry"). */
   readonly run: <A>(effect: Effect.Effect<A, never, R>) => Promise<A>
   /**
-   * Builds the runtime now (connects the store, reads the handlers' configuration) instead of at
-   * the first request. Rejects with the build's error (`Misconfigured`, `StoreUnavailable`, …).
+   * Builds the runtime now (connects the store) and reads the handlers' configuration, instead of
+   * at the first request. Rejects with the error (`Misconfigured`, `StoreUnavailable`, …).
    */
   readonly start: () => Promise<void>
   /** Whether `dispose` was called. */
@@ -84,9 +84,10 @@ interface Built<R> {
 const errorOf = (cause: Cause.Cause<unknown>): unknown => Cause.squash(cause)
 
 /**
- * Creates a runtime from a layer. Nothing is built until `start` or the first `run`. `check` runs
- * once the layer is built (with its services, e.g. a `ConfigProvider`), and fails the build: the
- * adapters pass the handlers' configuration check.
+ * Creates a runtime from a layer. Nothing is built until `start` or the first `run`. `start` also
+ * runs `check` with the built services (e.g. a `ConfigProvider` from the layer): the adapters pass
+ * the handlers' configuration check. Without `start`, a handler with a missing secret answers its
+ * deliveries `Misconfigured` ("retry") while the others work.
  *
  * @since 0.1.0
  * @category constructors
@@ -109,7 +110,6 @@ export const make = <R, E>(
     const attempt = Scope.forkUnsafe(storeScope, "sequential")
     const program = Effect.gen(function*() {
       const context = yield* Layer.buildWithScope(layer, attempt)
-      yield* Effect.provideContext(check, context)
       const background = yield* Scope.provide(Background.make, attempt)
       return { context: Context.add(context, Background.Background, background), background }
     })
@@ -132,7 +132,14 @@ export const make = <R, E>(
     return promise
   }
 
-  const start = (): Promise<void> => isDisposed ? Promise.reject(new RuntimeDisposed()) : build().then(() => undefined)
+  const start = (): Promise<void> =>
+    isDisposed ?
+      Promise.reject(new RuntimeDisposed()) :
+      build().then(({ context }) =>
+        Effect.runPromiseExit(Effect.provideContext(check, context)).then((exit) =>
+          Exit.isSuccess(exit) ? undefined : Promise.reject(errorOf(exit.cause))
+        )
+      )
 
   // Each step is bounded; together they end within the shutdown timeout.
   const shutdown = (pending: Promise<Built<R>> | undefined) =>

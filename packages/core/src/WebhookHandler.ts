@@ -27,7 +27,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type * as Ack from "./Ack.ts"
 import { Background } from "./Background.ts"
-import type { Failure, Rejection } from "./DeliveryError.ts"
+import type { Failure, Misconfigured, Rejection } from "./DeliveryError.ts"
 import {
   BodyTooLarge,
   DecodeFailed,
@@ -148,6 +148,8 @@ export interface WebhookHandler<out R = never> {
   /** HTTP methods the provider accepts. */
   readonly methods: ReadonlyArray<string>
   readonly settings: Settings
+  /** Reads the provider's configuration; fails with `Misconfigured` (run by the adapters at start). */
+  readonly validate: Effect.Effect<void, Misconfigured>
   /** Runs the pipeline and returns the outcome (for tests, logs and custom adapters). */
   readonly process: (raw: RawDelivery) => Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore>
   /** Runs the pipeline and returns the response to send. */
@@ -646,6 +648,7 @@ const make = <A, P, E, R>(
     name,
     methods: provider.methods,
     settings,
+    validate: provider.validate,
     process: (raw) => Effect.withFiber((fiber) => select(fiber).process(raw)),
     run: (raw) => Effect.withFiber((fiber) => select(fiber).run(raw)),
     refuse: (reason) => Effect.withFiber((fiber) => select(fiber).refuse(reason)),

@@ -24,10 +24,11 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Layer from "effect/Layer"
 import type * as Ack from "./Ack.ts"
 import * as Background from "./Background.ts"
+import type { Misconfigured } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
 import { parseLength, plan, tooLarge } from "./internal/serve.ts"
 import * as RawDelivery from "./RawDelivery.ts"
-import type * as Routes from "./Routes.ts"
+import * as Routes from "./Routes.ts"
 import { isWebhookHandler } from "./WebhookHandler.ts"
 
 const toResponse = (ack: Ack.Ack): HttpServerResponse.HttpServerResponse =>
@@ -76,7 +77,9 @@ export const toHttpEffect = <R>(
  * A layer mounting the endpoint into the application's `HttpRouter`: each route at its path (a
  * single handler at `path`, default `/`), any method (the provider answers 405 for the ones it does
  * not accept). Handlers that outlive their time budget run in a background set that the layer
- * waits for (up to `shutdownTimeout`, default 30 seconds) when the application shuts down.
+ * waits for (up to `shutdownTimeout`, default 30 seconds) when the application shuts down. Building
+ * the layer reads every handler's configuration and fails with `Misconfigured` when a secret is
+ * missing, so the application does not start half-configured.
  *
  * @since 0.1.0
  * @category layers
@@ -84,9 +87,11 @@ export const toHttpEffect = <R>(
 export const layer = <R>(
   endpoint: Routes.Endpoint<R>,
   options?: { readonly path?: string | undefined; readonly shutdownTimeout?: Duration.Input | undefined }
-): Layer.Layer<never, never, HttpRouter.HttpRouter | R | IdempotencyStore> =>
+): Layer.Layer<never, Misconfigured, HttpRouter.HttpRouter | R | IdempotencyStore> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const router = yield* HttpRouter.HttpRouter
+    // A missing secret fails the application's start, not every delivery.
+    yield* Routes.validate(endpoint)
     const background = yield* Background.makeGraceful({
       shutdownTimeout: options?.shutdownTimeout ?? Duration.seconds(30)
     })

@@ -14,6 +14,7 @@
  * import { toNodeListener } from "@hookline/core/node"
  *
  * const listener = toNodeListener(handler, MemoryStore.layer())
+ * await listener.start() // fails fast on a missing secret or a malformed store URL
  * const server = http.createServer(listener).listen(3000)
  * // on shutdown: server.close(); await listener.dispose()
  * ```
@@ -27,7 +28,7 @@ import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
 import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
 import * as RawDelivery from "./RawDelivery.ts"
-import type * as Routes from "./Routes.ts"
+import * as Routes from "./Routes.ts"
 import * as Runtime from "./Runtime.ts"
 
 /**
@@ -44,7 +45,18 @@ export interface NodeListener {
    * bytes must be the ones received, never a re-serialised parse result. The body limit applies.
    */
   readonly deliver: (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array) => void
-  /** Waits for requests and background handlers, then releases the layer (store connections). */
+  /**
+   * Starts now instead of at the first request: connects the store and reads every handler's
+   * configuration. Rejects with the typed error — `Misconfigured` (a missing secret, a malformed store
+   * URL), `StoreUnavailable` — so a receiver can refuse to start: `await listener.start()` before
+   * `server.listen(…)`.
+   */
+  readonly start: () => Promise<void>
+  /**
+   * Graceful shutdown, within the `shutdownTimeout` (default 30 s): waits for requests in progress,
+   * then for handlers running in the background (their completions are recorded), then closes the
+   * store. Call it after `server.close()`.
+   */
   readonly dispose: () => Promise<void>
 }
 
@@ -84,7 +96,7 @@ export const toNodeListener = <R, E>(
   layer: Layer.Layer<R | IdempotencyStore, E>,
   options?: Runtime.RuntimeOptions
 ): NodeListener => {
-  const runtime = Runtime.make(layer, options)
+  const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
 
   const serve = (req: http.IncomingMessage, res: http.ServerResponse, buffered: Uint8Array | undefined): void => {
     const url = req.url ?? "/"
@@ -148,5 +160,5 @@ export const toNodeListener = <R, E>(
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => serve(req, res, rawBodyOf(req))
   const deliver = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => serve(req, res, body)
-  return Object.assign(listener, { deliver, dispose: runtime.dispose })
+  return Object.assign(listener, { deliver, start: runtime.start, dispose: runtime.dispose })
 }

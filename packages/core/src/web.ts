@@ -22,7 +22,7 @@ import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
 import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
 import * as RawDelivery from "./RawDelivery.ts"
-import type * as Routes from "./Routes.ts"
+import * as Routes from "./Routes.ts"
 import * as Runtime from "./Runtime.ts"
 
 /**
@@ -33,7 +33,15 @@ import * as Runtime from "./Runtime.ts"
  */
 export interface WebHandler {
   (request: Request): Promise<Response>
-  /** Waits for requests and background handlers, then releases the layer (store connections). */
+  /**
+   * Starts now instead of at the first request: connects the store and reads every handler's
+   * configuration. Rejects with the typed error (`Misconfigured`, `StoreUnavailable`).
+   */
+  readonly start: () => Promise<void>
+  /**
+   * Graceful shutdown, within the `shutdownTimeout` (default 30 s): requests in progress, then
+   * background handlers (their completions are recorded), then the store is closed.
+   */
   readonly dispose: () => Promise<void>
 }
 
@@ -82,7 +90,7 @@ export const toWebHandler = <R, E>(
   layer: Layer.Layer<R | IdempotencyStore, E>,
   options?: Runtime.RuntimeOptions
 ): WebHandler => {
-  const runtime = Runtime.make(layer, options)
+  const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
   const handle = async (request: Request): Promise<Response> => {
     const step = plan(endpoint, request.method, request.url, parseLength(request.headers.get("content-length")))
     if (step._tag === "Respond") return toResponse(await execute(runtime, step.handler, step.effect))
@@ -94,5 +102,5 @@ export const toWebHandler = <R, E>(
     const raw = RawDelivery.make({ method: request.method, url: request.url, headers: request.headers, body })
     return toResponse(await execute(runtime, handler, handler.run(raw)))
   }
-  return Object.assign(handle, { dispose: runtime.dispose })
+  return Object.assign(handle, { start: runtime.start, dispose: runtime.dispose })
 }

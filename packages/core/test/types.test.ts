@@ -13,12 +13,14 @@ const Event = Schema.Union([
   Schema.TaggedStruct("B", { b: Schema.Number })
 ])
 
-const provider = Provider.make({
-  name: "t",
-  verify: () => Effect.succeed({ _tag: "A", a: "x" } as unknown),
-  key: () => "k",
-  schema: Event
-})
+const providerNamed = (name: string) =>
+  Provider.make({
+    name,
+    verify: () => Effect.succeed({ _tag: "A", a: "x" } as unknown),
+    key: () => "k",
+    schema: Event
+  })
+const provider = providerNamed("t")
 
 describe("types", () => {
   it("record of handlers is typed per tag and exhaustive", () => {
@@ -57,9 +59,10 @@ describe("route types", () => {
   it("the requirements of every routed handler flow into the routes", () => {
     class A extends Context.Service<A, { readonly a: number }>()("A") {}
     class B extends Context.Service<B, { readonly b: number }>()("B") {}
-    const needsA = defineHandler(provider, { A: () => Effect.asVoid(A), B: () => Effect.void })
-    const needsB = defineHandler(provider, () => Effect.asVoid(B))
-    const plain = defineHandler(provider, () => Effect.void)
+    // Each route its own provider name (one key namespace each; route() refuses a shared one).
+    const needsA = defineHandler(providerNamed("a"), { A: () => Effect.asVoid(A), B: () => Effect.void })
+    const needsB = defineHandler(providerNamed("b"), () => Effect.asVoid(B))
+    const plain = defineHandler(providerNamed("plain"), () => Effect.void)
     const routes = route({ "/a": needsA, "/b": needsB, "/plain": plain })
     const both: Routes.Routes<A | B> = routes
     // @ts-expect-error routes needing A and B do not run with only A

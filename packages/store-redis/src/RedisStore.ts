@@ -326,6 +326,25 @@ const resolveUrl = (
   )
 }
 
+// A URL that cannot work is a configuration error, reported when the store starts, not an outage
+// to retry on every delivery. The message never quotes the URL (it may hold a password).
+const checkUrl = (url: Redacted.Redacted<string>): Effect.Effect<void, Misconfigured> => {
+  const parsed = URL.parse(Redacted.value(url))
+  if (parsed === null) {
+    return Effect.fail(new Misconfigured({ message: "The Redis URL is not a URL (expected redis://host:port)" }))
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    return Effect.fail(
+      new Misconfigured({
+        message: `The Redis URL's scheme is ${parsed.protocol.slice(0, 16)} (expected redis: or rediss:)`
+      })
+    )
+  }
+  return parsed.hostname === ""
+    ? Effect.fail(new Misconfigured({ message: "The Redis URL names no host (expected redis://host:port)" }))
+    : Effect.void
+}
+
 // Where the server is, without credentials, for error messages.
 const endpoint = (url: string): string => {
   const parsed = URL.parse(url)
@@ -336,7 +355,7 @@ const endpoint = (url: string): string => {
  * A layer providing the store and its node-redis connection (`@effect/platform-node/NodeRedis`),
  * connected when the layer is built and closed with it. Fails with `StoreUnavailable` when Redis
  * cannot be reached (the adapters answer "retry" and try again on the next request), and with
- * `Misconfigured` when a `Config` URL cannot be read.
+ * `Misconfigured` when a `Config` URL cannot be read or is not a `redis:`/`rediss:` URL with a host.
  *
  * @since 0.1.0
  * @category layers
@@ -355,6 +374,7 @@ export const layerNode = (
     IdempotencyStore.IdempotencyStore,
     Effect.gen(function*() {
       const url = yield* resolveUrl(options.url)
+      yield* checkUrl(url)
       const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
       const client: NodeClientOptions = {
         disableOfflineQueue: true,

@@ -222,4 +222,20 @@ describe("RedisStore failures", () => {
       assert.strictEqual(error._tag, "Misconfigured")
       assert.include(error.message, "Redis URL")
     }).pipe(Effect.scoped))
+
+  it.live("a malformed URL is Misconfigured at start (not an outage to retry), without quoting it", () =>
+    Effect.gen(function*() {
+      for (
+        const [url, expected] of [
+          ["127.0.0.1:6379 with a secret-password", "is not a URL"],
+          ["http://user:secret-password@127.0.0.1:6379", "scheme is http:"],
+          ["redis://", "names no host"]
+        ] as const
+      ) {
+        const error = yield* Effect.flip(storeFrom(RedisStore.layerNode({ url: Redacted.make(url) })))
+        assert.strictEqual(error._tag, "Misconfigured", url)
+        assert.include(error.message, expected)
+        assert.notInclude(error.message, "secret-password")
+      }
+    }).pipe(Effect.scoped))
 })

@@ -33,6 +33,7 @@ import { IdempotencyStore, Misconfigured, Secret, type StoreUnavailable } from "
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -116,6 +117,26 @@ export interface PgOptions extends SqlStoreOptions {
    * `ssl`, `connectTimeout`, ….
    */
   readonly pool?: Omit<PgClient.PgPoolConfig, "url"> | undefined
+}
+
+// A URL that cannot work is a configuration error, reported when the store starts, not an outage
+// to retry on every delivery. The message never quotes the URL (it may hold a password).
+const checkPgUrl = (url: Redacted.Redacted<string>): Effect.Effect<void, Misconfigured> => {
+  const parsed = URL.parse(Redacted.value(url))
+  if (parsed === null) {
+    return Effect.fail(
+      new Misconfigured({ message: "SqlStore: the PostgreSQL url is not a URL (expected postgres://user@host/db)" })
+    )
+  }
+  return parsed.protocol === "postgres:" || parsed.protocol === "postgresql:"
+    ? Effect.void
+    : Effect.fail(
+      new Misconfigured({
+        message: `SqlStore: the PostgreSQL url's scheme is ${
+          parsed.protocol.slice(0, 16)
+        } (expected postgres: or postgresql:)`
+      })
+    )
 }
 
 const resolveTable = (input: string | undefined): Result.Result<Dialect.Table, Misconfigured> => {
@@ -440,6 +461,7 @@ export const layerPg = (
     })
     const client = pg.layerFrom(Effect.gen(function*() {
       const [url] = yield* Secret.resolve(options.url, "SqlStore PostgreSQL url")
+      yield* checkPgUrl(url)
       // No connection is opened here (the pool is lazy): errors surface at the first statement.
       return yield* Effect.mapError(pg.make({ ...options.pool, url }), Unavailable.fromSqlError("connect"))
     }))

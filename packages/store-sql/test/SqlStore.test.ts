@@ -108,6 +108,21 @@ describe("SqlStore options", () => {
       assert.include(badBatch.message, "batchSize")
     }))
 
+  it.live("a malformed PostgreSQL url is Misconfigured at start (not an outage to retry), without quoting it", () =>
+    Effect.gen(function*() {
+      for (
+        const [url, expected] of [
+          ["postgres@127.0.0.1 secret-password", "is not a URL"],
+          ["mysql://root:secret-password@127.0.0.1/test", "scheme is mysql:"]
+        ] as const
+      ) {
+        const error = yield* Effect.flip(withStore({ url: Redacted.make(url), table: table("url") }, () => Effect.void))
+        assert.strictEqual(error._tag, "Misconfigured", url)
+        assert.include(error.message, expected)
+        assert.notInclude(error.message, "secret-password")
+      }
+    }))
+
   it.live("a SqlClient of another dialect is refused at layer start with Misconfigured naming it", () =>
     Effect.gen(function*() {
       // A real Effect SQL client with the SQLite compiler. Its connection is never used: the
