@@ -843,6 +843,7 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
   Provider.make<Event, Payload>({
     name,
     verify: verify(options),
+    validate: Effect.andThen(resolveAppId(options.appId), Secret.resolve(options.secret, "EM app secret")),
     key,
     fingerprint: (payload) => [payload.appId, payload.requestData],
     decode,

@@ -4,6 +4,7 @@ import {
   defineHandler,
   HandlerFailed,
   MalformedDelivery,
+  Misconfigured,
   Outcome,
   PayloadMismatch,
   RawDelivery,
@@ -14,6 +15,7 @@ import {
   TimestampOutOfTolerance,
   UnsupportedMediaType
 } from "@hookline/core"
+import { toNodeListener } from "@hookline/core/node"
 import { Em } from "@hookline/provider-em"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
@@ -735,6 +737,28 @@ describe("Em through the pipeline (MemoryStore)", () => {
       assert.deepStrictEqual([ack.status, ack.body], [status, body], Outcome.label(outcome))
       assert.strictEqual(ack.headers["content-type"], "text/plain; charset=utf-8")
       assert.strictEqual(provider.ack(outcome).body, body)
+    }
+  })
+})
+
+describe("start-up", () => {
+  it("a missing app id or secret is reported by the listener's start(), not on every delivery", async () => {
+    const provider = Em.provider({ appId: Config.String("HOOKLINE_TEST_UNSET_EM_APP_ID"), secret: Redacted.make("s") })
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    try {
+      const error = await listener.start().then(() => undefined, (error: unknown) => error)
+      assert.instanceOf(error, Misconfigured)
+      assert.include((error as Misconfigured).message, "EM app id")
+    } finally {
+      await listener.dispose()
+    }
+    const noSecret = Em.provider({ appId: "app", secret: Config.Redacted("HOOKLINE_TEST_UNSET_EM_SECRET") })
+    const second = toNodeListener(defineHandler(noSecret, () => Effect.void), MemoryStore.layer())
+    try {
+      const error = await second.start().then(() => undefined, (error: unknown) => error)
+      assert.include(String((error as Misconfigured).message), "EM app secret")
+    } finally {
+      await second.dispose()
     }
   })
 })

@@ -556,6 +556,7 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
   return Provider.make<Event, Payload>({
     name,
     verify: verify(options),
+    validate: Secret.resolve(options.secret, "iGV callback secret"),
     key: (payload) => payload.requestId,
     // The body's canonical JSON (keys sorted, no whitespace, numbers as source text), so a changed
     // value is a PayloadMismatch while a retry that iGV re-serialised stays a Duplicate.

@@ -17,6 +17,7 @@ import {
   UnsupportedMediaType
 } from "@hookline/core"
 import type { RawDelivery } from "@hookline/core"
+import { toNodeListener } from "@hookline/core/node"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
@@ -612,4 +613,18 @@ describe("Igv provider defaults and ack", () => {
       assert.deepStrictEqual([retry.status, JSON.parse(retry.body)], [200, { outcome: "Duplicate" }])
       assert.strictEqual(yield* Ref.get(runs), 1)
     }).pipe(Effect.provide(MemoryStore.layer())))
+})
+
+describe("start-up", () => {
+  it("a missing secret is reported by the listener's start(), not on every delivery", async () => {
+    const provider = Igv.provider({ secret: Config.Redacted("HOOKLINE_TEST_UNSET_IGV_SECRET") })
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    try {
+      const error = await listener.start().then(() => undefined, (error: unknown) => error)
+      assert.instanceOf(error, Misconfigured)
+      assert.include((error as Misconfigured).message, "iGV callback secret")
+    } finally {
+      await listener.dispose()
+    }
+  })
 })
