@@ -2,7 +2,10 @@
  * The acceptance suite every framework example runs against its own server process: each bundled
  * provider mounted at `POST /<provider>` answers valid → the provider's ack, duplicate → ack with no
  * second run; for HMAC and iGV a bad signature → 401 with no run; a body over the limit → 413 with
- * no run; and the app's own JSON route still parses JSON.
+ * no run; a rejected request puts nothing on stdout (its log goes to stderr); the app's own JSON
+ * route still parses JSON; and the server limits hold over raw sockets (a request that never
+ * finishes is cut off at the request timeout, connections over the cap are closed). The reference
+ * receiver (examples/node-http) runs the stdout and limits parts too.
  *
  * "No second run" is checked without sleeping: after the deliveries under test, a fresh delivery
  * is sent and its handled line awaited. The server prints handled lines in order, so any line the
@@ -17,10 +20,11 @@ import { MemoryStore } from "@hookline/store-memory"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as http from "node:http"
+import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll } from "vitest"
 import { hmacOptions, makeRoutes } from "../examples/node-http/src/app.ts"
-import { type ExampleProcess, startExample } from "./ExampleProcess.ts"
+import { type ExampleProcess, startExample, within } from "./ExampleProcess.ts"
 
 const secrets = {
   hmac: Redacted.make("mount-hmac-secret"),
@@ -94,10 +98,10 @@ const cases: ReadonlyArray<Case> = [
   }
 ]
 
-const runs = (server: ExampleProcess, key: string) => server.handled().filter((line) => line.key === key).length
+const runs = (server: ExampleProcess, key: string): number => server.handled().filter((line) => line.key === key).length
 
 // Sends a fresh HMAC delivery and waits for its line: every earlier line is printed by then.
-const settle = async (server: ExampleProcess) => {
+const settle = async (server: ExampleProcess): Promise<void> => {
   const { key, raw } = cases[0]!.delivery()
   assert.strictEqual((await server.send(raw)).status, 200)
   await server.printed(key)
@@ -156,9 +160,187 @@ export const describeMountedExample = (stack: string, testUrl: string): void => 
       assert.strictEqual(runs(server, `hmac:${id}`), 0)
     })
 
+    it("a rejected request puts no line on stdout, not even a forged one; its log goes to stderr", () =>
+      rejectedStaysOffStdout(server))
+
     it("the app's own JSON route still parses JSON next to the webhooks", async () => {
       const reply = await server.post("/orders", { "content-type": "application/json" }, `{"orderId":"A-1","qty":2}`)
       assert.deepStrictEqual([reply.status, JSON.parse(reply.text)], [200, { accepted: { orderId: "A-1", qty: 2 } }])
+    })
+  })
+  describeServerLimits(`examples/${stack}`, dir)
+}
+
+// What a forger would like the event stream to read: a handled line of its own.
+const forgedLine = (key: string) =>
+  JSON.stringify({ handled: "hmac", tag: "HmacEvent", key, event: { _tag: "HmacEvent", id: key, payload: {} } })
+
+/**
+ * Sends `/hmac` a delivery with a bad signature whose body and headers carry a line break and a
+ * forged handled-event line, and checks that stdout got no line at all for it (the next line on
+ * stdout is the following valid delivery's) while the rejection was logged on stderr.
+ */
+export const rejectedStaysOffStdout = async (server: ExampleProcess): Promise<void> => {
+  const rejections = /webhook rejected/g
+  const logged = server.stderr().match(rejections)?.length ?? 0
+  const printed = server.stdout().length
+  const id = `evt-forged-${crypto.randomUUID()}`
+  const signed = hmacDelivery(id)
+  // Valid JSON (a malformed body is refused before the signature is checked) with a line of its own.
+  const body = `{"id":"${id}","note":\n${forgedLine(`hmac:${id}`)}\n}`
+  const reply = await server.post("/hmac", {
+    ...signed.headers,
+    // A header cannot carry a line break; this one carries the forged line itself.
+    "x-note": forgedLine(`hmac:${id}-header`),
+    "x-signature": "sha256=" + "0".repeat(64)
+  }, body)
+  assert.deepStrictEqual([reply.status, JSON.parse(reply.text).reason], [401, "SignatureInvalid"])
+  await server.logged(rejections, logged + 1)
+  await settle(server)
+  const lines = server.stdout().slice(printed)
+  assert.strictEqual(lines.length, 1, `stdout got more than the next delivery's line:\n${lines.join("\n")}`)
+  assert.strictEqual(JSON.parse(lines[0]!).handled, "hmac")
+  assert.notInclude(lines[0]!, "forged")
+  assert.notInclude(server.stdout().join("\n"), "forged")
+}
+
+/** A raw TCP connection to the server, recording what it received and when it closed. */
+interface Connection {
+  readonly socket: net.Socket
+  readonly received: () => string
+  /** Resolves once the connection is closed (by either side). */
+  readonly closed: Promise<void>
+  /** Resolves with the text received after offset `from` once it holds a complete HTTP response. */
+  readonly response: (millis: number, from?: number) => Promise<string>
+}
+
+const isComplete = (text: string): boolean => {
+  const end = text.indexOf("\r\n\r\n")
+  if (end < 0) return false
+  const head = text.slice(0, end).toLowerCase()
+  const length = /\r\ncontent-length: *(\d+)/.exec(head)
+  if (length !== null) return Buffer.byteLength(text.slice(end + 4)) >= Number(length[1])
+  return /\r\ntransfer-encoding: *chunked/.test(head) ? text.endsWith("\r\n0\r\n\r\n") : true
+}
+
+const connect = (port: number): Promise<Connection> =>
+  new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1")
+    let received = ""
+    const watchers = new Set<() => void>()
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString()
+      for (const watch of watchers) watch()
+    })
+    // A refused or reset connection is an outcome under test, not a test failure.
+    socket.on("error", () => undefined)
+    const closed = new Promise<void>((done) => socket.once("close", () => done()))
+    socket.once("connect", () =>
+      resolve({
+        socket,
+        received: () => received,
+        closed,
+        response: (millis, from = 0) =>
+          within(
+            new Promise<string>((done) => {
+              const watch = () => {
+                if (!isComplete(received.slice(from))) return
+                watchers.delete(watch)
+                done(received.slice(from))
+              }
+              watchers.add(watch)
+              watch()
+            }),
+            millis,
+            `no complete HTTP response; received: ${JSON.stringify(received)}`
+          )
+      }))
+    socket.once("error", reject)
+  })
+
+// A /hmac request with a bad signature: answered 401 at once, and the connection is kept alive.
+const refusedRequest = (id: string): string => {
+  const body = "{}"
+  return `POST /hmac HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+    `x-webhook-id: ${id}\r\nx-webhook-timestamp: ${Math.floor(Date.now() / 1000)}\r\n` +
+    `x-signature: sha256=${"0".repeat(64)}\r\ncontent-length: ${body.length}\r\n\r\n${body}`
+}
+
+/** The limits the limits suite starts its servers with (small, so the tests are quick). */
+export const testLimits = { requestTimeout: 1000, maxConnections: 3 } as const
+
+/**
+ * Registers the server-limits suite for the example in `dir`: over raw sockets, a request whose
+ * headers or body never finish is cut off once the request timeout (set to 1 s through
+ * `HOOKLINE_REQUEST_TIMEOUT_MS`) is spent, and a connection over `HOOKLINE_MAX_CONNECTIONS` (3) is
+ * closed while the accepted ones keep working.
+ */
+export const describeServerLimits = (name: string, dir: string): void => {
+  describe(`${name}: server limits over raw sockets`, () => {
+    let timeouts: ExampleProcess
+    let capped: ExampleProcess
+    beforeAll(async () => {
+      ;[timeouts, capped] = await Promise.all([
+        startExample(dir, { HMAC_SECRET: allProviders.HMAC_SECRET!, HOOKLINE_REQUEST_TIMEOUT_MS: "1000" }),
+        startExample(dir, {
+          HMAC_SECRET: allProviders.HMAC_SECRET!,
+          HOOKLINE_MAX_CONNECTIONS: String(testLimits.maxConnections),
+          // Accepted connections must stay open while the test holds them.
+          HOOKLINE_KEEP_ALIVE_TIMEOUT_MS: "30000"
+        })
+      ])
+    })
+    afterAll(() => Promise.all([timeouts?.stop(), capped?.stop()]))
+
+    const cutOff = async (label: string, request: string) => {
+      const connection = await connect(timeouts.port)
+      const started = performance.now()
+      connection.socket.write(request)
+      await within(
+        connection.closed,
+        testLimits.requestTimeout + 2000,
+        `the server kept a connection whose ${label} never finished open past the ${testLimits.requestTimeout} ms request timeout`
+      )
+      const elapsed = performance.now() - started
+      // Closed by the timeout, not by something else at once (a 4xx for the request itself).
+      assert.isAtLeast(elapsed, testLimits.requestTimeout * 0.9, `closed after ${elapsed} ms`)
+      const answer = connection.received()
+      assert.isTrue(answer === "" || answer.startsWith("HTTP/1.1 408"), `answered ${JSON.stringify(answer)}`)
+    }
+
+    it("headers that never finish (slowloris) are cut off at the request timeout", () =>
+      cutOff("headers", "POST /hmac HTTP/1.1\r\nhost: 127.0.0.1\r\nx-webhook-id: slow"))
+
+    it("a body that never finishes (slow 1 MiB upload) is cut off at the request timeout", () => {
+      const head = "POST /hmac HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n" +
+        `x-webhook-id: slow-body\r\ncontent-length: ${1024 * 1024 - 1}\r\n\r\n`
+      return cutOff("body", head + "x".repeat(64 * 1024))
+    })
+
+    it(`connections over the cap (${testLimits.maxConnections}) are closed; the accepted ones keep working`, async () => {
+      const accepted: Array<Connection> = []
+      try {
+        for (let i = 0; i < testLimits.maxConnections; i++) {
+          const connection = await connect(capped.port)
+          accepted.push(connection)
+          connection.socket.write(refusedRequest(`cap-${i}`))
+          // Answered: the server accepted this connection (and keeps it: no `connection: close`).
+          const answer = await connection.response(5000)
+          assert.match(answer, /^HTTP\/1\.1 401/)
+          assert.notMatch(answer, /\r\nconnection: *close/i)
+        }
+        const extra = await connect(capped.port)
+        extra.socket.write(refusedRequest("cap-extra"))
+        await within(extra.closed, 2000, `a connection over the cap of ${testLimits.maxConnections} was kept open`)
+        assert.strictEqual(extra.received(), "", "a connection over the cap was answered")
+        // Still serving the accepted connections: the cap refused the extra one, nothing broke.
+        const first = accepted[0]!
+        const before = first.received().length
+        first.socket.write(refusedRequest("cap-again"))
+        assert.match(await first.response(5000, before), /^HTTP\/1\.1 401/)
+      } finally {
+        for (const connection of accepted) connection.socket.destroy()
+      }
     })
   })
 }

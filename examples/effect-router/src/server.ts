@@ -13,9 +13,10 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Layer from "effect/Layer"
 import { createServer } from "node:http"
+import { logging } from "../../node-http/src/app.ts"
 import { ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
 
-const { layer, listening, port, routes } = receiverFromEnv()
+const { capConnections, layer, listening, port, routes, serverOptions } = receiverFromEnv()
 
 // The webhook routes read the exact body themselves (with the provider's body limit); the store
 // comes from the application's layers.
@@ -33,7 +34,7 @@ const Orders = HttpRouter.add(
 const Listening = Layer.effectDiscard(
   Effect.map(
     HttpServer.HttpServer,
-    (server) => listening("effect-router", "port" in server.address ? server.address : String(server.address))
+    (server) => listening("effect-router example", "port" in server.address ? server.address : String(server.address))
   )
 )
 
@@ -43,7 +44,11 @@ Layer.mergeAll(
   HttpRouter.serve(Layer.mergeAll(Webhooks, Orders), { disableLogger: true, disableListenLog: true }),
   Listening
 ).pipe(
-  Layer.provide(NodeHttpServer.layer(createServer, { port })),
+  // The timeouts and the connection cap on the server NodeHttpServer listens with: see
+  // examples/node-http/src/limits.ts.
+  Layer.provide(NodeHttpServer.layer(() => capConnections(createServer(serverOptions)), { port })),
+  // The whole app logs on stderr (the webhook layer gets the same through `layer`).
+  Layer.provide(logging),
   Layer.launch,
   NodeRuntime.runMain
 )

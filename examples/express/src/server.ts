@@ -5,9 +5,10 @@
  */
 import { toNodeListener } from "@hookline/core/node"
 import express from "express"
+import * as http from "node:http"
 import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
 
-const { layer, listening, paths, port, routes } = receiverFromEnv()
+const { capConnections, layer, listening, paths, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toNodeListener(routes, layer)
 
 const app = express()
@@ -19,5 +20,8 @@ app.post(ordersPath, (req, res) => {
   res.json(ordersReply(req.body))
 })
 
-const server = app.listen(port, () => listening("express", server.address()))
+// `app.listen` would create the server with Node's defaults; the limits need the options at creation
+// (timeouts) and a property (connection cap): see examples/node-http/src/limits.ts.
+const server = capConnections(http.createServer(serverOptions, app))
+server.listen(port, () => listening("express example", server.address()))
 onShutdown(() => server.close(), webhooks.dispose)

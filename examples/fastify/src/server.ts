@@ -7,9 +7,17 @@ import { toNodeListener } from "@hookline/core/node"
 import Fastify from "fastify"
 import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
 
-const { layer, listening, port, routes } = receiverFromEnv()
+const { capConnections, layer, limits, listening, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toNodeListener(routes, layer)
-const app = Fastify()
+// Fastify sets requestTimeout and keepAliveTimeout itself (its keep-alive default is 72 s, not Node's
+// 5 s); the headers timeout and the checking interval go to node:http through `http`. No
+// connectionTimeout (socket inactivity): while a handler works nothing moves on the socket, and a
+// handler may take its whole time budget. See examples/node-http/src/limits.ts.
+const app = Fastify({
+  requestTimeout: limits.requestTimeout,
+  keepAliveTimeout: limits.keepAliveTimeout,
+  http: serverOptions
+})
 
 // The webhook routes live in their own plugin (Fastify encapsulation): there, every content type is
 // read as the exact bytes (a Buffer), while the rest of the app keeps Fastify's JSON parser. Each
@@ -27,6 +35,7 @@ await app.register(async (scope) => {
 
 app.post(ordersPath, async (request) => ordersReply(request.body))
 
+capConnections(app.server)
 await app.listen({ port, host: "0.0.0.0" })
-listening("fastify", app.server.address())
+listening("fastify example", app.server.address())
 onShutdown(() => app.close(), webhooks.dispose)

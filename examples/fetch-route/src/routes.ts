@@ -24,4 +24,4 @@ export const POST: ReadonlyMap<string, (request: Request) => Promise<Response>> 
   [ordersPath, orders]
 ])
 
-export const { listening, port } = receiver
+export const { capConnections, listening, port, serverOptions } = receiver

@@ -7,7 +7,7 @@
 import * as http from "node:http"
 import { Readable } from "node:stream"
 import { onShutdown } from "../../node-http/src/receiver.ts"
-import { listening, port, POST, webhooks } from "./routes.ts"
+import { capConnections, listening, port, POST, serverOptions, webhooks } from "./routes.ts"
 
 const toRequest = (req: http.IncomingMessage): Request => {
   const headers = new Headers()
@@ -29,10 +29,12 @@ const send = async (req: http.IncomingMessage, res: http.ServerResponse, respons
   res.end(body)
 }
 
-const server = http.createServer((req, res) => {
+// The timeouts and the connection cap: see examples/node-http/src/limits.ts.
+const server = capConnections(http.createServer(serverOptions, (req, res) => {
   const route = req.method === "POST" ? POST.get(new URL(req.url ?? "/", "http://localhost").pathname) : undefined
   const answer = route === undefined ? Promise.resolve(new Response(null, { status: 404 })) : route(toRequest(req))
   answer.then((response) => send(req, res, response)).catch(() => send(req, res, new Response(null, { status: 500 })))
-}).listen(port, () => listening("fetch-route", server.address()))
+}))
+server.listen(port, () => listening("fetch-route example", server.address()))
 
 onShutdown(() => server.close(), webhooks.dispose)

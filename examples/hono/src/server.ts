@@ -8,7 +8,7 @@ import { toWebHandler } from "@hookline/core/web"
 import { Hono } from "hono"
 import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
 
-const { layer, listening, paths, port, routes } = receiverFromEnv()
+const { capConnections, layer, listening, paths, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toWebHandler(routes, layer)
 const app = new Hono()
 
@@ -18,5 +18,9 @@ for (const path of paths) app.post(path, (c) => webhooks(c.req.raw))
 
 app.post(ordersPath, async (c) => c.json(ordersReply(await c.req.json())))
 
-const server = serve({ fetch: app.fetch, port }, (info) => listening("hono", info))
+// `serverOptions` reach node:http's createServer (timeouts); the connection cap is a property of the
+// server: see examples/node-http/src/limits.ts.
+const server = capConnections(
+  serve({ fetch: app.fetch, port, serverOptions }, (info) => listening("hono example", info))
+)
 onShutdown(() => server.close(), webhooks.dispose)

@@ -7,9 +7,10 @@ import { toNodeListener } from "@hookline/core/node"
 import { bodyParser } from "@koa/bodyparser"
 import Router from "@koa/router"
 import Koa from "koa"
+import * as http from "node:http"
 import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
 
-const { layer, listening, paths, port, routes } = receiverFromEnv()
+const { capConnections, layer, listening, paths, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toNodeListener(routes, layer)
 const app = new Koa()
 
@@ -29,5 +30,8 @@ api.post(ordersPath, (ctx) => {
 })
 app.use(api.routes())
 
-const server = app.listen(port, () => listening("koa", server.address()))
+// `app.listen` would create the server with Node's defaults; the limits need the options at creation
+// (timeouts) and a property (connection cap): see examples/node-http/src/limits.ts.
+const server = capConnections(http.createServer(serverOptions, app.callback()))
+server.listen(port, () => listening("koa example", server.address()))
 onShutdown(() => server.close(), webhooks.dispose)

@@ -66,40 +66,56 @@ export const startInstance = (options: InstanceOptions): Promise<Instance> =>
     )
     const handled: Array<Handled> = []
     let stderr = ""
-    let buffered = ""
     const exited = new Promise<void>((done) => child.once("exit", () => done()))
     child.once("exit", (code) => reject(new Error(`instance ${options.name} exited (${code}):\n${stderr}`)))
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    child.stdout?.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString()
-      let end: number
-      while ((end = buffered.indexOf("\n")) >= 0) {
-        const text = buffered.slice(0, end)
-        buffered = buffered.slice(end + 1)
-        if (!text.startsWith("{")) continue
+    // stdout carries the handled-event lines only; the start-up line and the logs come on stderr.
+    child.stdout?.on(
+      "data",
+      lines((text) => {
+        if (!text.startsWith("{")) return
         const line: unknown = JSON.parse(text)
-        if (typeof line !== "object" || line === null) continue
-        if (isHandled(line)) {
+        if (typeof line === "object" && line !== null && isHandled(line)) {
           handled.push({ instance: line.instance, pid: line.pid, key: line.key, id: line.id })
-        } else if (field(line, "event") === "listening") {
-          const url = `http://127.0.0.1:${String(field(line, "port"))}`
-          // The first request builds the instance's runtime (connects the store): do it now, so
-          // the race below is between handlers, not between start-ups. A 404 is enough.
-          void fetch(`${url}/warm-up`).then((response) => response.arrayBuffer()).then(() =>
-            resolve({
-              name: options.name,
-              pid: child.pid ?? 0,
-              url,
-              handled,
-              stop: async () => {
-                if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
-                await exited
-              }
-            }), reject)
         }
-      }
-    })
+      })
+    )
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+    child.stderr?.on(
+      "data",
+      lines((text) => {
+        if (!text.startsWith("{\"event\":\"listening\"")) return
+        const line: object = JSON.parse(text)
+        const url = `http://127.0.0.1:${String(field(line, "port"))}`
+        // The first request builds the instance's runtime (connects the store): do it now, so
+        // the race below is between handlers, not between start-ups. A 404 is enough.
+        void fetch(`${url}/warm-up`).then((response) => response.arrayBuffer()).then(() =>
+          resolve({
+            name: options.name,
+            pid: child.pid ?? 0,
+            url,
+            handled,
+            stop: async () => {
+              if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
+              await exited
+            }
+          }), reject)
+      })
+    )
   })
+
+// Calls `onLine` with each complete line of a stream's chunks.
+const lines = (onLine: (text: string) => void) => {
+  let buffered = ""
+  return (chunk: Buffer) => {
+    buffered += chunk.toString()
+    let end: number
+    while ((end = buffered.indexOf("\n")) >= 0) {
+      const text = buffered.slice(0, end)
+      buffered = buffered.slice(end + 1)
+      onLine(text)
+    }
+  }
+}
 
 /** A delivery signed the way the platform signs it. */
 export const delivery = (secret: Redacted.Redacted<string>, id: string): RawDelivery.RawDelivery =>

@@ -1,7 +1,8 @@
 /**
  * One receiver instance: `npm run server -w @hookline/example-multi-instance`. Serves core's HMAC
- * provider at `POST /hmac` and prints one JSON line per handled event on stdout. Start several, on
- * different ports, sharing one Redis.
+ * provider at `POST /hmac` and prints one JSON line per handled event on stdout; the start-up line
+ * (`{"event":"listening",…}`) and hookline's logs go to stderr. Start several, on different ports,
+ * sharing one Redis.
  *
  *   PORT                 listen port (default 3000; 0 picks a free one)
  *   INSTANCE             name shown in the output (default pid-<pid>)
@@ -16,7 +17,10 @@ import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as http from "node:http"
+import { logging } from "../../node-http/src/app.ts"
+import { capConnections, defaultLimits, serverOptions } from "../../node-http/src/limits.ts"
 import { isStoreKind, storeLayer } from "./stores.ts"
 
 const env = process.env
@@ -40,11 +44,14 @@ const hmac = defineHandler(
     })
 )
 
-const listener = toNodeListener(route({ "/hmac": hmac }), storeLayer(store, env))
-const server = http.createServer(listener).listen(Number(env.PORT ?? 3000), "127.0.0.1", () => {
+// hookline's logs on stderr, as in examples/node-http: stdout carries only the handled events.
+const listener = toNodeListener(route({ "/hmac": hmac }), Layer.merge(storeLayer(store, env), logging))
+// The reference receiver's server limits (timeouts, connection cap), at their defaults.
+const server = capConnections(http.createServer(serverOptions(defaultLimits), listener), defaultLimits)
+server.listen(Number(env.PORT ?? 3000), "127.0.0.1", () => {
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
-  process.stdout.write(`${JSON.stringify({ event: "listening", instance, pid: process.pid, port, store })}\n`)
+  process.stderr.write(`${JSON.stringify({ event: "listening", instance, pid: process.pid, port, store })}\n`)
 })
 
 // Graceful shutdown: stop accepting, wait for requests and background handlers, close the store.

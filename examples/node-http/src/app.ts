@@ -1,7 +1,8 @@
 /**
- * The reference receiver's application: one route per configured provider, a store chosen by
- * `HOOKLINE_STORE`, and handlers that report each handled event as one JSON line. Shared by the
- * standalone server (`server.ts`) and the scripted demo (`demo.ts`).
+ * The reference receiver's application: one route per configured provider, a store, hookline's
+ * logging on stderr, and handlers that report each handled event as one JSON line. Shared by the
+ * standalone server (`server.ts`), the framework examples (through `receiver.ts`) and the scripted
+ * demo (`demo.ts`).
  */
 import {
   defineHandler,
@@ -22,8 +23,9 @@ import * as BigDecimal from "effect/BigDecimal"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as Redacted from "effect/Redacted"
 
 /** One handled event, as printed by the server. */
 export interface HandledLine {
@@ -50,20 +52,38 @@ export interface AppConfig {
   readonly em?: { readonly appId: string; readonly secret: Redacted.Redacted<string> } | undefined
   readonly onEvent: (line: HandledLine) => void
   readonly behavior?: Behavior | undefined
-  /** Time budget override for every handler (the demo shortens it). */
+  /** Time budget override for every handler (the demo shortens it; `HOOKLINE_TIME_BUDGET_MS`). */
   readonly timeBudget?: Duration.Input | undefined
+  /** How long every handler works before printing its line (`HOOKLINE_HANDLER_DELAY_MS`). */
+  readonly handlerDelay?: Duration.Input | undefined
 }
 
-/** The HMAC scheme the server mounts at `/hmac`: `X-Signature: sha256=<hex>` over `<timestamp>.<body>`. */
+/**
+ * The HMAC scheme the server mounts at `/hmac`: `X-Signature: sha256=<hex>` over
+ * `<X-Webhook-Id>.<X-Webhook-Timestamp>.<body>` (standard-webhooks' signed content). The id is
+ * signed because it is the idempotency key: were it not, a captured delivery replayed within the
+ * tolerance under a new id would be handled again.
+ */
 export const hmacOptions = (secret: Redacted.Redacted<string>) => ({
   secret,
   header: "x-signature",
   prefix: "sha256=",
   idHeader: "x-webhook-id",
   timestampHeader: "x-webhook-timestamp",
-  signedContent: "timestamp.body" as const,
+  signedContent: "id.timestamp.body" as const,
   tolerance: "5 minutes" as const
 })
+
+/**
+ * hookline's logs (and any Effect log of the handlers) on stderr, one logfmt line per entry, so
+ * stdout carries nothing but the handled-event lines: a rejected request can never put a line
+ * there, and a value with a line break (a body quoted in a message) stays one escaped line on
+ * stderr too. `LogToStderr` also moves Effect's built-in default logger, should a handler add it back.
+ */
+export const logging: Layer.Layer<never> = Layer.mergeAll(
+  Logger.layer([Logger.withConsoleError(Logger.formatLogFmt), Logger.tracerLogger]),
+  Layer.succeed(Logger.LogToStderr, true)
+)
 
 // A decimal with its scale kept ("100.00", not "100"): amounts print as the platform sent them.
 const decimalText = (d: BigDecimal.BigDecimal): string => {
@@ -93,8 +113,11 @@ const tagOf = (event: unknown): string =>
 
 /** Builds the routes for the configured providers. */
 export const makeRoutes = (config: AppConfig) => {
+  // Effect.sleep, so a delayed handler is interruptible like real work (shutdown, lease expiry).
+  const delay = config.handlerDelay === undefined ? Effect.void : Effect.sleep(config.handlerDelay)
   const report = (provider: string) => (event: unknown, context: WebhookHandler.DeliveryContext) =>
-    (config.behavior?.(provider, context.key, event) ?? Effect.void).pipe(
+    delay.pipe(
+      Effect.andThen(config.behavior?.(provider, context.key, event) ?? Effect.void),
       Effect.andThen(
         Effect.sync(() => config.onEvent({ handled: provider, tag: tagOf(event), key: context.key, event }))
       )
@@ -124,30 +147,22 @@ export const makeRoutes = (config: AppConfig) => {
   return route(table)
 }
 
-/** The idempotency store named by `HOOKLINE_STORE` (`memory`, the default, `redis` or `postgres`). */
+/** Which idempotency store to use, and where it is. */
+export type StoreSettings =
+  | { readonly kind: "memory" }
+  | { readonly kind: "redis"; readonly url: Redacted.Redacted<string>; readonly prefix: string }
+  | { readonly kind: "postgres"; readonly url: Redacted.Redacted<string> }
+
+/** The idempotency store layer for the settings. */
 export const storeLayer = (
-  env: NodeJS.ProcessEnv
+  store: StoreSettings
 ): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured> => {
-  const kind = env.HOOKLINE_STORE ?? "memory"
-  switch (kind) {
+  switch (store.kind) {
     case "memory":
       return MemoryStore.layer()
     case "redis":
-      return RedisStore.layerNode({ url: Redacted.make(env.HOOKLINE_REDIS_URL ?? "redis://127.0.0.1:6379") })
+      return RedisStore.layerNode({ url: store.url, prefix: store.prefix })
     case "postgres":
-      return SqlStore.layerPg({ url: Redacted.make(env.HOOKLINE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test") })
-    default:
-      throw new Error(`HOOKLINE_STORE must be memory, redis or postgres (got ${kind})`)
+      return SqlStore.layerPg({ url: store.url })
   }
 }
-
-/** Reads the provider secrets from the environment (only configured providers are mounted). */
-export const configFromEnv = (env: NodeJS.ProcessEnv, onEvent: (line: HandledLine) => void): AppConfig => ({
-  hmacSecret: env.HMAC_SECRET ? Redacted.make(env.HMAC_SECRET) : undefined,
-  igvSecret: env.IGV_SECRET ? Redacted.make(env.IGV_SECRET) : undefined,
-  goldenpaySecret: env.GOLDENPAY_SECRET ? Redacted.make(env.GOLDENPAY_SECRET) : undefined,
-  em: env.EM_APP_ID && env.EM_APP_SECRET
-    ? { appId: env.EM_APP_ID, secret: Redacted.make(env.EM_APP_SECRET) }
-    : undefined,
-  onEvent
-})
