@@ -463,8 +463,13 @@ const make = <A, P, E, R>(
     }
 
     // At the deadline the signal is aborted first, so promise-based work stops with the handler.
+    // The interruption is not awaited: a handler stuck in an uninterruptible section must not hold
+    // the request (or the watcher) past the deadline; its claim is released when it does end.
     const stop = (held: Held<P>, fiber: Fiber.Fiber<Outcome.Outcome>) =>
-      Effect.andThen(Effect.sync(() => abort(held.controller)), Fiber.interrupt(fiber))
+      Effect.andThen(
+        Effect.sync(() => abort(held.controller)),
+        Effect.forkDetach(Fiber.interrupt(fiber), { startImmediately: true })
+      )
 
     const leaseExpired = (key: string) =>
       Outcome.Failed({
