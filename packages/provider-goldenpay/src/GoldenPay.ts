@@ -11,20 +11,31 @@
  * ({@link diagnose}) tells which one a real captured callback uses.
  *
  * ```ts
- * import { defineHandler } from "@hookline/core"
+ * import { defineHandler, route } from "@hookline/core"
  * import { GoldenPay } from "@hookline/provider-goldenpay"
  * import { Config, Effect } from "effect"
  *
- * const payments = defineHandler(GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_SECRET") }), {
- *   CollectSucceeded: (paid) =>
- *     paid.paidInFull ? Effect.log("paid", paid.transId) : Effect.logWarning("paid short", paid.transId),
- *   CollectProcessing: () => Effect.void,
- *   CollectFailed: (failed) => Effect.log("failed", failed.transId, failed.status),
- *   PayoutSucceeded: (payout) => Effect.log("payout done", payout.transId),
- *   PayoutCanceled: (payout) => Effect.log("payout canceled", payout.transId),
- *   PayoutUnknownStatus: (payout) => Effect.logWarning("payout status", payout.status)
+ * const secret = Config.Redacted("GOLDENPAY_SECRET")
+ * const routes = route({
+ *   "/goldenpay/collect": defineHandler(GoldenPay.provider({ secret, kind: "collect" }), {
+ *     CollectSucceeded: (paid) =>
+ *       paid.paidInFull ? Effect.log("paid", paid.transId) : Effect.logWarning("paid short", paid.transId),
+ *     CollectProcessing: () => Effect.void,
+ *     CollectFailed: (failed) => Effect.log("failed", failed.transId, failed.status)
+ *   }),
+ *   "/goldenpay/payout": defineHandler(GoldenPay.provider({ secret, kind: "payout" }), {
+ *     PayoutSucceeded: (payout) => Effect.log("payout done", payout.transId),
+ *     PayoutCanceled: (payout) => Effect.log("payout canceled", payout.transId),
+ *     PayoutUnknownStatus: (payout) => Effect.logWarning("payout status", payout.status)
+ *   })
  * })
  * ```
+ *
+ * **Collect or payout is decided by signed content only.** Empty fields are left out of the signed
+ * string, so anyone holding one captured callback can add or delete them: their presence decides
+ * nothing. A callback whose signed fields do not show which kind it is (a failed collect with
+ * `payed_amount` and `channel` empty looks like a payout) is refused unless the route is told its
+ * kind — `GoldenPay.provider({ kind: "collect" | "payout", … })`, one route per notify URL.
  *
  * The module reads top to bottom like the platform's doc: scheme (sign forms), verify, key, schema,
  * ack, the sign doctor, testing.
@@ -57,8 +68,9 @@ import * as SchemaTransformation from "effect/SchemaTransformation"
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The provider's name: the idempotency-key namespace (`goldenpay:collect:<id>:<status>`) and the
- * label in logs, spans and metrics.
+ * The provider's name without a configured `kind` (automatic detection): the idempotency-key
+ * namespace (`goldenpay:collect:<id>:<status>`) and the label in logs, spans and metrics. A route
+ * with a `kind` is named by {@link nameOf}.
  *
  * @since 0.1.0
  * @category constants
@@ -190,6 +202,27 @@ export const signForm = (input?: SignFormInput | undefined): SignForm.SignForm =
 }
 
 /**
+ * Default body limit: 64 KiB. A callback is a few hundred bytes; the limit bounds what an
+ * unauthenticated request can make the receiver parse before the `sign` inside the body can be
+ * checked. Raise it with `GoldenPay.provider({ bodyLimit })` (or `defineHandler(…, { bodyLimit })`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBodyLimit = 64 * 1024
+
+/**
+ * The shape bounds checked by one scan of the body text before it is parsed (the parse precedes
+ * verification, because the signature travels inside the body): depth 1 — a flat object, since
+ * GoldenPay signs only scalars — and at most 64 values, several times the dozen fields a callback
+ * carries (`sign` included). A body over either bound is `MalformedDelivery` (400).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const jsonLimits: LosslessJson.Limits = { depth: 1, members: 64 }
+
+/**
  * Default time budget: 4 seconds. GoldenPay waits 5 s for the answer; a handler still running after
  * 4 s gets `fail` now and finishes in the background, so the single retry 60 s later is answered
  * `success` without running it twice.
@@ -215,8 +248,10 @@ export const defaultLease: Duration.Duration = Duration.seconds(50)
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The two callback kinds, told apart by the fields present: a collect callback carries
- * `payed_amount` and `channel` (either suffices, even as `null`); a payout callback carries neither.
+ * The two callback kinds. Only a collect callback has fields of its own (`payed_amount`,
+ * `channel`); a payout callback's fields are a subset of a collect's. So a callback that *signs* a
+ * non-empty `payed_amount` or `channel` is a collect, and any other could be either — a payout, or a
+ * collect whose `payed_amount` and `channel` were empty (a failed one). See {@link Options.kind}.
  *
  * @since 0.1.0
  * @category models
@@ -224,14 +259,25 @@ export const defaultLease: Duration.Duration = Duration.seconds(50)
 export type Kind = "collect" | "payout"
 
 /**
- * Parameters as signed: every body field except `sign`, as text — numbers as their exact source
- * text (`100.10` stays `"100.10"`), booleans as `"true"` / `"false"` — with empty values (`null`,
- * `""`) as `null`.
+ * The provider name for a route: `"goldenpay"` without a kind (automatic detection),
+ * `"goldenpay-collect"` / `"goldenpay-payout"` with one — distinct idempotency-key namespaces, so a
+ * collect route and a payout route can be mounted side by side.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const nameOf = (kind: Kind | undefined): string => kind === undefined ? name : `${name}-${kind}`
+
+/**
+ * Parameters as signed: every body field except `sign` whose value is not empty (`null` and `""`
+ * are left out, as they are left out of the signed string), as text — numbers as their exact source
+ * text (`100.10` stays `"100.10"`), booleans as `"true"` / `"false"`. Nothing unsigned is in it, so
+ * nothing unsigned can decide the kind, the key or the event.
  *
  * @since 0.1.0
  * @category models
  */
-export type Fields = { readonly [name: string]: string | null }
+export type Fields = { readonly [name: string]: string }
 
 /**
  * A verified delivery: what the key, fingerprint and decoder read.
@@ -254,6 +300,28 @@ export interface Payload {
  */
 export interface Options {
   /**
+   * Which callbacks this route receives. GoldenPay takes one notify URL per order, so give collect
+   * orders and payout orders each their own URL and route:
+   *
+   * - `"collect"`: every callback is a collect (`Collect*` events);
+   * - `"payout"`: every callback is a payout (`Payout*` events); one that signs a non-empty
+   *   `payed_amount` or `channel` (collect-only fields) is refused as `MalformedDelivery` (400);
+   * - not set (automatic detection): a callback that signs a non-empty `payed_amount` or `channel` is
+   *   a collect; any other is refused as `MalformedDelivery` (400) — a payout and a failed collect
+   *   with those fields empty sign the same kind of content, and the kind is never guessed. Payouts
+   *   therefore need a `kind: "payout"` route, and failed collects a `kind: "collect"` one.
+   *
+   * The kind also names the route (see {@link nameOf}).
+   */
+  readonly kind?: Kind | undefined
+  /**
+   * The provider name: the idempotency-key namespace and the label in logs, spans and metrics.
+   * Default {@link nameOf}`(kind)`: `"goldenpay"`, `"goldenpay-collect"` or `"goldenpay-payout"`.
+   * Keys carry the kind too (`collect:<id>:<status>`), so `name: "goldenpay"` on a collect route
+   * keeps the keys an automatic-detection route stored (a switch without re-running retries).
+   */
+  readonly name?: string | undefined
+  /**
    * The merchant's API token (`Config.Redacted("GOLDENPAY_SECRET")`), or several during a rotation:
    * a `sign` made with any of them is accepted.
    */
@@ -272,69 +340,125 @@ export interface Options {
   readonly lease?: Duration.Input | undefined
   /** How long a completed key is remembered. Default 7 days (core's default). */
   readonly retention?: Duration.Input | undefined
-  /** Largest accepted body in bytes. Default 1 MiB (core's default). */
+  /**
+   * Largest accepted body in bytes. Default {@link defaultBodyLimit} (64 KiB): callbacks are a few
+   * hundred bytes, and the body is parsed before its `sign` can be checked.
+   */
   readonly bodyLimit?: number | undefined
 }
 
 interface Parsed {
   readonly sign: string | undefined
   readonly fields: Fields
+  /** Some field name, or non-empty value, contains `&` or `=` (see {@link verify}). */
+  readonly separatorInside: boolean
 }
+
+const separators = /[&=]/
 
 // The signature travels inside the body, so the body must be parsed before it can be verified.
 // Nothing is re-serialised: numbers keep their exact source text, which is what GoldenPay signed.
-const parse = (raw: RawDelivery.RawDelivery): Result.Result<Parsed, MalformedDelivery> =>
+// The body is not authenticated yet, so error messages are constant text: no name or value of it.
+const parse = (
+  raw: RawDelivery.RawDelivery,
+  limits: LosslessJson.Limits | undefined
+): Result.Result<Parsed, MalformedDelivery> =>
   Result.flatMap(
     RawDelivery.bodyText(raw),
     (text) =>
-      Result.flatMap(LosslessJson.parseObject(text, { numbers: "source" }), (json) => {
-        const entries: Array<readonly [string, string | null]> = []
+      Result.flatMap(LosslessJson.parseObject(text, { numbers: "source", limits }), (json) => {
+        const entries: Array<readonly [string, string]> = []
         let sign: string | undefined
+        let separatorInside = false
         for (const [field, value] of Object.entries(json)) {
           if (field === signField) {
             sign = typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
             continue
           }
-          if (value === null || value === "") entries.push([field, null])
-          else if (typeof value === "string") entries.push([field, value])
+          if (separators.test(field)) separatorInside = true
+          // Empty values are not signed, so they are not kept: nothing downstream can see them.
+          if (value === null || value === "") continue
+          if (typeof value === "string") entries.push([field, value])
           else if (typeof value === "boolean" || typeof value === "number" || typeof value === "bigint") {
             entries.push([field, String(value)])
           } else {
             return Result.fail(
-              new MalformedDelivery({ message: `Field ${field} is an object or array; GoldenPay signs only scalars` })
+              new MalformedDelivery({ message: "A field is an object or array; GoldenPay signs only scalars" })
             )
           }
+          if (separators.test(entries[entries.length - 1]![1])) separatorInside = true
         }
         // `Object.fromEntries` defines own properties, so a field named `__proto__` stays a field.
-        return Result.succeed({ sign, fields: Object.fromEntries(entries) })
+        return Result.succeed({ sign, fields: Object.fromEntries(entries), separatorInside })
       })
   )
 
-const kindOf = (fields: Fields): Kind =>
-  Object.hasOwn(fields, "payed_amount") || Object.hasOwn(fields, "channel") ? "collect" : "payout"
+// Collect-only fields. Only a signed (non-empty) one is evidence: `Fields` holds nothing else.
+const collectOnlyFields = ["payed_amount", "channel"] as const
+const signsCollectField = (fields: Fields): boolean => collectOnlyFields.some((field) => Object.hasOwn(fields, field))
+
+// Both refusals are `MalformedDelivery` (400, a rejection: nothing is claimed, nothing retried as
+// "ours"): the signed content lacks what identifies the delivery's kind, or contradicts this route,
+// just as a callback without `id` lacks what identifies it. Not `Misconfigured`: anyone holding a
+// capture can strip its empty fields and send it, and that must not read as (or page like) a broken
+// configuration; not `DecodeFailed`: that would claim an authentic delivery of a known kind, and
+// there is no kind to decode it as.
+const kindOf = (fields: Fields, configured: Kind | undefined): Result.Result<Kind, MalformedDelivery> => {
+  const collect = signsCollectField(fields)
+  if (configured === "collect") return Result.succeed("collect")
+  if (configured === "payout") {
+    return collect
+      ? Result.fail(
+        new MalformedDelivery({
+          message: "A signed payed_amount or channel marks a collect callback, but this route has kind \"payout\""
+        })
+      )
+      : Result.succeed("payout")
+  }
+  return collect ? Result.succeed("collect") : Result.fail(
+    new MalformedDelivery({
+      message: "The callback's signed fields do not tell a collect from a payout (no non-empty payed_amount or " +
+        "channel), and the kind is not guessed: mount one route per notify URL with " +
+        "GoldenPay.provider({ kind: \"collect\" | \"payout\", … })"
+    })
+  )
+}
 
 /**
  * Verifies a delivery, in this order:
  *
- * 1. the body is strict UTF-8 JSON whose top level is an object of scalar values (any
- *    `Content-Type` is accepted: the signature, not the header, authenticates it), else
- *    `MalformedDelivery` (400);
- * 2. `sign` is present, else `SignatureInvalid` (401);
- * 3. `sign` matches under the configured sign form and one of the secrets (constant time, hex of
+ * 1. the body is strict UTF-8 JSON whose top level is a flat object (within {@link jsonLimits},
+ *    checked by one scan before it is parsed) of scalar values (any `Content-Type` is accepted: the
+ *    signature, not the header, authenticates it), else `MalformedDelivery` (400);
+ * 2. no field name and no non-empty value contains `&` or `=`, else `MalformedDelivery` (400): the
+ *    signed `k=v&…` string has no escaping, so `{"a":"1&b=2"}` and `{"a":"1","b":"2"}` would sign
+ *    the same string;
+ * 3. `sign` is present, else `SignatureInvalid` (401);
+ * 4. `sign` matches under the configured sign form and one of the secrets (constant time, hex of
  *    either case), else `SignatureInvalid` (401);
- * 4. when `expectedMerchantId` is set, `mch_id` equals it exactly, else `SignatureInvalid` (401) —
- *    checked only after the signature, so an unauthenticated request learns nothing from it.
+ * 5. when `expectedMerchantId` is set, `mch_id` equals it exactly, else `SignatureInvalid` (401) —
+ *    checked only after the signature, so an unauthenticated request learns nothing from it;
+ * 6. the kind, from signed content and the configured `kind` (see {@link Options.kind}), else
+ *    `MalformedDelivery` (400).
+ *
+ * Messages of refusals before step 4 are constant text: the request is not authenticated yet, and
+ * its names and values must not reach the logs.
  *
  * @since 0.1.0
  * @category verifying
  */
-export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedMerchantId">) => {
+export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedMerchantId" | "kind">) => {
   const form = signForm(options.signForm)
   return (
     raw: RawDelivery.RawDelivery
   ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
     Effect.gen(function*() {
-      const parsed = yield* Effect.fromResult(parse(raw))
+      const parsed = yield* Effect.fromResult(parse(raw, jsonLimits))
+      if (parsed.separatorInside) {
+        return yield* new MalformedDelivery({
+          message: "A field name or value contains & or =, which the signed k=v&… string cannot carry unambiguously"
+        })
+      }
       if (parsed.sign === undefined) {
         return yield* new SignatureInvalid({ message: "Missing sign (a non-empty string field)" })
       }
@@ -354,7 +478,7 @@ export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedM
         })
       }
       return {
-        kind: kindOf(parsed.fields),
+        kind: yield* Effect.fromResult(kindOf(parsed.fields, options.kind)),
         fields: parsed.fields,
         canonical: CanonicalString.build(parsed.fields, canonical)
       }
@@ -366,9 +490,12 @@ export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedM
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The idempotency key: `<kind>:<id>:<status>` (namespaced by core as `goldenpay:…`). The status is
- * part of it, so a `20` (processing) and the later `60` (success) of one order are two deliveries,
- * while a retry of either is a duplicate. A missing `id` or `status` is `MalformedDelivery`.
+ * The idempotency key: `<kind>:<id>:<status>`, from signed values only, namespaced by core with the
+ * provider name — `goldenpay:collect:<id>:<status>` without a configured kind,
+ * `goldenpay-collect:collect:<id>:<status>` / `goldenpay-payout:payout:<id>:<status>` with one. The
+ * status is part of it, so a `20` (processing) and the later `60` (success) of one order are two
+ * deliveries, while a retry of either is a duplicate. A missing or empty `id` or `status` is
+ * `MalformedDelivery`.
  *
  * @since 0.1.0
  * @category key
@@ -376,8 +503,8 @@ export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedM
 export const key = (payload: Payload): Result.Result<string, MalformedDelivery> => {
   const id = payload.fields.id
   const status = payload.fields.status
-  if (id === null || id === undefined) return Result.fail(new MalformedDelivery({ message: "Missing id" }))
-  if (status === null || status === undefined) return Result.fail(new MalformedDelivery({ message: "Missing status" }))
+  if (id === undefined) return Result.fail(new MalformedDelivery({ message: "Missing id" }))
+  if (status === undefined) return Result.fail(new MalformedDelivery({ message: "Missing status" }))
   return Result.succeed(`${payload.kind}:${id}:${status}`)
 }
 
@@ -537,7 +664,7 @@ export interface PayoutCanceled extends Schema.Schema.Type<typeof PayoutCanceled
 
 /**
  * A payout status the docs do not list (only 60 and 50 are documented). Handlers decide; every
- * field is kept as signed text.
+ * signed field is kept as signed text.
  *
  * @since 0.1.0
  * @category schemas
@@ -546,8 +673,8 @@ export const PayoutUnknownStatus = Schema.TaggedStruct("PayoutUnknownStatus", {
   id: Schema.String,
   /** The status code exactly as sent. */
   status: Schema.String,
-  /** Every field except `sign`, as signed text; empty values `null`. */
-  fields: Schema.Record(Schema.String, Schema.NullOr(Schema.String))
+  /** Every signed field (not `sign`, not the empty ones, which are not signed), as signed text. */
+  fields: Schema.Record(Schema.String, Schema.String)
 })
 
 /**
@@ -575,19 +702,32 @@ export const Event = Schema.Union([
  * @since 0.1.0
  * @category models
  */
-export type Event =
-  | CollectSucceeded
-  | CollectProcessing
-  | CollectFailed
-  | PayoutSucceeded
-  | PayoutCanceled
-  | PayoutUnknownStatus
+export type Event = CollectEvent | PayoutEvent
+
+/**
+ * The events of a collect callback: what a `kind: "collect"` route (and automatic detection, which
+ * accepts only callbacks that sign a collect field) delivers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CollectEvent = CollectSucceeded | CollectProcessing | CollectFailed
+
+/**
+ * The events of a payout callback: what a `kind: "payout"` route delivers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PayoutEvent = PayoutSucceeded | PayoutCanceled | PayoutUnknownStatus
 
 const statusOtherThan = (...statuses: ReadonlyArray<string>) =>
   Schema.NonEmptyString.check(Schema.makeFilter((status: string) => !statuses.includes(status), {
     expected: `a status other than ${statuses.join(", ")}`
   }))
 
+// A verified payload never holds `null` (empty fields are dropped), but events carry `null` for
+// "not sent", so encoding an event back through `EventFromPayload` writes `null`.
 const optional = <S extends Schema.Top>(schema: S) => Schema.optionalKey(Schema.NullOr(schema))
 
 const CollectWireFields = {
@@ -768,7 +908,7 @@ const PayoutUnknownStatusFromPayload = Schema.Struct({
   kind: Schema.Literal("payout"),
   fields: Schema.StructWithRest(
     Schema.Struct({ id: Schema.String, status: statusOtherThan("60", "50") }),
-    [Schema.Record(Schema.String, Schema.NullOr(Schema.String))]
+    [Schema.Record(Schema.String, Schema.String)]
   )
 }).pipe(Schema.decodeTo(
   PayoutUnknownStatus,
@@ -813,12 +953,44 @@ export const EventFromPayload = Schema.Union([
 ])
 
 const decoders = {
-  collectSucceeded: Provider.decodeWith<Event>(CollectSucceededFromPayload),
-  collectProcessing: Provider.decodeWith<Event>(CollectProcessingFromPayload),
-  collectFailed: Provider.decodeWith<Event>(CollectFailedFromPayload),
-  payoutSucceeded: Provider.decodeWith<Event>(PayoutSucceededFromPayload),
-  payoutCanceled: Provider.decodeWith<Event>(PayoutCanceledFromPayload),
-  payoutUnknownStatus: Provider.decodeWith<Event>(PayoutUnknownStatusFromPayload)
+  collectSucceeded: Provider.decodeWith<CollectEvent>(CollectSucceededFromPayload),
+  collectProcessing: Provider.decodeWith<CollectEvent>(CollectProcessingFromPayload),
+  collectFailed: Provider.decodeWith<CollectEvent>(CollectFailedFromPayload),
+  payoutSucceeded: Provider.decodeWith<PayoutEvent>(PayoutSucceededFromPayload),
+  payoutCanceled: Provider.decodeWith<PayoutEvent>(PayoutCanceledFromPayload),
+  payoutUnknownStatus: Provider.decodeWith<PayoutEvent>(PayoutUnknownStatusFromPayload)
+}
+
+/**
+ * Decodes a verified collect payload by status (60, 20, other). A payload of the other kind fails
+ * the schema's `kind` literal: `DecodeFailed`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const decodeCollect = (payload: Payload): Effect.Effect<CollectEvent, DeliveryError.DecodeFailed> => {
+  const status = payload.fields.status
+  return status === "60"
+    ? decoders.collectSucceeded(payload)
+    : status === "20"
+    ? decoders.collectProcessing(payload)
+    : decoders.collectFailed(payload)
+}
+
+/**
+ * Decodes a verified payout payload by status (60, 50, other). A payload of the other kind fails
+ * the schema's `kind` literal: `DecodeFailed`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const decodePayout = (payload: Payload): Effect.Effect<PayoutEvent, DeliveryError.DecodeFailed> => {
+  const status = payload.fields.status
+  return status === "60"
+    ? decoders.payoutSucceeded(payload)
+    : status === "50"
+    ? decoders.payoutCanceled(payload)
+    : decoders.payoutUnknownStatus(payload)
 }
 
 /**
@@ -828,21 +1000,8 @@ const decoders = {
  * @since 0.1.0
  * @category schemas
  */
-export const decode = (payload: Payload): Effect.Effect<Event, DeliveryError.DecodeFailed> => {
-  const status = payload.fields.status
-  if (payload.kind === "collect") {
-    return status === "60"
-      ? decoders.collectSucceeded(payload)
-      : status === "20"
-      ? decoders.collectProcessing(payload)
-      : decoders.collectFailed(payload)
-  }
-  return status === "60"
-    ? decoders.payoutSucceeded(payload)
-    : status === "50"
-    ? decoders.payoutCanceled(payload)
-    : decoders.payoutUnknownStatus(payload)
-}
+export const decode = (payload: Payload): Effect.Effect<Event, DeliveryError.DecodeFailed> =>
+  payload.kind === "collect" ? decodeCollect(payload) : decodePayout(payload)
 
 // ---------------------------------------------------------------------------------------------
 // provider and ack
@@ -863,41 +1022,66 @@ export const ack: AckPolicy.AckPolicy = AckPolicy.text({ ok: "success", fail: "f
  * The GoldenPay callback provider.
  *
  * - verify: see {@link verify};
- * - key: {@link key} (`<kind>:<id>:<status>`);
+ * - name: {@link nameOf}`(kind)` unless `name` is set — `goldenpay`, `goldenpay-collect` or
+ *   `goldenpay-payout`;
+ * - key: {@link key} (`<kind>:<id>:<status>`, kind from signed content and `kind`);
  * - fingerprint: the signed parameter string without the secret — stable across retries (and JSON
  *   key order), so a retry after success is a `Duplicate`, and the same key with other signed
  *   values is a `PayloadMismatch`;
- * - decode: {@link decode} (with {@link EventFromPayload});
+ * - decode: {@link decodePayout} on a `kind: "payout"` route, giving {@link PayoutEvent}s;
+ *   {@link decodeCollect} otherwise, giving {@link CollectEvent}s (without a kind only collect
+ *   callbacks get through `verify`);
  * - ack: {@link ack};
- * - defaults: time budget 4 s, lease 50 s, retention 7 days, body limit 1 MiB.
+ * - defaults: time budget 4 s, lease 50 s, retention 7 days, body limit 64 KiB.
  *
  * @since 0.1.0
  * @category constructors
  * @example
  * ```ts
- * import { defineHandler } from "@hookline/core"
+ * import { defineHandler, route } from "@hookline/core"
  * import { toNodeListener } from "@hookline/core/node"
  * import { GoldenPay } from "@hookline/provider-goldenpay"
  * import { MemoryStore } from "@hookline/store-memory"
  * import { Config, Effect } from "effect"
  * import * as http from "node:http"
  *
- * const payments = defineHandler(
- *   GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_SECRET"), expectedMerchantId: "1001" }),
- *   (event) => Effect.log(event._tag, event.id)
- * )
- * http.createServer(toNodeListener(payments, MemoryStore.layer())).listen(3000)
+ * // One notify URL per order type: collect orders get …/goldenpay/collect, payouts …/goldenpay/payout.
+ * const secret = Config.Redacted("GOLDENPAY_SECRET")
+ * const routes = route({
+ *   "/goldenpay/collect": defineHandler(
+ *     GoldenPay.provider({ secret, kind: "collect", expectedMerchantId: "1001" }),
+ *     (event) => Effect.log(event._tag, event.id)
+ *   ),
+ *   "/goldenpay/payout": defineHandler(
+ *     GoldenPay.provider({ secret, kind: "payout", expectedMerchantId: "1001" }),
+ *     (event) => Effect.log(event._tag, event.id)
+ *   )
+ * })
+ * http.createServer(toNodeListener(routes, MemoryStore.layer())).listen(3000)
  * ```
  */
-export const provider = (options: Options): Provider.Provider<Event, Payload> =>
-  Provider.make<Event, Payload>({
-    name,
+export function provider(options: Options & { readonly kind: "payout" }): Provider.Provider<PayoutEvent, Payload>
+export function provider(
+  options: Options & { readonly kind?: "collect" | undefined }
+): Provider.Provider<CollectEvent, Payload>
+export function provider(options: Options): Provider.Provider<Event, Payload>
+export function provider(options: Options): Provider.Provider<Event, Payload> {
+  return options.kind === "payout" ? make(options, decodePayout) : make(options, decodeCollect)
+}
+
+// Without a kind, `verify` only lets collect callbacks through, hence `decodeCollect` for both.
+const make = <A>(
+  options: Options,
+  decode: (payload: Payload) => Effect.Effect<A, DeliveryError.DecodeFailed>
+): Provider.Provider<A, Payload> =>
+  Provider.make<A, Payload>({
+    name: options.name ?? nameOf(options.kind),
     verify: verify(options),
     key,
     fingerprint: (payload) => payload.canonical,
     decode,
     ack,
-    bodyLimit: options.bodyLimit,
+    bodyLimit: options.bodyLimit ?? defaultBodyLimit,
     timeBudget: options.timeBudget ?? defaultTimeBudget,
     lease: options.lease ?? defaultLease,
     retention: options.retention
@@ -934,7 +1118,7 @@ export const diagnose = (
   secret: Redacted.Redacted<string>,
   forms: ReadonlyArray<SignForm.SignForm> = signForms
 ): SignForm.Diagnosis => {
-  const parsed = parse(raw)
+  const parsed = parse(raw, jsonLimits)
   if (Result.isFailure(parsed)) {
     return {
       matched: [],
@@ -971,7 +1155,8 @@ const sign = (
   // source text, exactly as verification sees them.
   const text = LosslessJson.stringify(unsigned)
   const params = Result.getOrElse(
-    Result.map(parse(RawDelivery.make({ body: text })), (parsed) => parsed.fields),
+    // No shape limits here: a test may sign a body the receiver must refuse for its shape.
+    Result.map(parse(RawDelivery.make({ body: text }), undefined), (parsed) => parsed.fields),
     (): Fields => ({})
   )
   return RawDelivery.make({

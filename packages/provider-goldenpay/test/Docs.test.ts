@@ -39,13 +39,10 @@ it.effect("the amount check of the guide flags a short payment and credits a ful
         }
         yield* Orders.markPaid(paid.transId)
       })
-    const handler = defineHandler(GoldenPay.provider({ secret }), {
+    const handler = defineHandler(GoldenPay.provider({ secret, kind: "collect" }), {
       CollectSucceeded: onPaid,
       CollectProcessing: () => Effect.void,
-      CollectFailed: () => Effect.void,
-      PayoutSucceeded: () => Effect.void,
-      PayoutCanceled: () => Effect.void,
-      PayoutUnknownStatus: () => Effect.void
+      CollectFailed: () => Effect.void
     })
     const short = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP1", payed_amount: "99.99" }), secret)
     const full = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP2", payed_amount: "100" }), secret)

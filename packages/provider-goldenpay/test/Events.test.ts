@@ -9,6 +9,7 @@ import {
   MethodNotAllowed,
   Outcome,
   PayloadMismatch,
+  type Provider,
   RawDelivery,
   SignatureInvalid,
   StoreUnavailable,
@@ -29,21 +30,24 @@ import { md5Hex } from "../../../test-support/Md5.ts"
 
 const token = "events-token"
 const secret = Redacted.make(token)
-const provider = GoldenPay.provider({ secret })
+type Route = Provider.Provider<GoldenPay.Event, GoldenPay.Payload>
+const provider: Route = GoldenPay.provider({ secret })
+const collectRoute: Route = GoldenPay.provider({ secret, kind: "collect" })
+const payoutRoute: Route = GoldenPay.provider({ secret, kind: "payout" })
 const { collect, payout, sign } = GoldenPay.testing
 type Fields = Parameters<typeof sign>[0]
 
-const verified = (fields: Fields) => {
+const verified = (fields: Fields, on: Route = provider) => {
   const raw = sign(fields, secret)
-  return Effect.map(provider.verify(raw), (payload) => ({ payload, raw }))
+  return Effect.map(on.verify(raw), (payload) => ({ payload, raw }))
 }
 
-const decoded = (fields: Fields) =>
-  Effect.flatMap(verified(fields), ({ payload, raw }) => provider.decode(payload, raw))
+const decoded = (fields: Fields, on: Route = provider) =>
+  Effect.flatMap(verified(fields, on), ({ payload, raw }) => on.decode(payload, raw))
 
-const keyOf = (fields: Fields) =>
-  Effect.map(verified(fields), ({ payload, raw }) => {
-    const key = provider.key(payload, raw)
+const keyOf = (fields: Fields, on: Route = provider) =>
+  Effect.map(verified(fields, on), ({ payload, raw }) => {
+    const key = on.key(payload, raw)
     return Result.isSuccess(key) ? key.success : key.failure
   })
 
@@ -58,11 +62,17 @@ const assertDecimal = (actual: BigDecimal.BigDecimal | null, expected: string) =
 }
 
 describe("GoldenPay key and fingerprint", () => {
-  it.effect("key = kind:id:status; collect is told from payout by payed_amount / channel", () =>
+  it.effect("key = kind:id:status; a signed payed_amount or channel makes a collect; payouts need a kind", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* keyOf(collect()), "collect:GP202605040001:60")
       assert.strictEqual(yield* keyOf(collect({ status: 20 })), "collect:GP202605040001:20")
-      assert.strictEqual(yield* keyOf(payout({ status: 50 })), "payout:GP202605040002:50")
+      // Was "payout:…:50" without a kind: decided by the absence of unsigned fields (issue #15).
+      assert.instanceOf(yield* Effect.flip(keyOf(payout({ status: 50 }))), MalformedDelivery)
+      assert.strictEqual(yield* keyOf(payout({ status: 50 }), payoutRoute), "payout:GP202605040002:50")
+      assert.strictEqual(
+        yield* keyOf(collect({ status: 50, channel: null }), collectRoute),
+        "collect:GP202605040001:50"
+      )
       const { channel: _, ...withoutChannel } = collect()
       assert.strictEqual(yield* keyOf(withoutChannel), "collect:GP202605040001:60")
       const { payed_amount: __, ...withoutAmount } = collect()
@@ -72,9 +82,10 @@ describe("GoldenPay key and fingerprint", () => {
 
   it.effect("a missing or empty id or status is MalformedDelivery", () =>
     Effect.gen(function*() {
-      for (const fields of [collect({ id: null }), collect({ id: "" }), payout({ status: null })]) {
+      for (const fields of [collect({ id: null }), collect({ id: "" }), collect({ status: null })]) {
         assert.instanceOf(yield* keyOf(fields), MalformedDelivery)
       }
+      assert.instanceOf(yield* keyOf(payout({ status: null }), payoutRoute), MalformedDelivery)
     }))
 
   it.effect("a retry with another JSON key order is a Duplicate; the same key with another amount is a PayloadMismatch", () =>
@@ -96,8 +107,8 @@ describe("GoldenPay key and fingerprint", () => {
 
   it.effect("the fingerprint is the signed string without the token", () =>
     Effect.gen(function*() {
-      const { payload, raw } = yield* verified(payout())
-      const parts = provider.fingerprint(payload, raw)
+      const { payload, raw } = yield* verified(payout(), payoutRoute)
+      const parts = payoutRoute.fingerprint(payload, raw)
       assert.deepStrictEqual(parts, [
         "created_at=2026-05-04 11:00:00&id=GP202605040002&mch_id=1001&order_amount=250.00&payed_at=2026-05-04 11:02:30" +
         "&status=60&trans_id=PAYOUT-2001"
@@ -160,36 +171,43 @@ describe("GoldenPay events", () => {
 
   it.effect("payouts: 60 → PayoutSucceeded, 50 → PayoutCanceled, others → PayoutUnknownStatus with every field", () =>
     Effect.gen(function*() {
-      const done = yield* decoded(payout())
+      const done = yield* decoded(payout(), payoutRoute)
       assert.strictEqual(done._tag, "PayoutSucceeded")
       if (done._tag === "PayoutSucceeded") {
         assertDecimal(done.orderAmount, "250.00")
         assert.strictEqual(done.payedAt, "2026-05-04 11:02:30")
       }
-      const canceled = yield* decoded(payout({ status: 50, payed_at: null, canceled_at: "2026-05-04 11:03:00" }))
+      const canceled = yield* decoded(
+        payout({ status: 50, payed_at: null, canceled_at: "2026-05-04 11:03:00" }),
+        payoutRoute
+      )
       assert.deepStrictEqual(
         canceled._tag === "PayoutCanceled" ? [canceled.status, canceled.canceledAt, canceled.transId] : [],
         ["50", "2026-05-04 11:03:00", "PAYOUT-2001"]
       )
-      const unknown = yield* decoded(payout({ status: 30, reason: "bank rejected", order_amount: 250.5, note: null }))
+      const unknown = yield* decoded(
+        payout({ status: 30, reason: "bank rejected", order_amount: 250.5, note: null }),
+        payoutRoute
+      )
       assert.strictEqual(unknown._tag, "PayoutUnknownStatus")
       if (unknown._tag === "PayoutUnknownStatus") {
         assert.strictEqual(unknown.status, "30")
         assert.strictEqual(unknown.fields.reason, "bank rejected")
         assert.strictEqual(unknown.fields.order_amount, "250.5")
         assert.strictEqual(unknown.fields.payed_at, "2026-05-04 11:02:30")
-        assert.isNull(unknown.fields.note)
+        // Was `note: null`: an empty field is not signed, so it is not part of the event.
+        assert.isFalse("note" in unknown.fields)
       }
     }))
 
   it.effect("optional values: payed_at / canceled_at / channel / payed_amount may be null, empty or absent", () =>
     Effect.gen(function*() {
       const { payed_at: _, ...noPayedAt } = payout()
-      const done = yield* decoded(noPayedAt)
+      const done = yield* decoded(noPayedAt, payoutRoute)
       assert.isTrue(done._tag === "PayoutSucceeded" && done.payedAt === null)
-      const canceled = yield* decoded(payout({ status: 50, payed_at: "" }))
+      const canceled = yield* decoded(payout({ status: 50, payed_at: "" }), payoutRoute)
       assert.isTrue(canceled._tag === "PayoutCanceled" && canceled.canceledAt === null)
-      const failed = yield* decoded(collect({ status: 30, channel: "", payed_amount: null }))
+      const failed = yield* decoded(collect({ status: 30, channel: "", payed_amount: null }), collectRoute)
       assert.isTrue(failed._tag === "CollectFailed" && failed.channel === null && failed.payedAmount === null)
     }))
 
@@ -206,7 +224,7 @@ describe("GoldenPay events", () => {
         [payout({ status: 50, order_amount: "abc" }), "order_amount"]
       ]
       for (const [fields, field] of cases) {
-        const error = yield* Effect.flip(decoded(fields))
+        const error = yield* Effect.flip(decoded(fields, "channel" in fields ? collectRoute : payoutRoute))
         assert.instanceOf(error, DecodeFailed)
         assert.include(error.message, field)
       }
@@ -214,17 +232,17 @@ describe("GoldenPay events", () => {
 
   it.effect("EventFromPayload (the union) decodes the same events and encodes them back", () =>
     Effect.gen(function*() {
-      const all = [
-        collect(),
-        collect({ status: 20 }),
-        collect({ status: 40, payed_amount: null }),
-        payout(),
-        payout({ status: 50, canceled_at: "2026-05-04 11:03:00" }),
-        payout({ status: 7 })
+      const all: ReadonlyArray<readonly [Fields, Route]> = [
+        [collect(), provider],
+        [collect({ status: 20 }), provider],
+        [collect({ status: 40, payed_amount: null }), provider],
+        [payout(), payoutRoute],
+        [payout({ status: 50, canceled_at: "2026-05-04 11:03:00" }), payoutRoute],
+        [payout({ status: 7 }), payoutRoute]
       ]
-      for (const fields of all) {
-        const { payload, raw } = yield* verified(fields)
-        const viaProvider = yield* provider.decode(payload, raw)
+      for (const [fields, on] of all) {
+        const { payload, raw } = yield* verified(fields, on)
+        const viaProvider = yield* on.decode(payload, raw)
         const viaUnion = yield* Schema.decodeUnknownEffect(GoldenPay.EventFromPayload)(payload)
         assert.strictEqual(viaUnion._tag, viaProvider._tag)
         assert.isTrue(Schema.is(GoldenPay.Event)(viaUnion))
@@ -237,7 +255,7 @@ describe("GoldenPay events", () => {
 })
 
 describe("GoldenPay defaults and ack", () => {
-  it("defaults: key namespace goldenpay, POST only, budget 4 s, lease 50 s (< the 60 s retry), 7 days, 1 MiB", () => {
+  it("defaults: key namespace goldenpay, POST only, budget 4 s, lease 50 s (< the 60 s retry), 7 days, 64 KiB", () => {
     const handler = defineHandler(provider, () => Effect.void)
     assert.strictEqual(handler.name, "goldenpay")
     assert.deepStrictEqual(handler.methods, ["POST"])
@@ -247,7 +265,9 @@ describe("GoldenPay defaults and ack", () => {
       Duration.toMillis(handler.settings.retention),
       handler.settings.bodyLimit
     ]
-    assert.deepStrictEqual(settings, [4_000, 50_000, 7 * 24 * 3_600_000, 1024 * 1024])
+    // The body limit was core's 1 MiB (issue #15, item 4).
+    assert.deepStrictEqual(settings, [4_000, 50_000, 7 * 24 * 3_600_000, 64 * 1024])
+    assert.strictEqual(GoldenPay.defaultBodyLimit, 64 * 1024)
     assert.isBelow(Duration.toMillis(handler.settings.timeBudget), 5_000)
     assert.isBelow(Duration.toMillis(handler.settings.lease), 60_000)
     const custom = defineHandler(

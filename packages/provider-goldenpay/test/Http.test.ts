@@ -1,5 +1,5 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { defineHandler, IdempotencyStore, type RawDelivery, type Routes } from "@hookline/core"
+import { defineHandler, IdempotencyStore, RawDelivery, route, type Routes } from "@hookline/core"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { GoldenPay } from "@hookline/provider-goldenpay"
@@ -9,10 +9,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { md5Hex } from "../../../test-support/Md5.ts"
+import { captures } from "./Captures.ts"
 
 const token = "http-token-77aa"
 const secret = Redacted.make(token)
 const provider = GoldenPay.provider({ secret })
+const payoutRoute = GoldenPay.provider({ secret, kind: "payout" })
 const { collect, payout, sign } = GoldenPay.testing
 
 const servers: Array<TestServer> = []
@@ -55,10 +57,7 @@ describe("GoldenPay over real HTTP", () => {
     const server = await serveWithMemory(defineHandler(provider, {
       CollectSucceeded: (event) => Effect.sync(() => amounts.push(BigDecimal.format(event.orderAmount))),
       CollectProcessing: () => Effect.void,
-      CollectFailed: () => Effect.void,
-      PayoutSucceeded: () => Effect.void,
-      PayoutCanceled: () => Effect.void,
-      PayoutUnknownStatus: () => Effect.void
+      CollectFailed: () => Effect.void
     }))
     const signed = `${token}&channel=QR&created_at=2026-05-04 10:05:00&id=GP9&mch_id=1001&order_amount=100.25` +
       `&payed_amount=100.25&status=60&trans_id=T9`
@@ -75,9 +74,9 @@ describe("GoldenPay over real HTTP", () => {
     assert.deepStrictEqual(amounts, ["100.25"])
   })
 
-  it("a payout canceled callback reaches the handler as PayoutCanceled", async () => {
+  it("a payout canceled callback reaches a kind: \"payout\" route as PayoutCanceled", async () => {
     const canceled: Array<GoldenPay.PayoutCanceled> = []
-    const server = await serveWithMemory(defineHandler(provider, (event) =>
+    const server = await serveWithMemory(defineHandler(payoutRoute, (event) =>
       Effect.sync(() => {
         if (event._tag === "PayoutCanceled") canceled.push(event)
       })))
@@ -184,6 +183,95 @@ describe("GoldenPay over real HTTP", () => {
   })
 })
 
+describe("GoldenPay over real HTTP: signed content decides, unsigned fields do not (issue #15)", () => {
+  const capture = captures(token)
+  const at = (url: string, body: string) =>
+    RawDelivery.make({ method: "POST", url, headers: { "content-type": "application/json" }, body })
+  const textOf = (raw: RawDelivery.RawDelivery) => new TextDecoder().decode(raw.body)
+  const answers = (responses: ReadonlyArray<{ readonly status: number; readonly body: string }>) =>
+    responses.map((response) => [response.status, response.body])
+
+  it("without a kind: a failed collect with payed_amount/channel null, and its stripped copy → 400 fail, no run", async () => {
+    const events: Array<string> = []
+    const server = await serveWithMemory(defineHandler(provider, (event) => Effect.sync(() => events.push(event._tag))))
+    const responses = [
+      await server.send(at("/", capture.failedCollect)),
+      await server.send(at("/", capture.failedCollectStripped)),
+      await server.send(at("/", capture.payoutWithNullChannel))
+    ]
+    // Before: 200 CollectFailed, 200 PayoutCanceled (a second event from the same capture), 200 CollectFailed.
+    assert.deepStrictEqual(answers(responses), [[400, "fail"], [400, "fail"], [400, "fail"]])
+    assert.deepStrictEqual(events, [])
+  })
+
+  it("a collect route and a payout route side by side: each takes its callbacks once, re-spellings are duplicates", async () => {
+    const events: Array<readonly [string, string]> = []
+    const server = await serveWithMemory(route({
+      "/goldenpay/collect": defineHandler(
+        GoldenPay.provider({ secret, kind: "collect" }),
+        (event, context) => Effect.sync(() => events.push([event._tag, context.key]))
+      ),
+      "/goldenpay/payout": defineHandler(
+        GoldenPay.provider({ secret, kind: "payout" }),
+        (event, context) => Effect.sync(() => events.push([event._tag, context.key]))
+      )
+    }))
+    const responses = [
+      await server.send(at("/goldenpay/collect", capture.failedCollect)),
+      await server.send(at("/goldenpay/collect", capture.failedCollectStripped)),
+      await server.send(at("/goldenpay/collect", textOf(sign(collect(), secret)))),
+      await server.send(at("/goldenpay/payout", capture.payoutCanceled)),
+      await server.send(at("/goldenpay/payout", capture.payoutWithNullChannel)),
+      await server.send(at("/goldenpay/payout", textOf(sign(payout(), secret)))),
+      // A signed collect field on the payout route contradicts its kind.
+      await server.send(at("/goldenpay/payout", textOf(sign(collect({ id: "GP9" }), secret))))
+    ]
+    assert.deepStrictEqual(answers(responses), [
+      [200, "success"],
+      [200, "success"],
+      [200, "success"],
+      [200, "success"],
+      [200, "success"],
+      [200, "success"],
+      [400, "fail"]
+    ])
+    assert.deepStrictEqual(events, [
+      ["CollectFailed", "goldenpay-collect:collect:GP7:50"],
+      ["CollectSucceeded", "goldenpay-collect:collect:GP202605040001:60"],
+      ["PayoutCanceled", "goldenpay-payout:payout:GP8:50"],
+      ["PayoutSucceeded", "goldenpay-payout:payout:GP202605040002:60"]
+    ])
+  })
+
+  it("a field value with & or = → 400 fail (it would sign like two fields), the handler never runs", async () => {
+    let runs = 0
+    const server = await serveWithMemory(defineHandler(provider, () => Effect.sync(() => runs++)))
+    // The honest sign, over …&zz_note=1&zz_tail=2, on a body whose one field signs the same string.
+    const honest = JSON.parse(textOf(sign(collect({ zz_note: "1", zz_tail: "2" }), secret))) as Record<string, unknown>
+    const smuggled = {
+      ...Object.fromEntries(Object.entries(honest).filter(([name]) => name !== "zz_tail")),
+      zz_note: "1&zz_tail=2"
+    }
+    const responses = [
+      await server.send(at("/", JSON.stringify(smuggled))),
+      await server.send(sign(collect({ remark: "a=b" }), secret)),
+      await server.send(sign(collect({ "a&b": "c" }), secret))
+    ]
+    assert.deepStrictEqual(answers(responses), [[400, "fail"], [400, "fail"], [400, "fail"]])
+    assert.strictEqual(runs, 0)
+  })
+
+  it("the default 64 KiB body limit → 413 fail for a bigger body, before any parse", async () => {
+    let runs = 0
+    const server = await serveWithMemory(defineHandler(provider, () => Effect.sync(() => runs++)))
+    const big = await server.send(at("/", `{"id":"${"a".repeat(64 * 1024)}"}`))
+    assert.deepStrictEqual([big.status, big.body], [413, "fail"])
+    const small = await server.send(sign(collect({ remark: "r".repeat(60 * 1024) }), secret))
+    assert.deepStrictEqual([small.status, small.body], [200, "success"])
+    assert.strictEqual(runs, 1)
+  })
+})
+
 describe("GoldenPay through toWebHandler", () => {
   const toRequest = (raw: RawDelivery.RawDelivery) =>
     new Request(`http://hooks.test/goldenpay${raw.url}`, {
@@ -194,7 +282,7 @@ describe("GoldenPay through toWebHandler", () => {
 
   it("valid → success, repeat → success without re-run, bad sign → 401 fail, GET → 405 fail", async () => {
     let runs = 0
-    const handle = toWebHandler(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const handle = toWebHandler(defineHandler(payoutRoute, () => Effect.sync(() => runs++)), MemoryStore.layer())
     try {
       const raw = sign(payout(), secret, "token-first")
       const first = await handle(toRequest(raw))
