@@ -45,7 +45,7 @@ const hmac = defineHandler(
 )
 
 // hookline's logs on stderr, as in examples/node-http: stdout carries only the handled events.
-const listener = toNodeListener(route({ "/hmac": hmac }), Layer.merge(storeLayer(store, env), logging))
+const listener = toNodeListener(route({ "/hmac": hmac }), storeLayer(store, env).pipe(Layer.provideMerge(logging)))
 // The reference receiver's server limits (timeouts, connection cap), at their defaults.
 const server = capConnections(http.createServer(serverOptions(defaultLimits), listener), defaultLimits)
 server.listen(Number(env.PORT ?? 3000), "127.0.0.1", () => {

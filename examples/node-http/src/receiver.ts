@@ -136,7 +136,8 @@ export const receiverFromEnv = (env: NodeJS.ProcessEnv = process.env): Receiver 
   return {
     routes,
     paths,
-    layer: Layer.merge(storeLayer(storeSettings(settings)), logging),
+    // Provided to the store too, so its own logs (a Redis client's connection errors) go to stderr.
+    layer: storeLayer(storeSettings(settings)).pipe(Layer.provideMerge(logging)),
     port: settings.port,
     limits: settings.limits,
     serverOptions: serverOptions(settings.limits),

@@ -178,6 +178,29 @@ describe("reference receiver: stdout carries only handled events", () => {
       await server.stop()
     }
   })
+
+  it("a store that cannot be reached: the delivery is answered 'retry', the errors are logged on stderr, stdout stays empty", async () => {
+    const secret = "unreachable-store-secret"
+    const server = await startServer({
+      HMAC_SECRET: secret,
+      HOOKLINE_STORE: "redis",
+      HOOKLINE_REDIS_URL: "redis://127.0.0.1:1"
+    })
+    try {
+      const raw = Hmac.testing.sign(hmacOptions(Redacted.make(secret)), {
+        body: "{}",
+        id: "evt-no-store",
+        url: "/hmac"
+      })
+      const reply = await server.send(raw)
+      assert.deepStrictEqual([reply.status, JSON.parse(reply.text).reason], [503, "StoreUnavailable"])
+      await server.logged(/ECONNREFUSED/g)
+    } finally {
+      await server.stop()
+    }
+    // Exited: the output is complete.
+    assert.deepStrictEqual(server.stdout(), [], `log lines on stdout, the event stream:\n${server.stdout().join("\n")}`)
+  })
 })
 
 describeServerLimits("examples/node-http", dir)
