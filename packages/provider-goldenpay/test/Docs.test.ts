@@ -1,6 +1,6 @@
 // The snippets of docs/providers/goldenpay.md and the README, run the way a user would.
 import { assert, it } from "@effect/vitest"
-import { defineHandler, RawDelivery } from "@hookline/core"
+import { defineHandler, RawDelivery, route, Routes } from "@hookline/core"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { MemoryStore } from "@hookline/store-memory"
 import { Effect, Redacted } from "effect"
@@ -8,7 +8,7 @@ import * as BigDecimal from "effect/BigDecimal"
 
 // "Testing your handler", verbatim.
 const secret = Redacted.make("test-token")
-const payments = defineHandler(GoldenPay.provider({ secret }), (event) => Effect.log(event._tag))
+const payments = defineHandler(GoldenPay.provider({ secret, kind: "collect" }), (event) => Effect.log(event._tag))
 
 it.effect("processes a paid collect once", () =>
   Effect.gen(function*() {
@@ -49,6 +49,40 @@ it.effect("the amount check of the guide flags a short payment and credits a ful
     assert.strictEqual((yield* handler.run(short)).body, "success")
     assert.strictEqual((yield* handler.run(full)).body, "success")
     assert.deepStrictEqual([credited, flagged], [["ORDER-1001"], ["ORDER-1001 99.99"]])
+  }).pipe(Effect.provide(MemoryStore.layer())))
+
+it.effect("the Setup snippet: a collect route and a payout route side by side, each with its callbacks", () =>
+  Effect.gen(function*() {
+    const seen: Array<string> = []
+    const log = (line: string) => Effect.sync(() => seen.push(line))
+    const options = { secret, expectedMerchantId: "1001" }
+    const routes = route({
+      "/goldenpay/collect": defineHandler(GoldenPay.provider({ ...options, kind: "collect" }), {
+        CollectSucceeded: (paid) =>
+          paid.paidInFull ? log(`credit order ${paid.transId}`) : log(`order ${paid.transId} paid short`),
+        CollectProcessing: () => Effect.void,
+        CollectFailed: (failed) => log(`order ${failed.transId} failed with status ${failed.status}`)
+      }),
+      "/goldenpay/payout": defineHandler(GoldenPay.provider({ ...options, kind: "payout" }), {
+        PayoutSucceeded: (payout) => log(`payout ${payout.transId} done`),
+        PayoutCanceled: (payout) => log(`payout ${payout.transId} canceled`),
+        PayoutUnknownStatus: (payout) => log(`payout ${payout.id}: status ${payout.status}`)
+      })
+    })
+    const at = (path: string) => Routes.resolve(routes, path)!
+    const { collect, payout, sign } = GoldenPay.testing
+    const answers = [
+      (yield* at("/goldenpay/collect").run(sign(collect(), secret))).body,
+      (yield* at("/goldenpay/collect").run(sign(collect({ id: "GP9", status: 40, payed_amount: null }), secret))).body,
+      (yield* at("/goldenpay/payout").run(sign(payout({ status: 50 }), secret))).body,
+      (yield* at("/goldenpay/payout").run(sign(collect({ id: "GP10" }), secret))).body
+    ]
+    assert.deepStrictEqual(answers, ["success", "success", "success", "fail"])
+    assert.deepStrictEqual(seen, [
+      "credit order ORDER-1001",
+      "order ORDER-1001 failed with status 40",
+      "payout PAYOUT-2001 canceled"
+    ])
   }).pipe(Effect.provide(MemoryStore.layer())))
 
 it("the diagnose snippet: a capture read as bytes names its form", () => {
