@@ -378,15 +378,18 @@ const parse = (
           if (separators.test(field)) separatorInside = true
           // Empty values are not signed, so they are not kept: nothing downstream can see them.
           if (value === null || value === "") continue
-          if (typeof value === "string") entries.push([field, value])
-          else if (typeof value === "boolean" || typeof value === "number" || typeof value === "bigint") {
-            entries.push([field, String(value)])
-          } else {
+          const signed = typeof value === "string"
+            ? value
+            : typeof value === "boolean" || typeof value === "number" || typeof value === "bigint"
+            ? String(value)
+            : undefined
+          if (signed === undefined) {
             return Result.fail(
               new MalformedDelivery({ message: "A field is an object or array; GoldenPay signs only scalars" })
             )
           }
-          if (separators.test(entries[entries.length - 1]![1])) separatorInside = true
+          if (separators.test(signed)) separatorInside = true
+          entries.push([field, signed])
         }
         // `Object.fromEntries` defines own properties, so a field named `__proto__` stays a field.
         return Result.succeed({ sign, fields: Object.fromEntries(entries), separatorInside })
