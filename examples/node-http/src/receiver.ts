@@ -75,7 +75,11 @@ export type Settings = Config.Success<typeof envConfig>
 // "Expected an integer\n  at ["HOOKLINE_TIME_BUDGET_MS"]" → HOOKLINE_TIME_BUDGET_MS="1.5": Expected an integer
 const describeProblem = (message: string, env: NodeJS.ProcessEnv): string => {
   const match = /^([\s\S]*?)\s*at \["([A-Z0-9_]+)"\]\s*$/.exec(message)
-  return match === null ? message : `${match[2]}=${JSON.stringify(env[match[2]!])}: ${match[1]}`
+  if (match === null) return message
+  const name = match[2]!
+  // Secrets and URLs (which may hold a password) are never echoed.
+  const shown = /SECRET|URL/.test(name) ? "<redacted>" : JSON.stringify(env[name])
+  return `${name}=${shown}: ${match[1]}`
 }
 
 const definedOnly = (env: NodeJS.ProcessEnv): Record<string, string> =>
