@@ -1080,6 +1080,7 @@ const make = <A>(
   Provider.make<A, Payload>({
     name: options.name ?? nameOf(options.kind),
     verify: verify(options),
+    validate: Secret.resolve(options.secret, "GoldenPay API token"),
     key,
     fingerprint: (payload) => payload.canonical,
     decode,

@@ -1,10 +1,12 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { defineHandler, IdempotencyStore, RawDelivery, route, type Routes } from "@hookline/core"
+import { defineHandler, IdempotencyStore, Misconfigured, RawDelivery, route, type Routes } from "@hookline/core"
+import { toNodeListener } from "@hookline/core/node"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -301,6 +303,20 @@ describe("GoldenPay through toWebHandler", () => {
       assert.strictEqual(runs, 1)
     } finally {
       await handle.dispose()
+    }
+  })
+})
+
+describe("start-up", () => {
+  it("a missing API token is reported by the listener's start(), not on every delivery", async () => {
+    const provider = GoldenPay.provider({ secret: Config.Redacted("HOOKLINE_TEST_UNSET_GOLDENPAY_TOKEN") })
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    try {
+      const error = await listener.start().then(() => undefined, (error: unknown) => error)
+      assert.instanceOf(error, Misconfigured)
+      assert.include((error as Misconfigured).message, "GoldenPay API token")
+    } finally {
+      await listener.dispose()
     }
   })
 })

@@ -4,6 +4,7 @@
  * cannot write after another delivery took the key over, because its write is conditional, in one
  * transaction, on the store still holding the key under its token.
  */
+import * as PgClient from "@effect/sql-pg/PgClient"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { defineHandler, Hmac, type WebhookHandler } from "@hookline/core"
 import { listen } from "@hookline/core/testing"
@@ -75,7 +76,7 @@ describe("fencing a SQL write with the claim token", () => {
       { lease: "1 second", timeBudget: "200 millis" }
     )
     await runAdmin(Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
+      const sql = yield* PgClient.PgClient
       yield* sql`CREATE TABLE ${
         sql(charges)
       } (delivery_key text PRIMARY KEY, token uuid NOT NULL, amount numeric NOT NULL)`
@@ -102,7 +103,7 @@ describe("fencing a SQL write with the claim token", () => {
       )
       assert.strictEqual(firstWrite, "LostClaim", "the first run's write was refused by the fence")
       const rows = await runAdmin(Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
+        const sql = yield* PgClient.PgClient
         return yield* sql<{ token: string }>`SELECT token::text AS token FROM ${sql(charges)}`
       }))
       assert.strictEqual(rows.length, 1, "exactly one charge")

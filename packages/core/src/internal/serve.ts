@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import type * as Ack from "../Ack.ts"
 import { BodyTooLarge, MethodNotAllowed, StoreUnavailable } from "../DeliveryError.ts"
 import type { IdempotencyStore } from "../IdempotencyStore.ts"
@@ -67,11 +68,13 @@ export const execute = <R>(
       key: undefined,
       reason: new StoreUnavailable({ message: "The hookline runtime is not available" })
     })
+    // The user's loggers are part of the layer that could not be built: this goes through Effect's
+    // default logger, on stderr (stdout is the application's output).
     Effect.runFork(
       Effect.logError(
         "hookline: the runtime is not available (layer build failed or disposed)",
         Cause.isCause(cause) ? Cause.pretty(cause) : String(cause)
-      )
+      ).pipe(Effect.provideService(Logger.LogToStderr, true))
     )
     return handler === undefined
       ? { status: 503, headers: { "content-type": "application/json" }, body: "{\"outcome\":\"Failed\"}" }
