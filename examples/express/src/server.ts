@@ -6,10 +6,11 @@
 import { toNodeListener } from "@hookline/core/node"
 import express from "express"
 import * as http from "node:http"
-import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
+import { onShutdown, ordersPath, ordersReply, receiverFromEnv, startOrExit } from "../../node-http/src/receiver.ts"
 
 const { capConnections, layer, listening, paths, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toNodeListener(routes, layer)
+await startOrExit(webhooks)
 
 const app = express()
 // The webhook routes come BEFORE the global JSON parser: hookline reads the exact bytes itself

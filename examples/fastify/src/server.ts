@@ -5,10 +5,11 @@
  */
 import { toNodeListener } from "@hookline/core/node"
 import Fastify from "fastify"
-import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
+import { onShutdown, ordersPath, ordersReply, receiverFromEnv, startOrExit } from "../../node-http/src/receiver.ts"
 
 const { capConnections, layer, limits, listening, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toNodeListener(routes, layer)
+await startOrExit(webhooks)
 // Fastify sets requestTimeout and keepAliveTimeout itself (its keep-alive default is 72 s, not Node's
 // 5 s); the headers timeout and the checking interval go to node:http through `http`. No
 // connectionTimeout (socket inactivity): while a handler works nothing moves on the socket, and a

@@ -6,8 +6,10 @@
  */
 import * as http from "node:http"
 import { Readable } from "node:stream"
-import { onShutdown } from "../../node-http/src/receiver.ts"
+import { onShutdown, startOrExit } from "../../node-http/src/receiver.ts"
 import { capConnections, listening, port, POST, serverOptions, webhooks } from "./routes.ts"
+
+await startOrExit(webhooks)
 
 const toRequest = (req: http.IncomingMessage): Request => {
   const headers = new Headers()

@@ -6,10 +6,11 @@
 import { serve } from "@hono/node-server"
 import { toWebHandler } from "@hookline/core/web"
 import { Hono } from "hono"
-import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
+import { onShutdown, ordersPath, ordersReply, receiverFromEnv, startOrExit } from "../../node-http/src/receiver.ts"
 
 const { capConnections, layer, listening, paths, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toWebHandler(routes, layer)
+await startOrExit(webhooks)
 const app = new Hono()
 
 // The untouched `Request` (`c.req.raw`): hookline reads its exact bytes, with the provider's body

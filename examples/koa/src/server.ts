@@ -8,10 +8,11 @@ import { bodyParser } from "@koa/bodyparser"
 import Router from "@koa/router"
 import Koa from "koa"
 import * as http from "node:http"
-import { onShutdown, ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/receiver.ts"
+import { onShutdown, ordersPath, ordersReply, receiverFromEnv, startOrExit } from "../../node-http/src/receiver.ts"
 
 const { capConnections, layer, listening, paths, port, routes, serverOptions } = receiverFromEnv()
 const webhooks = toNodeListener(routes, layer)
+await startOrExit(webhooks)
 const app = new Koa()
 
 // The webhook router comes BEFORE the body parser: hookline reads the exact bytes from the Node

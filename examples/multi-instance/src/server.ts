@@ -21,6 +21,7 @@ import * as Layer from "effect/Layer"
 import * as http from "node:http"
 import { logging } from "../../node-http/src/app.ts"
 import { capConnections, defaultLimits, serverOptions } from "../../node-http/src/limits.ts"
+import { startOrExit } from "../../node-http/src/receiver.ts"
 import { isStoreKind, storeLayer } from "./stores.ts"
 
 const env = process.env
@@ -46,6 +47,7 @@ const hmac = defineHandler(
 
 // hookline's logs on stderr, as in examples/node-http: stdout carries only the handled events.
 const listener = toNodeListener(route({ "/hmac": hmac }), storeLayer(store, env).pipe(Layer.provideMerge(logging)))
+await startOrExit(listener)
 // The reference receiver's server limits (timeouts, connection cap), at their defaults.
 const server = capConnections(http.createServer(serverOptions(defaultLimits), listener), defaultLimits)
 server.listen(Number(env.PORT ?? 3000), "127.0.0.1", () => {

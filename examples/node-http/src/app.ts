@@ -131,8 +131,16 @@ export const makeRoutes = (config: AppConfig) => {
     table["/igv"] = defineHandler(Igv.provider({ secret: config.igvSecret }), report("igv"), options)
   }
   if (config.goldenpaySecret !== undefined) {
+    // One route per notify URL, as GoldenPay merchants configure them: the kind is never guessed
+    // from fields the signature does not cover. The collect route keeps the name "goldenpay" (keys
+    // `goldenpay:collect:<id>:<status>`); the payout route is "goldenpay-payout".
     table["/goldenpay"] = defineHandler(
-      GoldenPay.provider({ secret: config.goldenpaySecret }),
+      GoldenPay.provider({ secret: config.goldenpaySecret, kind: "collect", name: "goldenpay" }),
+      report("goldenpay"),
+      options
+    )
+    table["/goldenpay/payout"] = defineHandler(
+      GoldenPay.provider({ secret: config.goldenpaySecret, kind: "payout" }),
       report("goldenpay"),
       options
     )

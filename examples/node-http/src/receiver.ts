@@ -13,6 +13,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
@@ -152,6 +153,20 @@ export const receiverFromEnv = (env: NodeJS.ProcessEnv = process.env): Receiver 
     }
   }
 }
+
+/**
+ * Starts hookline before the server listens (`listener.start()`): a configuration problem — a
+ * malformed store URL, a secret that cannot be read — exits with status 2 and the problem on
+ * stderr, instead of answering every delivery "retry". A store that cannot be reached yet is only
+ * reported: deliveries are answered "retry" until it is back (the next request tries again).
+ */
+export const startOrExit = (webhooks: { readonly start: () => Promise<void> }): Promise<void> =>
+  webhooks.start().catch((error: unknown) => {
+    if (Predicate.isTagged(error, "Misconfigured")) exit2(`hookline: cannot start: ${String(error)}`)
+    process.stderr.write(
+      `hookline: the store is not reachable yet; deliveries are answered "retry": ${String(error)}\n`
+    )
+  })
 
 /** The app's own JSON route, served next to the webhooks by every example. */
 export const ordersPath = "/orders"

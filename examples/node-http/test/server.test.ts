@@ -229,6 +229,28 @@ describe("reference receiver: invalid settings", () => {
   })
 })
 
+describe("reference receiver: fails fast on a store URL that cannot work", () => {
+  it("a malformed Redis or PostgreSQL URL exits 2 at start, naming the problem, never the URL's password", async () => {
+    const cases = [
+      [
+        { HOOKLINE_STORE: "redis", HOOKLINE_REDIS_URL: "http://user:hunter2@127.0.0.1:6379" },
+        /Redis URL's scheme is http:/
+      ],
+      [{ HOOKLINE_STORE: "postgres", HOOKLINE_PG_URL: "mysql://root:hunter2@127.0.0.1/test" }, /url's scheme is mysql:/]
+    ] as const
+    const errors = await Promise.all(
+      cases.map(([env]) => startServer({ HMAC_SECRET: "s", ...env }).then((server) => server.stop(), (e: Error) => e))
+    )
+    cases.forEach(([env, message], i) => {
+      const error = String(errors[i] instanceof Error ? errors[i].message : `started (${JSON.stringify(env)})`)
+      assert.match(error, /exited 2 before listening/, error)
+      assert.match(error, /hookline: cannot start: Misconfigured/, error)
+      assert.match(error, message, error)
+      assert.notInclude(error, "hunter2")
+    })
+  })
+})
+
 describe("reference receiver: shutdown with a handler past its time budget", () => {
   // The handler takes 1.5 s (HOOKLINE_HANDLER_DELAY_MS), the budget is 300 ms (HOOKLINE_TIME_BUDGET_MS):
   // the platform gets "retry" (503 TimedOut) while the handler goes on in the background. SIGTERM
