@@ -46,7 +46,8 @@ export const allProviders: Record<string, string> = {
 export const hmacDelivery = (id: string, body = JSON.stringify({ id, amount: "12.50" })): RawDelivery.RawDelivery =>
   Hmac.testing.sign(hmacOptions(secrets.hmac), { body, id, url: "/hmac" })
 
-interface Case {
+/** One bundled provider as the examples mount it: a fresh signed delivery and its ack. */
+export interface Case {
   readonly provider: string
   readonly delivery: () => { readonly raw: RawDelivery.RawDelivery; readonly key: string }
   /** The provider's ack, as status and body text (`undefined`: any body). */
@@ -55,7 +56,8 @@ interface Case {
 
 const jsonOutcome = (first: boolean) => JSON.stringify({ outcome: first ? "Processed" : "Duplicate" })
 
-const cases: ReadonlyArray<Case> = [
+/** Every bundled provider, as mounted by every example. */
+export const cases: ReadonlyArray<Case> = [
   {
     provider: "hmac",
     delivery: () => {
