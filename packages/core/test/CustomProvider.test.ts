@@ -49,7 +49,10 @@ const acme = (options: { readonly secret: Secret.SecretInput }) =>
     ack: AckPolicy.status(),
     timeBudget: "10 seconds",
     lease: "4 minutes",
-    bodyLimit: 256 * 1024
+    bodyLimit: 256 * 1024,
+    // 9. Read the configuration at start-up (listener.start()), so a missing secret stops the
+    //    receiver instead of answering every delivery "retry".
+    validate: Secret.resolve(options.secret, "acme secret")
   })
 
 const secret = Redacted.make("acme-secret")
