@@ -3,7 +3,8 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", ".ci/out/**"] },
+  // Stryker writes its sandboxes (copies of the repo, instrumented) and reports there while it runs.
+  { ignores: ["**/dist/**", "**/node_modules/**", ".ci/out/**", ".stryker-tmp/**", "reports/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
