@@ -3,6 +3,11 @@
  * sending platform (distinct signed deliveries, a share of them sent twice at once to different
  * processes, every non-ack retried with backoff until acknowledged), an optional fault injected
  * during the run, and the ledger of handler runs compared with the acknowledgements.
+ *
+ * Besides the faults, one scenario is about the handler rather than the platform or the
+ * infrastructure: `lease-overrun`, where a share of handler runs makes an external call that
+ * outlives the claim's lease and ignores interruption, then writes — plainly, or fenced by the
+ * claim token as docs/concepts.md shows.
  */
 import { Hmac, type RawDelivery } from "@hookline/core"
 import * as Redacted from "effect/Redacted"
@@ -16,7 +21,26 @@ import * as Db from "./Db.ts"
 const serverScript = fileURLToPath(new URL("./server.ts", import.meta.url))
 
 export type StoreKind = "redis" | "postgres"
-export type Fault = "none" | "handler-fail" | "sigkill" | "redis-restart" | "pg-terminate"
+export type Fault =
+  | "none"
+  | "handler-fail"
+  | "sigkill"
+  | "sigterm"
+  | "redis-restart"
+  | "pg-terminate"
+  | "lease-overrun"
+
+/**
+ * How a handler writes its side effect (the ledger row) in the `lease-overrun` scenario: `plain`,
+ * an INSERT; `token`, fenced by the claim token as docs/concepts.md shows; `token+key`, fenced and
+ * skipped when the key already has a row.
+ */
+export type Write = "plain" | "token" | "token+key"
+
+/** The listeners' `shutdownTimeout` in every scenario. */
+export const shutdownTimeoutMs = 5000
+/** How long after SIGTERM a server may take to exit: the shutdown timeout plus process exit. */
+export const shutdownBoundMs = shutdownTimeoutMs + 2000
 
 export interface ScenarioOptions {
   readonly store: StoreKind
@@ -39,7 +63,27 @@ export interface ScenarioOptions {
   readonly drainMs?: number
   /** Every delivery chain gives up this long after the start. Default 15 minutes. */
   readonly timeLimitMs?: number
+  /** `lease-overrun`: how the handler writes the ledger (see {@link Write}). Default `plain`. */
+  readonly write?: Write
+  /** `lease-overrun`: share of handler runs that make the slow external call. Default 0.05. */
+  readonly overrunRate?: number
   readonly log?: (line: string) => void
+}
+
+/** What the servers reported at their graceful stops (`server.ts`'s `stopped` line). */
+export interface Stops {
+  /** SIGTERMs sent during the run (the `sigterm` fault; the final stop is not counted here). */
+  readonly count: number
+  /** Handler runs in progress when a SIGTERM arrived. */
+  readonly runningAtStop: number
+  /** Of those: already past the time budget (answered "retry", running in the background). */
+  readonly pastBudgetAtStop: number
+  /** Handler runs that finished (wrote the ledger) while their server was shutting down. */
+  readonly finishedDuringStop: number
+  /** Handler runs interrupted at the end of a shutdown. */
+  readonly interrupted: number
+  /** Longest time from SIGTERM to the process's exit, measured by the driver. */
+  readonly longestMs: number
 }
 
 export interface Figures {
@@ -65,6 +109,44 @@ export interface Figures {
   /** Distinct deliveries acknowledged per second. */
   readonly throughput: number
   readonly seconds: number
+  /**
+   * Servers that did not exit within {@link shutdownBoundMs} of a SIGTERM (mid-run or at the end),
+   * or exited with a failure: each is a broken shutdown promise.
+   */
+  readonly shutdownFailures?: number
+  /** Graceful stops (SIGTERM) performed: the `sigterm` fault's and every server's at the end. */
+  readonly gracefulStops?: number
+  /** The `sigterm` fault's graceful stops. */
+  readonly stops?: Stops
+  /** `lease-overrun`: how the ledger was written. */
+  readonly write?: Write
+  /** `lease-overrun`: handler runs that made the slow external call. */
+  readonly overruns?: number
+  /** `lease-overrun`: ledger writes committed after the handler's deadline. */
+  readonly writesPastDeadline?: number
+  /** `lease-overrun`, fenced: writes the fence refused (the claim was no longer held). */
+  readonly fencedRefused?: number
+  /** `lease-overrun`, `token+key`: writes skipped because the key already had a row. */
+  readonly skipped?: number
+  /**
+   * `lease-overrun`: runs whose write committed and whose handler was then interrupted (at its
+   * deadline): the side effect happened, its completion was not recorded, and the claim released.
+   */
+  readonly writtenThenInterrupted?: number
+}
+
+/** One `stopped` line of a server. */
+interface Stopped {
+  readonly ms: number
+  readonly runningAtStop: number
+  readonly pastBudgetAtStop: number
+  readonly finishedDuringStop: number
+  readonly interrupted: number
+  readonly overruns: number
+  readonly fencedRefused: number
+  readonly skipped: number
+  readonly writesPastDeadline: number
+  readonly writtenThenInterrupted: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -74,6 +156,10 @@ interface Server {
   agent: http.Agent
   child: ChildProcess
   alive: boolean
+  /** The `stopped` line, once the server stopped gracefully. */
+  stopped: Stopped | undefined
+  /** Resolves with the exit code (or the signal) once the process exited. */
+  exited: Promise<number | string>
 }
 
 const startServer = (env: NodeJS.ProcessEnv): Promise<Server> =>
@@ -87,42 +173,77 @@ const startServer = (env: NodeJS.ProcessEnv): Promise<Server> =>
     child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
     const onExit = (code: number | null) => reject(new Error(`server exited (${code}) before listening:\n${stderr}`))
     child.once("exit", onExit)
-    // stdout also carries the pipeline's logs; only the `listening` line matters here.
+    // "close", not "exit": by then stdout was read to its end (the `stopped` line included).
+    const exited = new Promise<number | string>((done) =>
+      child.once("close", (code, signal) => done(code ?? signal ?? "unknown"))
+    )
+    // stdout carries two lines: `listening`, and `stopped` at a graceful stop (logs go to stderr).
+    let server: Server | undefined
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString()
-      const match = /\{"event":"listening","pid":\d+,"port":(\d+)\}/.exec(buffered)
-      if (match === null) {
-        buffered = buffered.slice(-200)
-        return
+      const lines = buffered.split("\n")
+      buffered = lines.pop() ?? ""
+      for (const line of lines) {
+        const event: unknown = line.startsWith("{") ? JSON.parse(line) : undefined
+        if (typeof event !== "object" || event === null || !("event" in event)) continue
+        if (event.event === "stopped" && server !== undefined) server.stopped = event as unknown as Stopped
+        if (event.event === "listening" && "port" in event && server === undefined) listening(String(event.port))
       }
-      child.stdout.off("data", onData)
-      child.stdout.resume()
-      const port = match[1] ?? ""
-      const server: Server = {
+    }
+    const listening = (port: string) => {
+      const started: Server = {
         url: `http://127.0.0.1:${port}`,
         agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
         child,
-        alive: true
+        alive: true,
+        stopped: undefined,
+        exited
       }
+      server = started
       child.off("exit", onExit)
       child.once("exit", () => {
-        server.alive = false
-        server.agent.destroy()
+        started.alive = false
+        started.agent.destroy()
       })
       // The first request builds the runtime (connects the store and the ledger pool).
-      post(server, { method: "GET", url: "/warm-up", headers: {}, body: new Uint8Array() }).then(
-        () => resolve(server),
+      post(started, { method: "GET", url: "/warm-up", headers: {}, body: new Uint8Array() }).then(
+        () => resolve(started),
         reject
       )
     }
     child.stdout.on("data", onData)
   })
 
-const stopServer = async (server: Server): Promise<void> => {
-  if (!server.alive) return
-  const exited = new Promise((resolve) => server.child.once("exit", resolve))
+/** What a graceful stop took; `ok` is false when it broke the bound or failed. */
+interface StopResult {
+  readonly ok: boolean
+  readonly ms: number
+  readonly detail: string
+}
+
+/**
+ * Sends SIGTERM and waits for the exit, at most {@link shutdownBoundMs}: a server still running
+ * then is killed and reported (its shutdown did not keep `shutdownTimeout`).
+ */
+const stopServer = async (server: Server): Promise<StopResult> => {
+  const begun = performance.now()
+  if (!server.alive) return { ok: true, ms: 0, detail: "already gone" }
   server.child.kill("SIGTERM")
-  await exited
+  let timer: NodeJS.Timeout | undefined
+  const code = await Promise.race([
+    server.exited,
+    new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), shutdownBoundMs)))
+  ])
+  clearTimeout(timer)
+  const ms = Math.round(performance.now() - begun)
+  if (code === "timeout") {
+    server.child.kill("SIGKILL")
+    await server.exited
+    return { ok: false, ms, detail: `pid ${server.child.pid} still running ${shutdownBoundMs} ms after SIGTERM` }
+  }
+  if (code !== 0) return { ok: false, ms, detail: `pid ${server.child.pid} exited with ${code} after SIGTERM` }
+  if (server.stopped === undefined) return { ok: false, ms, detail: `pid ${server.child.pid}: no stopped line` }
+  return { ok: true, ms, detail: "" }
 }
 
 interface Answer {
@@ -173,6 +294,10 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   await db.query(`CREATE TABLE ${ledger} (key text NOT NULL, pid integer NOT NULL, at_ms bigint NOT NULL)`)
 
   if (options.store === "redis" && options.redis === undefined) throw new Error("the redis store needs a private Redis")
+  if (options.fault === "lease-overrun" && options.store !== "postgres") {
+    throw new Error("lease-overrun runs on PostgreSQL: the fenced write reads the store's table")
+  }
+  const leaseMs = options.leaseMs ?? 2000
   const env: NodeJS.ProcessEnv = {
     HMAC_SECRET: Redacted.value(secret),
     STORE: options.store,
@@ -182,14 +307,46 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     STORE_TABLE: `${run}_store`,
     STORE_APP: storeApp,
     LEDGER: ledger,
-    LEASE_MS: String(options.leaseMs ?? 2000),
-    WORK_MS: String(options.workMs ?? (options.fault === "sigkill" ? 20 : 5)),
-    FAIL_RATE: options.fault === "handler-fail" ? "0.1" : "0"
+    LEASE_MS: String(leaseMs),
+    WORK_MS: String(options.workMs ?? (options.fault === "sigkill" || options.fault === "sigterm" ? 20 : 5)),
+    FAIL_RATE: options.fault === "handler-fail" ? "0.1" : "0",
+    SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+    ...(options.fault === "sigterm" ?
+      {
+        // A share of handlers runs past the time budget, so a SIGTERM finds background handlers
+        // whose completions must still be recorded; all of them end well before their deadline.
+        TIME_BUDGET_MS: "250",
+        SLOW_RATE: "0.05",
+        SLOW_MS: String(Math.round(leaseMs * 0.3))
+      } :
+      {}),
+    ...(options.fault === "lease-overrun" ?
+      {
+        // The slow call ends anywhere from shortly before the deadline (lease minus a tenth) to well
+        // past the lease, so the run sees calls that end in time, between the deadline and the
+        // lease's end, and after a takeover.
+        OVERRUN_RATE: String(options.overrunRate ?? 0.05),
+        OVERRUN_MIN_MS: String(Math.round(leaseMs * 0.8)),
+        OVERRUN_MAX_MS: String(Math.round(leaseMs * 1.6)),
+        WRITE: options.write ?? "plain"
+      } :
+      {})
   }
   const servers: Array<Server> = []
   for (let i = 0; i < n; i++) servers.push(await startServer(env))
 
   const ackedAt = new Map<string, number>()
+  // Graceful stops: the injected ones (sigterm) and the final one of every server.
+  const stopped: Array<Stopped> = []
+  let longestStop = 0
+  let shutdownFailures = 0
+  let gracefulStops = 0
+  const noteStop = (result: StopResult) => {
+    gracefulStops++
+    if (result.ok) return
+    shutdownFailures++
+    log(`  shutdown broke its bound: ${result.detail}`)
+  }
   let requests = 0
   let retried = 0
   let injected = 0
@@ -257,6 +414,19 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
           log(`  SIGKILL server ${index} (pid ${victim.child.pid})`)
           servers[index] = await startServer(env)
         }
+      } else if (options.fault === "sigterm") {
+        const index = Math.floor(Math.random() * n)
+        const victim = servers[index]
+        if (victim !== undefined && victim.alive) {
+          injected++
+          log(`  SIGTERM server ${index} (pid ${victim.child.pid})`)
+          // The platform keeps sending to the others meanwhile; the slot is refilled once it exited.
+          const result = await stopServer(victim)
+          noteStop(result)
+          if (victim.stopped !== undefined) stopped.push(victim.stopped)
+          longestStop = Math.max(longestStop, result.ms)
+          servers[index] = await startServer(env)
+        }
       } else if (options.fault === "redis-restart" && options.redis !== undefined) {
         injected++
         log("  redis-server killed, restarting")
@@ -281,7 +451,17 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   const seconds = (Date.now() - started) / 1000
 
   // Graceful stop: background handlers finish before the ledger is read.
-  await Promise.all(servers.map(stopServer))
+  const injectedStops = stopped.length
+  const finals = await Promise.all(servers.map(async (server) => {
+    const result = await stopServer(server)
+    noteStop(result)
+    return server.stopped
+  }))
+  // Counters of runs that happened anywhere (overruns, refused fenced writes): every stopped line.
+  const everyStop = [...stopped, ...finals.filter((line): line is Stopped => line !== undefined)]
+  const total = (pick: (line: Stopped) => number, lines: ReadonlyArray<Stopped>) =>
+    lines.reduce((sum, line) => sum + pick(line), 0)
+  const injectedLines = stopped.slice(0, injectedStops)
 
   const rows = await db.query<{ key: string; runs: string; at: Array<string> }>(
     `SELECT key, count(*)::text AS runs, array_agg(at_ms::text ORDER BY at_ms) AS at FROM ${ledger} GROUP BY key`
@@ -321,6 +501,30 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     neverAcked,
     ackedNotInLedger,
     throughput: Math.round(ackedAt.size / seconds),
-    seconds: Math.round(seconds * 10) / 10
+    seconds: Math.round(seconds * 10) / 10,
+    shutdownFailures,
+    gracefulStops,
+    ...(options.fault === "sigterm" ?
+      {
+        stops: {
+          count: injected,
+          runningAtStop: total((line) => line.runningAtStop, injectedLines),
+          pastBudgetAtStop: total((line) => line.pastBudgetAtStop, injectedLines),
+          finishedDuringStop: total((line) => line.finishedDuringStop, injectedLines),
+          interrupted: total((line) => line.interrupted, injectedLines),
+          longestMs: longestStop
+        }
+      } :
+      {}),
+    ...(options.fault === "lease-overrun" ?
+      {
+        write: options.write ?? "plain",
+        overruns: total((line) => line.overruns, everyStop),
+        writesPastDeadline: total((line) => line.writesPastDeadline, everyStop),
+        fencedRefused: total((line) => line.fencedRefused, everyStop),
+        skipped: total((line) => line.skipped, everyStop),
+        writtenThenInterrupted: total((line) => line.writtenThenInterrupted, everyStop)
+      } :
+      {})
   }
 }

@@ -21,12 +21,18 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import * as crypto from "node:crypto"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as util from "node:util"
 
 export const secret = Redacted.make(`hostile-${crypto.randomBytes(12).toString("hex")}`)
+/**
+ * Text that only forged requests carry (in headers, bodies and URLs, next to a fake
+ * `{"handled":…}` event line): a log message containing it quotes the request before verification.
+ */
+export const forgedMarker = `forged${crypto.randomBytes(6).toString("hex")}`
 const emAppId = "em-app-1"
 /** Body limit of every receiver here (small, so oversized bodies are cheap to send). */
 export const bodyLimit = 64 * 1024
@@ -44,8 +50,29 @@ const hmacOptions = {
 }
 const emOptions = { appId: emAppId, secret, bodyLimit }
 
-export type ProviderName = "hmac" | "igv" | "goldenpay" | "em"
-export const providers: ReadonlyArray<ProviderName> = ["hmac", "igv", "goldenpay", "em"]
+/**
+ * The same scheme with only the body signed (no timestamp, the id header unsigned): the receiver
+ * where a repeated id header must be refused rather than joined into a key nobody sent.
+ */
+export const hmacBodyOptions = {
+  secret,
+  header: "x-signature",
+  prefix: "sha256=",
+  idHeader: "x-webhook-id",
+  signedContent: "body" as const,
+  name: "hmac-body",
+  bodyLimit
+}
+
+/**
+ * The routes' providers. GoldenPay has one route per notify URL, each told its kind
+ * (`/goldenpay`: collect, `/goldenpay/payout`: payout); `/goldenpay/auto` detects the kind and must
+ * refuse what its signed content does not settle. `/hmac-body` serves {@link hmacBodyOptions}; it
+ * is not in the mutation corpus, whose header mutations would change its unsigned id (the
+ * documented limit of that scheme), but in the targeted checks of `HostileRun.promises`.
+ */
+export type ProviderName = "hmac" | "igv" | "goldenpay" | "goldenpay-payout" | "em"
+export const providers: ReadonlyArray<ProviderName> = ["hmac", "igv", "goldenpay", "goldenpay-payout", "em"]
 
 /** What the handler saw: the provider and the event, printed canonically. */
 const show = (event: unknown): string => util.inspect(event, { depth: 50, sorted: true, breakLength: Infinity })
@@ -71,8 +98,14 @@ const makeRoutes = (onRun: (provider: string, event: unknown) => void) => {
   const handle = (provider: string) => (event: unknown) => Effect.sync(() => onRun(provider, event))
   return route({
     "/hmac": defineHandler(Hmac.provider(hmacOptions), handle("hmac")),
+    "/hmac-body": defineHandler(Hmac.provider(hmacBodyOptions), handle("hmac-body")),
     "/igv": defineHandler(Igv.provider({ secret, bodyLimit }), handle("igv")),
-    "/goldenpay": defineHandler(GoldenPay.provider({ secret, bodyLimit }), handle("goldenpay")),
+    "/goldenpay": defineHandler(GoldenPay.provider({ secret, bodyLimit, kind: "collect" }), handle("goldenpay")),
+    "/goldenpay/payout": defineHandler(
+      GoldenPay.provider({ secret, bodyLimit, kind: "payout" }),
+      handle("goldenpay-payout")
+    ),
+    "/goldenpay/auto": defineHandler(GoldenPay.provider({ secret, bodyLimit }), handle("goldenpay-auto")),
     "/em": defineHandler(Em.provider(emOptions), handle("em"))
   })
 }
@@ -133,6 +166,10 @@ export const authentic = (provider: ProviderName, body?: string): RawDelivery.Ra
     case "goldenpay": {
       const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP${n}`, trans_id: `ORDER-${n}` }), secret)
       return { ...raw, url: "/goldenpay" }
+    }
+    case "goldenpay-payout": {
+      const raw = GoldenPay.testing.sign(GoldenPay.testing.payout({ id: `GP${n}`, trans_id: `PAYOUT-${n}` }), secret)
+      return { ...raw, url: "/goldenpay/payout" }
     }
     case "em":
       return Em.testing.sign({
@@ -431,6 +468,266 @@ export const awkward = (
 }
 
 // ---------------------------------------------------------------------------------------------
+// Issue #15's promises, case by case: GoldenPay's unsigned (empty) fields and unescaped separators,
+// a repeated id header, and request text aimed at the logs.
+
+/** A GoldenPay capture and the route it belongs to. */
+export interface GoldenPayCapture {
+  readonly label: string
+  readonly raw: RawDelivery.RawDelivery
+  /** Whether its signed content says "collect" (a non-empty `payed_amount` or `channel`). */
+  readonly signsKind: boolean
+}
+
+/**
+ * Four captures: a paid collect (signs `channel`), a failed collect whose `payed_amount`, `channel`
+ * and `payed_at` are null (signs nothing that tells its kind), a paid payout, and a payout with a
+ * null `payed_at`.
+ */
+export const goldenpayCaptures = (): ReadonlyArray<GoldenPayCapture> => {
+  const n = unique()
+  const at = (url: string, raw: RawDelivery.RawDelivery) => ({ ...raw, url })
+  return [
+    {
+      label: "paid collect",
+      signsKind: true,
+      raw: at(
+        "/goldenpay",
+        GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GPC${n}`, trans_id: `ORDER-${n}` }), secret)
+      )
+    },
+    {
+      label: "failed collect",
+      signsKind: false,
+      raw: at(
+        "/goldenpay",
+        GoldenPay.testing.sign(
+          GoldenPay.testing.collect({
+            id: `GPF${n}`,
+            trans_id: `ORDER-F${n}`,
+            status: 70,
+            payed_amount: null,
+            channel: null,
+            payed_at: null
+          }),
+          secret
+        )
+      )
+    },
+    {
+      label: "paid payout",
+      signsKind: false,
+      raw: at(
+        "/goldenpay/payout",
+        GoldenPay.testing.sign(GoldenPay.testing.payout({ id: `GPP${n}`, trans_id: `PAYOUT-${n}` }), secret)
+      )
+    },
+    {
+      label: "pending payout",
+      signsKind: false,
+      raw: at(
+        "/goldenpay/payout",
+        GoldenPay.testing.sign(
+          GoldenPay.testing.payout({ id: `GPQ${n}`, trans_id: `PAYOUT-Q${n}`, status: 20, payed_at: null }),
+          secret
+        )
+      )
+    }
+  ]
+}
+
+type JsonFields = Record<string, unknown>
+const fieldsOf = (raw: RawDelivery.RawDelivery): JsonFields => JSON.parse(Buffer.from(raw.body).toString())
+const withBody = (raw: RawDelivery.RawDelivery, fields: JsonFields): Request_ => ({
+  ...asRequest(raw),
+  body: Buffer.from(JSON.stringify(fields))
+})
+
+/**
+ * The capture with its empty fields changed and its `sign` kept: every empty field stripped;
+ * `"channel": null`, `"payed_amount": null`, `"channel": ""`, or both nulls added. None of this is
+ * signed, so each is the same delivery — and none may change its kind, key or event.
+ */
+export const emptyFieldVariants = (raw: RawDelivery.RawDelivery): ReadonlyArray<{
+  readonly label: string
+  readonly request: Request_
+}> => {
+  const fields = fieldsOf(raw)
+  const signedValue = (value: unknown) => value !== null && value !== undefined && value !== ""
+  const stripped = Object.fromEntries(Object.entries(fields).filter(([, value]) => signedValue(value)))
+  // Added only where the capture has no signed value (blanking a signed one is a forgery, refused
+  // by the signature; the mutation corpus covers those).
+  const added = (extra: JsonFields, base: JsonFields = fields) => ({
+    ...base,
+    ...Object.fromEntries(Object.entries(extra).filter(([name]) => !signedValue(base[name])))
+  })
+  return [
+    { label: "empty fields stripped", request: withBody(raw, stripped) },
+    { label: "channel null added", request: withBody(raw, added({ channel: null })) },
+    { label: "payed_amount null added", request: withBody(raw, added({ payed_amount: null })) },
+    { label: "channel \"\" added", request: withBody(raw, added({ channel: "" })) },
+    { label: "both nulls added", request: withBody(raw, added({ channel: null, payed_amount: null })) },
+    { label: "stripped, then channel null", request: withBody(raw, added({ channel: null }, stripped)) }
+  ]
+}
+
+/**
+ * The capture reshaped without touching its `sign`: for each pair of neighbours in the signed
+ * order (`a=1&b=2`), `b` is folded into `a`'s value (`{"a":"1&b=2"}`), which signs the same
+ * string. Each must be refused (400): it is another delivery under the captured signature.
+ */
+export const reshaped = (raw: RawDelivery.RawDelivery): ReadonlyArray<{
+  readonly label: string
+  readonly request: Request_
+}> => {
+  const fields = fieldsOf(raw)
+  const signed = Object.keys(fields).filter((name) => name !== "sign" && fields[name] !== null && fields[name] !== "")
+    .sort()
+  const out: Array<{ label: string; request: Request_ }> = []
+  for (let i = 0; i + 1 < signed.length; i++) {
+    const a = signed[i]!
+    const b = signed[i + 1]!
+    const { [b]: folded, ...rest } = fields
+    out.push({
+      label: `${b} folded into ${a}`,
+      request: withBody(raw, { ...rest, [a]: `${String(fields[a])}&${b}=${String(folded)}` })
+    })
+  }
+  return out
+}
+
+/** Deliveries signed with the real token whose field names or values contain `&` or `=`. */
+export const separatorsSigned = (): ReadonlyArray<{ readonly label: string; readonly request: Request_ }> => {
+  const n = unique()
+  const signed = (url: string, fields: Readonly<Record<string, GoldenPay.TestField>>) => ({
+    ...asRequest(GoldenPay.testing.sign(fields, secret)),
+    url
+  })
+  return [
+    {
+      label: "& and = in trans_id",
+      request: signed("/goldenpay", GoldenPay.testing.collect({ id: `GPS${n}`, trans_id: "ORDER-1&status=60" }))
+    },
+    {
+      label: "= in a value",
+      request: signed("/goldenpay", GoldenPay.testing.collect({ id: `GPT${n}`, channel: "A=B" }))
+    },
+    {
+      label: "& in a field name",
+      request: signed("/goldenpay/payout", GoldenPay.testing.payout({ id: `GPU${n}`, "note&x": "1" }))
+    },
+    {
+      label: "= in a field name",
+      request: signed("/goldenpay/payout", GoldenPay.testing.payout({ id: `GPV${n}`, "a=b": "1" }))
+    }
+  ]
+}
+
+/** An authentic delivery of `/hmac-body` (only the body signed; the id header is not). */
+export const authenticBodySigned = (): RawDelivery.RawDelivery =>
+  Hmac.testing.sign(hmacBodyOptions, {
+    url: "/hmac-body",
+    id: `evt_${unique()}`,
+    body: `{"id":"b${unique()}","amount":"12.30"}`
+  })
+
+/**
+ * The delivery with its id header sent twice (another id, or the same one again): HTTP joins the
+ * values with ", ", and a key made of two ids is a key nobody sent. Must be refused (400).
+ */
+export const repeatedId = (raw: RawDelivery.RawDelivery): ReadonlyArray<{
+  readonly label: string
+  readonly request: Request_
+}> => {
+  const id = raw.headers["x-webhook-id"] ?? ""
+  const others = headerList(raw).filter(([name]) => name !== "x-webhook-id")
+  const twice = (first: string, second: string): Request_ => ({
+    url: raw.url,
+    headers: [...others, ["x-webhook-id", first], ["x-webhook-id", second]],
+    body: raw.body
+  })
+  return [
+    { label: "another id after it", request: twice(id, `${id}x`) },
+    { label: "another id before it", request: twice(`evt_${unique()}`, id) },
+    { label: "the same id twice", request: twice(id, id) }
+  ]
+}
+
+/** What a forged request carries: a fake event line after a line break, and the marker. */
+export const forgedLine = `${forgedMarker}\n{"handled":"${forgedMarker}","event":"OrderPaid"}\n`
+const forgedHeader = `${forgedMarker} {"handled":"${forgedMarker}"}`
+
+/** Routes whose deliveries the forged requests are made from. */
+export const forgedRoutes: ReadonlyArray<ProviderName | "hmac-body" | "goldenpay-auto"> = [
+  ...providers,
+  "hmac-body",
+  "goldenpay-auto"
+]
+
+/**
+ * Requests made from an authentic delivery of `route`, each carrying {@link forgedMarker} where
+ * the receiver reads before verifying: every header's value in turn (but where that header is
+ * unsigned by the scheme's design — iGV's body, `/hmac-body`'s id — and the request would be
+ * authentic), the body replaced by a fake log line, every JSON string value replaced, a form
+ * field, and the query string. None is authentic, so nothing of it may reach a log message.
+ */
+export const forged = (route: (typeof forgedRoutes)[number]): {
+  readonly from: RawDelivery.RawDelivery
+  readonly requests: ReadonlyArray<{ readonly label: string; readonly request: Request_ }>
+} => {
+  const from = route === "hmac-body"
+    ? authenticBodySigned()
+    : route === "goldenpay-auto"
+    ? { ...authentic("goldenpay"), url: "/goldenpay/auto" }
+    : authentic(route)
+  const headers = headerList(from)
+  const requests: Array<{ label: string; request: Request_ }> = []
+  headers.forEach(([name], i) => {
+    if (route === "hmac-body" && name === "x-webhook-id") return
+    const changed = headers.map(([n, v], j): [string, string] => [n, j === i ? forgedHeader : v])
+    requests.push({ label: `${name} forged`, request: { url: from.url, headers: changed, body: from.body } })
+  })
+  requests.push({
+    label: "forged header added",
+    request: { url: from.url, headers: [...headers, ["x-forwarded-for", forgedHeader]], body: from.body }
+  })
+  requests.push({
+    label: "query string",
+    request: { ...asRequest(from), url: `${from.url}?${forgedMarker}=%7B%22handled%22%3A1%7D` }
+  })
+  if (route !== "igv") {
+    requests.push({ label: "body is a log line", request: { ...asRequest(from), body: Buffer.from(forgedLine) } })
+    const text = Buffer.from(from.body).toString()
+    if (text.startsWith("{")) {
+      const json = JSON.parse(text) as Record<string, unknown>
+      for (const [name, value] of Object.entries(json)) {
+        if (typeof value !== "string") continue
+        requests.push({
+          label: `${name} forged in the JSON body`,
+          request: withBody(from, { ...json, [name]: forgedLine })
+        })
+      }
+      // A raw line break inside a JSON string: invalid JSON, whose parse error must not quote it.
+      requests.push({
+        label: "raw line break in the JSON body",
+        request: { ...asRequest(from), body: Buffer.from(`{"id":"${forgedLine}","sign":"${"0".repeat(32)}"}`) }
+      })
+    } else {
+      const form = new URLSearchParams(text)
+      for (const name of Array.from(form.keys())) {
+        const copy = new URLSearchParams(form)
+        copy.set(name, forgedLine)
+        requests.push({
+          label: `${name} forged in the form body`,
+          request: { ...asRequest(from), body: Buffer.from(copy.toString()) }
+        })
+      }
+    }
+  }
+  return { from, requests }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Transports
 
 export interface Answer {
@@ -495,15 +792,61 @@ export interface Figures {
   logLines: number
   /** Log lines or responses carrying the secret in any form. */
   secretLeaks: number
+  /**
+   * Log messages (the message and its cause, not the annotations) carrying {@link forgedMarker}:
+   * text a forged request supplied, logged before verification.
+   */
+  logInjections: number
+  /** Annotations carrying {@link forgedMarker} next to a raw line break (an unescaped detail). */
+  unescapedAnnotations: number
+  /** Log lines written while the forged requests were sent (the capture saw them). */
+  rejectionLogs: number
+  /** Issue #15's targeted cases (`HostileRun.promises`). */
+  promises: PromiseFigures
   /** Descriptions of every violation (empty when all is well). */
   violations: Array<string>
+}
+
+/** The targeted cases of `HostileRun.promises`: what was sent, and how much of it was refused. */
+export interface PromiseFigures {
+  /** GoldenPay captures with empty fields stripped or added, same `sign`, sent to their own route. */
+  emptyFieldVariants: number
+  /** Captures (and variants) whose signed content does not tell the kind, sent to `/goldenpay/auto`. */
+  ambiguousSent: number
+  /** Of those, refused with 400 (must be all). */
+  ambiguousRefused: number
+  /** Reshaped captures (a field folded into its neighbour, same `sign`) and signed `&`/`=` content. */
+  separatorSent: number
+  /** Of those, refused with 400 (must be all). */
+  separatorRefused: number
+  /** Requests with the id header sent twice (`/hmac-body` and `/hmac`). */
+  repeatedIdSent: number
+  /** Of those, refused with 400 (must be all). */
+  repeatedIdRefused: number
+  /** `Hmac.provider({ signedContent: "body", timestampHeader })` threw `Misconfigured`. */
+  unsignedTimestampRefused: boolean
+  /** Captures replayed to the other kind's GoldenPay route (the documented limit of the scheme). */
+  crossRouteSent: number
+  /** Of those, handled (acknowledged as a delivery of that route's kind). */
+  crossRouteHandled: number
+  /** Requests carrying forged log lines ({@link forgedMarker}). */
+  forgedRequests: number
 }
 
 export interface Harness {
   readonly transport: "node" | "web"
   readonly figures: Figures
-  /** Sends a hostile request, then the authentic delivery it was made from, and checks both. */
-  readonly check: (label: string, authenticRaw: RawDelivery.RawDelivery | undefined, hostile: Request_) => Promise<void>
+  /**
+   * Sends a hostile request, then the authentic delivery it was made from, and checks both. Returns
+   * the hostile request's answer (undefined when it could not be built).
+   */
+  readonly check: (
+    label: string,
+    authenticRaw: RawDelivery.RawDelivery | undefined,
+    hostile: Request_
+  ) => Promise<Answer | undefined>
+  /** Handler runs so far, by route name (`hmac-body`, `goldenpay-auto`, …). */
+  readonly runs: () => ReadonlyArray<{ readonly provider: string; readonly event: string }>
   /**
    * Sends awkward content signed with the real secret: the handler may run (it is authentic), but
    * the answer must not be a 5xx other than `DecodeFailed` (an authentic delivery the schema
@@ -533,6 +876,22 @@ export const start = async (transport: "node" | "web", options?: HarnessOptions)
     statuses: {},
     logLines: 0,
     secretLeaks: 0,
+    logInjections: 0,
+    unescapedAnnotations: 0,
+    rejectionLogs: 0,
+    promises: {
+      emptyFieldVariants: 0,
+      ambiguousSent: 0,
+      ambiguousRefused: 0,
+      separatorSent: 0,
+      separatorRefused: 0,
+      repeatedIdSent: 0,
+      repeatedIdRefused: 0,
+      unsignedTimestampRefused: false,
+      crossRouteSent: 0,
+      crossRouteHandled: 0,
+      forgedRequests: 0
+    },
     violations: []
   }
   const leaks = (text: string) => secretForms.some((form) => text.includes(form))
@@ -541,9 +900,21 @@ export const start = async (transport: "node" | "web", options?: HarnessOptions)
     Logger.make((options) => {
       figures.logLines++
       const text = util.inspect({ message: options.message, cause: options.cause }, { depth: 10 })
-      if (leaks(text)) {
+      const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
+      if (leaks(text) || leaks(util.inspect(annotations, { depth: 10 }))) {
         figures.secretLeaks++
         figures.violations.push(`secret in a log line: ${text.slice(0, 200)}`)
+      }
+      if (text.includes(forgedMarker)) {
+        figures.logInjections++
+        figures.violations.push(`request text in a log message: ${text.slice(0, 200)}`)
+      }
+      for (const [name, value] of Object.entries(annotations)) {
+        const shown = typeof value === "string" ? value : util.inspect(value, { depth: 10 })
+        if (shown.includes(forgedMarker) && /[\r\n]/.test(shown)) {
+          figures.unescapedAnnotations++
+          figures.violations.push(`unescaped request text in the ${name} annotation: ${shown.slice(0, 200)}`)
+        }
       }
     })
   ])
@@ -604,7 +975,7 @@ export const start = async (transport: "node" | "web", options?: HarnessOptions)
     const expected = authenticRaw === undefined ? undefined : await referenceEvent(authenticRaw)
     const before = receivers.runs.length
     const answer = await send(hostile)
-    if (answer.status === -1) return
+    if (answer.status === -1) return undefined
     record(answer.status)
     if (leaks(answer.body)) {
       figures.secretLeaks++
@@ -629,6 +1000,7 @@ export const start = async (transport: "node" | "web", options?: HarnessOptions)
         figures.violations.push(`${transport} ${label}: the authentic delivery answered ${after.status} afterwards`)
       }
     }
+    return answer
   }
 
   const checkSigned = async (label: string, request: Request_) => {
@@ -647,6 +1019,7 @@ export const start = async (transport: "node" | "web", options?: HarnessOptions)
     figures,
     check,
     checkSigned,
+    runs: () => receivers.runs,
     send,
     port,
     server,

@@ -1,7 +1,9 @@
 /**
  * The hostile-input run: a corpus of named cases plus fast-check properties over random mutations,
- * against one transport. Used by `run.ts` (many runs) and the tests (fewer).
+ * and the targeted cases of issue #15 (`promises`), against one transport. Used by `run.ts` (many
+ * runs) and the tests (fewer).
  */
+import { Hmac } from "@hookline/core"
 import * as fc from "fast-check"
 import * as Hostile from "./Hostile.ts"
 
@@ -64,7 +66,7 @@ export const corpus = async (harness: Hostile.Harness): Promise<void> => {
     }
     for (const mutation of cases) {
       if (provider === "igv" && bodyMutation(mutation)) continue
-      if (provider === "goldenpay" && mutation._tag === "StaleTimestamp") continue
+      if (provider.startsWith("goldenpay") && mutation._tag === "StaleTimestamp") continue
       const raw = Hostile.authentic(provider)
       await harness.check(`${provider} ${JSON.stringify(mutation)}`, raw, Hostile.mutate(raw, mutation))
     }
@@ -92,3 +94,95 @@ export const property = (harness: Hostile.Harness, runs: number, seed?: number):
     // No shrinking: a shrink step is a real request pair, and the figures already name the case.
     { numRuns: runs, endOnFailure: true, ...(seed === undefined ? {} : { seed }) }
   )
+
+/**
+ * Issue #15's promises, case by case (tallied in `harness.figures.promises`; every breach is also a
+ * violation):
+ *
+ * - GoldenPay: empty fields stripped or added under the captured `sign` never change the event
+ *   (the harness compares every run with the authentic event); the automatic route refuses (400)
+ *   every capture whose signed content does not say collect; a field folded into its neighbour
+ *   (`{"a":"1&b=2"}`, same `sign`) and signed `&`/`=` content are refused (400);
+ * - HMAC: a repeated id header is refused (400); `signedContent: "body"` with a `timestampHeader`
+ *   is refused at construction;
+ * - logs: requests carrying a forged log line (headers, bodies, query) never put it in a log
+ *   message (counted by the harness's logger).
+ */
+export const promises = async (harness: Hostile.Harness): Promise<void> => {
+  const p = harness.figures.promises
+  const violation = (label: string, answer: Hostile.Answer | undefined, expected: string) =>
+    harness.figures.violations.push(
+      `${harness.transport} ${label}: answered ${answer?.status ?? "nothing"}, expected ${expected}`
+    )
+  const refused = (label: string, answer: Hostile.Answer | undefined): boolean => {
+    if (answer === undefined) return false
+    if (answer.status === 400) return true
+    violation(label, answer, "400")
+    return false
+  }
+
+  for (const capture of Hostile.goldenpayCaptures()) {
+    const variants = Hostile.emptyFieldVariants(capture.raw)
+    for (const variant of variants) {
+      await harness.check(`goldenpay ${capture.label}: ${variant.label}`, capture.raw, variant.request)
+      p.emptyFieldVariants++
+    }
+    for (const variant of [{ label: "as captured", request: Hostile.asRequest(capture.raw) }, ...variants]) {
+      const label = `goldenpay ${capture.label} to the automatic route: ${variant.label}`
+      const answer = await harness.check(label, capture.raw, { ...variant.request, url: "/goldenpay/auto" })
+      if (capture.signsKind) {
+        // The positive control: a collect that signs its channel is taken by the automatic route.
+        if (answer !== undefined && answer.status !== 200) violation(label, answer, "200")
+      } else {
+        p.ambiguousSent++
+        if (refused(label, answer)) p.ambiguousRefused++
+      }
+    }
+    for (const variant of Hostile.reshaped(capture.raw)) {
+      const label = `goldenpay ${capture.label}: ${variant.label}`
+      p.separatorSent++
+      if (refused(label, await harness.check(label, capture.raw, variant.request))) p.separatorRefused++
+    }
+    // Replayed to the other kind's route: authentic, and nothing signed tells it apart (measured,
+    // not a violation: docs/providers/goldenpay.md, Security).
+    const other = capture.raw.url === "/goldenpay" ? "/goldenpay/payout" : "/goldenpay"
+    const replay = await harness.send({ ...Hostile.asRequest(capture.raw), url: other })
+    p.crossRouteSent++
+    if (replay.status === 200) p.crossRouteHandled++
+  }
+  for (const { label, request } of Hostile.separatorsSigned()) {
+    p.separatorSent++
+    if (refused(`goldenpay ${label}`, await harness.check(`goldenpay ${label}`, undefined, request))) {
+      p.separatorRefused++
+    }
+  }
+
+  for (const raw of [Hostile.authenticBodySigned(), Hostile.authentic("hmac")]) {
+    for (const variant of Hostile.repeatedId(raw)) {
+      const label = `${raw.url} id header repeated: ${variant.label}`
+      p.repeatedIdSent++
+      if (refused(label, await harness.check(label, raw, variant.request))) p.repeatedIdRefused++
+    }
+  }
+  try {
+    // @ts-expect-error the options type refuses an unsigned timestamp too; this is the runtime check
+    Hmac.provider({ ...Hostile.hmacBodyOptions, timestampHeader: "x-webhook-timestamp" })
+    harness.figures.violations.push("Hmac.provider accepted signedContent \"body\" with a timestampHeader")
+  } catch (error) {
+    if (typeof error === "object" && error !== null && "_tag" in error && error._tag === "Misconfigured") {
+      p.unsignedTimestampRefused = true
+    } else {
+      harness.figures.violations.push(`Hmac.provider threw ${String(error)}, not Misconfigured`)
+    }
+  }
+
+  const logsBefore = harness.figures.logLines
+  for (const route of Hostile.forgedRoutes) {
+    const { from, requests } = Hostile.forged(route)
+    for (const { label, request } of requests) {
+      await harness.check(`${route} forged log line: ${label}`, from, request)
+      p.forgedRequests++
+    }
+  }
+  harness.figures.rejectionLogs += harness.figures.logLines - logsBefore
+}

@@ -1,10 +1,14 @@
 /**
- * `npm run reliability [-- --quick]`: the exactly-once run per store and fault, the hostile-input
- * run per transport, a table on stdout, and docs/reliability.md regenerated from the figures.
+ * `npm run reliability [-- --quick]`: the exactly-once run per store and fault (graceful SIGTERM
+ * included), handlers that outlive their lease (plain and fenced writes), the hostile-input run per
+ * transport, the pre-verification cost, tables on stdout, and docs/reliability.md regenerated from
+ * the figures.
  *
- * Full: 50,000 distinct deliveries per store without faults and 30,000 per fault scenario, 4 server
- * processes; 2,000 fast-check mutations per transport. `--quick`: 1,000 / 500 / 200. The figures are
- * saved in reliability/results/latest.json; `--report-only` regenerates the table and the doc from it.
+ * Full: 50,000 distinct deliveries per store without faults, 30,000 per fault scenario (10,000 under
+ * SIGTERM, whose slow handlers make it slower), 3,000 per lease-overrun write, 4 server processes;
+ * 2,000 fast-check mutations per transport; 20 junk requests per body and 400 timed deliveries per
+ * latency row. `--quick`: 1,000 / 500 / 500 / 400; 200; 5 / 100. The figures are saved in
+ * reliability/results/latest.json; `--report-only` regenerates the tables and the doc from it.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -14,13 +18,32 @@ import * as RedisServer from "../../test-support/RedisServer.ts"
 import * as ExactlyOnce from "./ExactlyOnce.ts"
 import * as Hostile from "./Hostile.ts"
 import * as HostileRun from "./HostileRun.ts"
+import * as PreVerification from "./PreVerification.ts"
 
 const quick = process.argv.includes("--quick")
 const reportOnly = process.argv.includes("--report-only")
 const resultsPath = fileURLToPath(new URL("../results/latest.json", import.meta.url))
 const sizes = quick
-  ? { baseline: 1000, fault: 500, mutations: 200, corpusRounds: 1 }
-  : { baseline: 50_000, fault: 30_000, mutations: 2000, corpusRounds: 3 }
+  ? {
+    baseline: 1000,
+    fault: 500,
+    sigterm: 500,
+    overrun: 400,
+    mutations: 200,
+    corpusRounds: 1,
+    cpuRounds: 5,
+    valid: 100
+  }
+  : {
+    baseline: 50_000,
+    fault: 30_000,
+    sigterm: 10_000,
+    overrun: 3000,
+    mutations: 2000,
+    corpusRounds: 3,
+    cpuRounds: 20,
+    valid: 400
+  }
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
 // Lease 2 s everywhere (a killed server's claims are taken over quickly); the Redis restart runs
@@ -30,20 +53,31 @@ const scenarios: ReadonlyArray<readonly [ExactlyOnce.StoreKind, ExactlyOnce.Faul
   ["redis", "none"],
   ["redis", "handler-fail"],
   ["redis", "sigkill"],
+  ["redis", "sigterm"],
   ["redis", "redis-restart"],
   ["redis", "redis-restart", 10_000],
   ["postgres", "none"],
   ["postgres", "handler-fail"],
   ["postgres", "sigkill"],
+  ["postgres", "sigterm"],
   ["postgres", "pg-terminate"]
 ]
+const writes: ReadonlyArray<ExactlyOnce.Write> = ["plain", "token", "token+key"]
 
 const faultText: Record<ExactlyOnce.Fault, string> = {
   "none": "none",
   "handler-fail": "handlers fail 10% at random",
   "sigkill": "SIGKILL of a server 3 s after the previous one is back",
+  "sigterm": "SIGTERM of a server (graceful stop) 3 s after the previous one is back",
   "redis-restart": "Redis crashed (SIGKILL), down 1 s, restarted; every 4 s",
-  "pg-terminate": "store's PostgreSQL backends terminated every 1.5 s"
+  "pg-terminate": "store's PostgreSQL backends terminated every 1.5 s",
+  "lease-overrun": "5% of handler runs outlive their lease"
+}
+
+const writeText: Record<ExactlyOnce.Write, string> = {
+  "plain": "plain `INSERT`",
+  "token": "fenced by the claim token (as in concepts.md)",
+  "token+key": "fenced, and skipped if the key has a row"
 }
 
 interface HostileFigures {
@@ -54,6 +88,11 @@ interface HostileFigures {
   readonly crashes: number
   readonly secretLeaks: number
   readonly heapGrowthMb: number
+  /** Log messages quoting request text before verification (issue #15; absent in older results). */
+  readonly logInjections?: number
+  readonly unescapedAnnotations?: number
+  readonly rejectionLogs?: number
+  readonly promises?: Hostile.PromiseFigures
   readonly violations: ReadonlyArray<string>
 }
 
@@ -71,7 +110,10 @@ const hostileRun = async (transport: "node" | "web"): Promise<HostileFigures> =>
   // Warm-up round (JIT, first runtime build), then measure the heap around the real rounds.
   await HostileRun.corpus(harness)
   const before = heapMb()
-  for (let round = 0; round < sizes.corpusRounds; round++) await HostileRun.corpus(harness)
+  for (let round = 0; round < sizes.corpusRounds; round++) {
+    await HostileRun.corpus(harness)
+    await HostileRun.promises(harness)
+  }
   await HostileRun.property(harness, sizes.mutations).catch(() => undefined)
   if (transport === "node") {
     const lorises = await Promise.all(Array.from({ length: 20 }, () => Hostile.slowLoris(harness.port, "/hmac")))
@@ -91,6 +133,10 @@ const hostileRun = async (transport: "node" | "web"): Promise<HostileFigures> =>
     crashes: f.crashes,
     secretLeaks: f.secretLeaks,
     heapGrowthMb: Math.round(growth * 10) / 10,
+    logInjections: f.logInjections,
+    unescapedAnnotations: f.unescapedAnnotations,
+    rejectionLogs: f.rejectionLogs,
+    promises: f.promises,
     violations: f.violations
   }
 }
@@ -107,9 +153,10 @@ const main = async () => {
   const load = os.loadavg().map((n) => n.toFixed(1)).join(", ")
   const redis = await RedisServer.start({ appendOnly: true })
   const runs: Array<ExactlyOnce.Figures> = []
+  const leaseOverrun: Array<ExactlyOnce.Figures> = []
   try {
     for (const [store, fault, leaseMs] of scenarios) {
-      const deliveries = fault === "none" ? sizes.baseline : sizes.fault
+      const deliveries = fault === "none" ? sizes.baseline : fault === "sigterm" ? sizes.sigterm : sizes.fault
       log(`exactly-once: ${store}, fault ${fault}, ${deliveries} deliveries, lease ${leaseMs ?? 2000} ms`)
       const figures = await ExactlyOnce.runScenario({ store, fault, deliveries, redis, log, leaseMs })
       log(`  ${JSON.stringify(figures)}`)
@@ -118,11 +165,25 @@ const main = async () => {
   } finally {
     await redis.stop()
   }
+  for (const write of writes) {
+    log(`handlers outliving their lease: postgres, ${write} write, ${sizes.overrun} deliveries`)
+    const figures = await ExactlyOnce.runScenario({
+      store: "postgres",
+      fault: "lease-overrun",
+      deliveries: sizes.overrun,
+      write,
+      log
+    })
+    log(`  ${JSON.stringify(figures)}`)
+    leaseOverrun.push(figures)
+  }
   const hostile: Array<HostileFigures> = []
   for (const transport of ["node", "web"] as const) {
     log(`hostile input: ${transport}`)
     hostile.push(await hostileRun(transport))
   }
+  log("cost before verification")
+  const preVerification = await PreVerification.run({ rounds: sizes.cpuRounds, valid: sizes.valid, log })
   const finishedAt = new Date()
   const cpu = os.cpus()[0]?.model ?? "unknown CPU"
   const machine =
@@ -135,14 +196,16 @@ const main = async () => {
     machine,
     load,
     runs,
-    hostile
+    leaseOverrun,
+    hostile,
+    preVerification
   }
   fs.mkdirSync(path.dirname(resultsPath), { recursive: true })
   fs.writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`)
   render(report)
 }
 
-/** Everything the table and the doc are made of (saved as results/latest.json). */
+/** Everything the tables and the doc are made of (saved as results/latest.json). */
 interface Report {
   readonly mode: "quick" | "full"
   readonly startedAt: string
@@ -150,37 +213,109 @@ interface Report {
   readonly machine: string
   readonly load: string
   readonly runs: ReadonlyArray<ExactlyOnce.Figures>
+  /** Absent in results written before issue #15's scenarios. */
+  readonly leaseOverrun?: ReadonlyArray<ExactlyOnce.Figures>
   readonly hostile: ReadonlyArray<HostileFigures>
+  readonly preVerification?: PreVerification.Figures
 }
 
-const render = (report: Report): void => {
+/** The tables of a report, in markdown, shared by stdout and the doc. */
+interface Tables {
+  readonly exactly: string
+  readonly shutdown: string
+  readonly overrun: string | undefined
+  readonly hostile: string
+  readonly promises: string | undefined
+  readonly cpu: string | undefined
+  readonly latency: string | undefined
+}
+
+const kib = (bytes: number) => bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${Math.round(bytes / 1024)} KiB`
+const statusText = (statuses: Record<string, number>) =>
+  Object.entries(statuses).sort(([, a], [, b]) => b - a).map(([status, count]) =>
+    Object.keys(statuses).length === 1 ? status : `${status} ×${count}`
+  ).join(", ")
+
+const tablesOf = (report: Report): Tables => {
   const { hostile, runs } = report
-  const exactlyRows = runs.map((r) => [
-    r.store,
-    faultText[r.fault],
-    `${(r.leaseMs ?? 2000) / 1000} s`,
-    r.deliveries,
-    r.requests,
-    r.injected,
-    r.handledTwice,
-    r.handledAfterAck,
-    r.neverAcked,
-    r.ackedNotInLedger,
-    r.throughput
-  ])
-  const exactlyTable = table([
-    "store",
-    "fault",
-    "lease",
-    "deliveries",
-    "requests",
-    "injected",
-    "keys handled twice",
-    "of which after completion",
-    "never acked",
-    "acked, not in ledger",
-    "deliveries/s"
-  ], exactlyRows)
+  const exactly = table(
+    [
+      "store",
+      "fault",
+      "lease",
+      "deliveries",
+      "requests",
+      "injected",
+      "keys handled twice",
+      "of which after completion",
+      "never acked",
+      "acked, not in ledger",
+      "deliveries/s"
+    ],
+    runs.map((r) => [
+      r.store,
+      faultText[r.fault],
+      `${(r.leaseMs ?? 2000) / 1000} s`,
+      r.deliveries,
+      r.requests,
+      r.injected,
+      r.handledTwice,
+      r.handledAfterAck,
+      r.neverAcked,
+      r.ackedNotInLedger,
+      r.throughput
+    ])
+  )
+  const shutdown = table(
+    [
+      "store",
+      "SIGTERMs",
+      "handlers running at SIGTERM",
+      "of which past the time budget",
+      "finished during shutdown",
+      "interrupted",
+      "longest shutdown",
+      "keys handled twice"
+    ],
+    runs.filter((r) => r.stops !== undefined).map((r) => [
+      r.store,
+      r.stops!.count,
+      r.stops!.runningAtStop,
+      r.stops!.pastBudgetAtStop,
+      r.stops!.finishedDuringStop,
+      r.stops!.interrupted,
+      `${(r.stops!.longestMs / 1000).toFixed(1)} s`,
+      r.handledTwice
+    ])
+  )
+  const overrun = report.leaseOverrun === undefined ? undefined : table(
+    [
+      "write",
+      "deliveries",
+      "slow external calls",
+      "writes after the deadline",
+      "written, then interrupted",
+      "refused by the fence",
+      "skipped (key had a row)",
+      "keys written twice",
+      "of which after completion",
+      "never acked",
+      "acked, not in ledger"
+    ],
+    report.leaseOverrun.map((r) => [
+      writeText[r.write ?? "plain"],
+      r.deliveries,
+      r.overruns ?? 0,
+      r.writesPastDeadline ?? 0,
+      r.writtenThenInterrupted ?? 0,
+      r.fencedRefused ?? 0,
+      r.skipped ?? 0,
+      r.handledTwice,
+      r.handledAfterAck,
+      r.neverAcked,
+      r.ackedNotInLedger
+    ])
+  )
   const hostileTable = table(
     [
       "transport",
@@ -201,24 +336,147 @@ const render = (report: Report): void => {
       h.heapGrowthMb
     ])
   )
-  process.stdout.write(`\n${exactlyTable}\n\n${hostileTable}\n`)
-  for (const h of hostile) for (const v of h.violations.slice(0, 20)) process.stdout.write(`  ${h.transport}: ${v}\n`)
+  const withPromises = hostile.filter((h) => h.promises !== undefined)
+  const promises = withPromises.length === 0 ? undefined : table(
+    [
+      "transport",
+      "GoldenPay empty-field variants",
+      "ambiguous kind, automatic route: refused / sent",
+      "`&` `=` reshaped or signed: refused / sent",
+      "repeated id header: refused / sent",
+      "forged log-line requests",
+      "log messages quoting them",
+      "unescaped annotations"
+    ],
+    withPromises.map((h) => {
+      const p = h.promises!
+      return [
+        h.transport,
+        p.emptyFieldVariants,
+        `${p.ambiguousRefused} / ${p.ambiguousSent}`,
+        `${p.separatorRefused} / ${p.separatorSent}`,
+        `${p.repeatedIdRefused} / ${p.repeatedIdSent}`,
+        p.forgedRequests,
+        h.logInjections ?? 0,
+        h.unescapedAnnotations ?? 0
+      ]
+    })
+  )
+  const pre = report.preVerification
+  const cpu = pre === undefined ? undefined : table(
+    ["provider", "unsigned body", "size", "answer (body limit)", "CPU per request"],
+    pre.cpu.map((row) => [
+      row.provider,
+      PreVerification.junkText[row.junk],
+      kib(row.bytes),
+      `${statusText(row.statuses)} (${kib(row.limit)})`,
+      `${row.cpuMs.toFixed(2)} ms`
+    ])
+  )
+  const latency = pre === undefined ? undefined : table(
+    ["authentic deliveries to", "meanwhile, 3 senders of ~700 KiB junk to", "junk answered", "p50", "p99"],
+    pre.latency.map((row) => [
+      row.provider,
+      row.junkRoute === undefined ? "nothing" : `${row.junkRoute} (limit ${kib(row.junkLimit ?? 0)})`,
+      row.junkRoute === undefined ? "" : `${row.junkRequests} (${statusText(row.junkStatuses)})`,
+      `${row.p50Ms} ms`,
+      `${row.p99Ms} ms`
+    ])
+  )
+  return { exactly, shutdown, overrun, hostile: hostileTable, promises, cpu, latency }
+}
+
+/** Every figure that breaks a promise, by name (empty: the run kept them all). */
+const breaches = (report: Report): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  const runs = report.runs
+  const label = (r: ExactlyOnce.Figures) => `${r.store} ${r.fault}${r.write === undefined ? "" : ` (${r.write})`}`
+  for (const r of [...runs, ...(report.leaseOverrun ?? [])]) {
+    if (r.neverAcked > 0) out.push(`${label(r)}: ${r.neverAcked} deliveries never acknowledged`)
+    if (r.ackedNotInLedger > 0) out.push(`${label(r)}: ${r.ackedNotInLedger} acknowledged without a handler run`)
+    if ((r.shutdownFailures ?? 0) > 0) out.push(`${label(r)}: ${r.shutdownFailures} servers broke the shutdown bound`)
+  }
+  for (const r of runs) {
+    if (r.handledAfterAck > 0) out.push(`${label(r)}: ${r.handledAfterAck} completed keys handled again`)
+    if (r.fault === "sigterm" && r.handledTwice > 0) out.push(`${label(r)}: ${r.handledTwice} keys handled twice`)
+  }
+  for (const r of report.leaseOverrun ?? []) {
+    if (r.write !== "plain" && r.handledAfterAck > 0) {
+      out.push(`${label(r)}: ${r.handledAfterAck} writes after completion`)
+    }
+    if (r.write === "token+key" && r.handledTwice > 0) out.push(`${label(r)}: ${r.handledTwice} keys written twice`)
+  }
+  for (const h of report.hostile) for (const v of h.violations.slice(0, 10)) out.push(`hostile ${h.transport}: ${v}`)
+  for (const h of report.hostile) {
+    if (h.promises !== undefined && !h.promises.unsignedTimestampRefused) {
+      out.push(`hostile ${h.transport}: an unsigned timestamp was accepted at construction`)
+    }
+  }
+  for (const v of report.preVerification?.violations ?? []) out.push(`pre-verification: ${v}`)
+  return out
+}
+
+const render = (report: Report): void => {
+  const tables = tablesOf(report)
+  const shown = [
+    tables.exactly,
+    tables.shutdown,
+    tables.overrun,
+    tables.hostile,
+    tables.promises,
+    tables.cpu,
+    tables.latency
+  ]
+  process.stdout.write(`\n${shown.filter((t) => t !== undefined).join("\n\n")}\n`)
+  for (const breach of breaches(report).slice(0, 40)) process.stdout.write(`  ${breach}\n`)
   const docPath = fileURLToPath(new URL("../../docs/reliability.md", import.meta.url))
-  fs.writeFileSync(docPath, document({ report, exactlyTable, hostileTable }))
+  fs.writeFileSync(docPath, document(report, tables))
   log(`wrote ${docPath}`)
 }
 
-interface DocumentInput {
-  readonly report: Report
-  readonly exactlyTable: string
-  readonly hostileTable: string
-}
+const notMeasured = "Not measured in this run (the results predate it)."
 
-const document = (input: DocumentInput): string => {
-  const { hostile, runs } = input.report
+const document = (report: Report, tables: Tables): string => {
+  const { hostile, runs } = report
   const sum = (pick: (f: ExactlyOnce.Figures) => number) => runs.reduce((total, f) => total + pick(f), 0)
-  const startedAt = new Date(input.report.startedAt)
-  const minutes = Math.round((new Date(input.report.finishedAt).getTime() - startedAt.getTime()) / 6000) / 10
+  const startedAt = new Date(report.startedAt)
+  const minutes = Math.round((new Date(report.finishedAt).getTime() - startedAt.getTime()) / 6000) / 10
+  const broken = breaches(report)
+  const sigterm = runs.filter((r) => r.fault === "sigterm")
+  const sigkill = runs.filter((r) => r.fault === "sigkill")
+  const allRuns = [...runs, ...(report.leaseOverrun ?? [])]
+  const shutdownFailures = allRuns.reduce((total, r) => total + (r.shutdownFailures ?? 0), 0)
+  const stops = allRuns.reduce((total, r) => total + (r.gracefulStops ?? 0), 0)
+  const overrun = (write: ExactlyOnce.Write) => report.leaseOverrun?.find((r) => r.write === write)
+  const plain = overrun("plain")
+  const token = overrun("token")
+  const tokenKey = overrun("token+key")
+  const promises = hostile.find((h) => h.promises !== undefined)?.promises
+  const pre = report.preVerification
+  const cpuOf = (junk: PreVerification.JunkName, limit: "default" | "raised") =>
+    pre?.cpu.find((row) =>
+      row.junk === junk &&
+      (limit === "raised" ? row.limit === PreVerification.raisedLimit : row.limit < PreVerification.raisedLimit)
+    )
+  const range = (rows: ReadonlyArray<PreVerification.CpuRow | undefined>) => {
+    const values = rows.filter((row) => row !== undefined).map((row) => row.cpuMs)
+    return values.length === 0 ? "?" : `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)} ms`
+  }
+  const parseFirst: ReadonlyArray<PreVerification.JunkName> = [
+    "goldenpay-array",
+    "goldenpay-fields",
+    "em-json-array",
+    "em-form-fields"
+  ]
+  const latencyOf = (provider: string, junk: "none" | "default" | "raised") =>
+    pre?.latency.find((row) =>
+      row.provider === provider &&
+      (junk === "none"
+        ? row.junkRoute === undefined
+        : junk === "raised"
+        ? row.junkLimit === PreVerification.raisedLimit
+        : row.junkLimit !== undefined && row.junkLimit < PreVerification.raisedLimit)
+    )
   return `<!-- Generated by \`npm run reliability\` (reliability/src/run.ts). Do not edit by hand. -->
 # Reliability
 
@@ -228,18 +486,33 @@ const document = (input: DocumentInput): string => {
 recorded, across any number of processes sharing one store; a delivery whose completion was recorded
 is never handled again; nothing unverified reaches a handler.** The pipeline, rule zero, leases and
 fingerprints are explained once in [concepts](concepts.md); the stores in [stores](stores.md); the
-security model in [security](security.md).
+security model in [security](security.md). And, since issue #15:
+
+* **A graceful stop loses nothing and repeats nothing.** \`server.close()\` then
+  \`await listener.dispose()\` (on SIGTERM) answers the requests in progress, lets the handlers running
+  in the background finish and record their completions while the store is still open, then closes
+  the store — all within \`shutdownTimeout\`. The platform's retry of anything that process handled
+  is a \`Duplicate\`.
+* **Nothing unsigned decides anything, and nothing unverified reaches a log message**: GoldenPay's
+  empty fields and unescaped \`&\`/\`=\` cannot change a delivery's kind, key or event; a repeated id
+  header is refused, not joined into a key nobody sent; request text before verification goes only
+  into an escaped, truncated annotation.
+* **An unsigned request costs about what any request costs**, whatever its size, on the providers
+  that must parse a body to find its signature (GoldenPay, EM).
 
 The one thing no webhook receiver can promise alone: a handler whose side effect was done but whose
-completion could not be recorded (the process was killed in between, or the store was unreachable at
-that moment) runs again on the platform's retry. See [the at-least-once window](#the-at-least-once-window)
-for how often that happened below and how to make it harmless.
+completion could not be recorded (the process was killed in between, the store was unreachable at
+that moment, or the handler outlived its claim) runs again on the platform's retry. See
+[the at-least-once window](#the-at-least-once-window) and
+[handlers that outlive their lease](#handlers-that-outlive-their-lease) for how often that happened
+below and how to make it harmless.
 
 ## How it is tested
 
 \`npm run reliability\` (this page; \`-- --quick\` for a short run) and, reduced, the \`reliability\`
-project of \`npm test\` (a few hundred deliveries per scenario, the hostile corpus, 200 mutations per
-transport, the security checks).
+project of \`npm test\` (a few hundred deliveries per scenario, the hostile corpus and issue #15's
+cases, 200 mutations per transport, a few junk requests per body, the security checks), which
+asserts every figure below that must be 0.
 
 **Exactly once across processes** ([\`ExactlyOnce.ts\`](../reliability/src/ExactlyOnce.ts),
 [\`server.ts\`](../reliability/src/server.ts)). Four separate Node processes serve core's HMAC provider
@@ -249,35 +522,89 @@ table in PostgreSQL (no unique constraint: every run of the handler is a row). A
 platform: distinct signed deliveries, 30% of them sent twice at the same moment to two different
 processes, 64 in flight, every non-2xx answer or connection error retried with exponential backoff
 (20 ms doubling to 1 s, jittered) through the next live process until acknowledged. Lease 2 s (the
-Redis restart runs a second time with 10 s).
+Redis restart runs a second time with 10 s); \`shutdownTimeout\` 5 s.
 Faults, one per scenario, injected repeatedly while deliveries are sent: handlers failing 10% of the
 time at random; \`SIGKILL\` of a random server process (restarted on a new port; its claims are taken
-over after the lease); Redis killed and restarted (down 1 s); the store's PostgreSQL backends
-terminated (found by the \`application_name\` the servers set, never anything else). Then the ledger
-is compared with the acknowledgements:
+over after the lease); \`SIGTERM\` of a random server process, which stops gracefully
+(\`server.close()\`, \`await listener.dispose()\`, exit) and is replaced once it exited — there 5% of the
+handlers work 600 ms against a 250 ms time budget, so every stop finds handlers running in the
+background, already answered "retry", whose completions must still be recorded; Redis killed and
+restarted (down 1 s); the store's PostgreSQL backends terminated (found by the \`application_name\`
+the servers set, never anything else). Then the ledger is compared with the acknowledgements:
 
-* **keys handled twice**: keys with more than one ledger row;
+* **keys handled twice**: keys with more than one ledger row (must be 0 without faults, with handler
+  failures, and under SIGTERM);
 * **of which after completion**: a second run that started after the key was acknowledged (so after
   its completion was recorded) — the promise above says this must be 0;
 * **never acked**: authentic deliveries the platform never got an ack for (must be 0);
 * **acked, not in ledger**: acknowledged without the handler having run (must be 0);
 * **deliveries/s**: distinct deliveries acknowledged per second, duplicates and retries included in the work.
 
+Every server is stopped with SIGTERM at the end of every scenario (and mid-run under the SIGTERM
+fault); one that has not exited ${ExactlyOnce.shutdownBoundMs / 1000} s later (\`shutdownTimeout\` + 2 s),
+or exits with an error, is killed and counted as a broken shutdown (must be 0). At each stop the
+server reports how many handlers were running, how many of those were past the time budget, how
+many finished during the stop and how many were interrupted.
+
+**Handlers that outlive their lease** (the same driver and servers, PostgreSQL, the ledger in the
+same database as the store's table). 5% of handler runs make a slow "external call" that neither
+interruption nor \`context.signal\` reaches (\`Effect.uninterruptible\`, like a client not given the
+signal) lasting 0.8 to 1.6 times the 2 s lease, and then write the ledger row inside the same
+uninterruptible block — the write that call's result leads to. The pipeline interrupts the handler at
+\`context.deadline\` (the lease minus a tenth, measured from before the claim), answers "retry", and
+releases the claim when the block ends; the platform's retry takes the key over. Three ways to write,
+one scenario each: a plain \`INSERT\`; the fenced write of
+[concepts](concepts.md#two-holders-one-key-what-is-guaranteed) (in one transaction,
+\`SELECT 1 FROM <store table> WHERE key = … AND token = …::uuid AND state = 'in_flight' AND
+expires_at > now() FOR UPDATE\`, then the \`INSERT\`; no row: nothing written); and the same fence
+plus a check that the key has no row yet (the claim row's lock serialises a key's writers).
+
 **Hostile input** ([\`Hostile.ts\`](../reliability/src/Hostile.ts),
 [\`HostileRun.ts\`](../reliability/src/HostileRun.ts)). The four bundled providers (HMAC with
-\`id.timestamp.body\`, iGV, GoldenPay, EM) behind a real \`node:http\` server (\`toNodeListener\`,
-requests written on raw sockets so duplicate and malformed headers arrive as sent) and behind
-\`toWebHandler\`. A corpus (every header dropped, duplicated, renamed by a flipped bit, value bits
-flipped; body bits flipped; truncated, oversized and empty bodies; invalid UTF-8 and BOMs; replays
-outside the tolerance; signed bodies with invalid UTF-8, integers beyond 2^53, \`__proto__\` /
-\`constructor\` keys, 20,000-deep nesting; EM form bodies with repeated keys, one of them a forged
-\`request_data\`) plus fast-check mutations of random deliveries. Each hostile request is sent first,
-then the authentic delivery it came from, which must still be acknowledged. A handler run whose event
-is not the authentic delivery's event (decoded by a separate, untouched receiver) counts as a run on
-an unverified delivery. Slow-loris requests (headers and part of a declared body, then silence) must
-end with node's \`408\` (\`server.requestTimeout\`, set to 2 s here) while the server keeps serving.
-The receivers' logs are captured and searched for the secret. Heap growth is measured after a
-warm-up round, with \`gc()\` before both readings.
+\`id.timestamp.body\`, iGV, GoldenPay with one route per kind — \`/goldenpay\` collect,
+\`/goldenpay/payout\` payout, and \`/goldenpay/auto\` without a \`kind\` — and EM) behind a real
+\`node:http\` server (\`toNodeListener\`, requests written on raw sockets so duplicate and malformed
+headers arrive as sent) and behind \`toWebHandler\`. A corpus (every header dropped, duplicated,
+renamed by a flipped bit, value bits flipped; body bits flipped; truncated, oversized and empty
+bodies; invalid UTF-8 and BOMs; replays outside the tolerance; signed bodies with invalid UTF-8,
+integers beyond 2^53, \`__proto__\` / \`constructor\` keys, 20,000-deep nesting; EM form bodies with
+repeated keys, one of them a forged \`request_data\`) plus fast-check mutations of random
+deliveries. Each hostile request is sent first, then the authentic delivery it came from, which must
+still be acknowledged. A handler run whose event is not the authentic delivery's event (decoded by a
+separate, untouched receiver) counts as a run on an unverified delivery. Slow-loris requests
+(headers and part of a declared body, then silence) must end with node's \`408\`
+(\`server.requestTimeout\`, set to 2 s here) while the server keeps serving. The receivers' logs are
+captured and searched for the secret. Heap growth is measured after a warm-up round, with \`gc()\`
+before both readings.
+
+Issue #15's cases, on both transports ([\`HostileRun.promises\`](../reliability/src/HostileRun.ts)):
+four GoldenPay captures (a paid collect, a failed collect with \`payed_amount\`, \`channel\` and
+\`payed_at\` null, a paid and a pending payout) with their empty fields stripped, or \`"channel": null\`,
+\`"payed_amount": null\`, \`"channel": ""\` added, under the captured \`sign\` — the run compares every
+handler run with the authentic event, as above; the captures whose signed content does not say
+"collect" sent to the automatic route (must all be refused, 400); every pair of neighbouring signed
+fields folded into one value (\`{"a":"1&b=2"}\` signs what \`{"a":"1","b":"2"}\` signs) and deliveries
+signed with \`&\` or \`=\` in a field name or value (must all be refused, 400); a fifth route,
+\`/hmac-body\`, with \`signedContent: "body"\`, and \`/hmac\`, each sent the id header twice (another id
+after or before it, or the same one again: must all be refused, 400, and never run);
+\`Hmac.provider({ signedContent: "body", timestampHeader })\` (must throw \`Misconfigured\`); and,
+from an authentic delivery of every route, requests carrying a fake \`{"handled":…}\` event line and
+a marker — as every header's value in turn, an added header, the query string, the whole body, every
+JSON string value or form field (with a line break), and a raw line break inside a JSON string —
+where the captured log *messages* (message and cause, not annotations) must never contain the marker,
+and no annotation may carry it next to an unescaped line break.
+
+**Cost before the signature** ([\`PreVerification.ts\`](../reliability/src/PreVerification.ts),
+[\`costServer.ts\`](../reliability/src/costServer.ts),
+[\`junkSender.ts\`](../reliability/src/junkSender.ts)). A receiver process serves the providers on
+their default body limits (GoldenPay and EM 64 KiB, HMAC and iGV 1 MiB), and GoldenPay and EM again
+with \`bodyLimit\` raised to 1 MiB, logging its rejections on stderr as a production receiver would.
+The driver sends ~700 KiB unsigned bodies, each with its \`Content-Length\`, on fresh connections, and
+reads the receiver's own \`process.cpuUsage()\` before and after ${
+    report.mode === "full" ? "20" : "5"
+  } of them (after two warm-up requests). Then it times authentic deliveries sent one after the other
+(${report.mode === "full" ? "400" : "100"} per row, after a tenth as warm-up), alone and while another
+process runs three senders pushing the worst body to a route as fast as they are answered.
 
 **Security checks** ([\`security.test.ts\`](../reliability/test/security.test.ts), in \`npm test\`):
 for each provider, a valid and a forged same-length signature both go through \`node:crypto\`'s
@@ -290,23 +617,89 @@ repeated key with a different payload is a \`PayloadMismatch\` (409) on every pr
 
 ## Latest figures
 
-${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, a ${input.report.mode} run of ${minutes} minutes, on
-${input.report.machine}. The machine is shared with other work (load average ${input.report.load} at the start); throughput is a
-floor for this setup (4 servers, the driver and PostgreSQL on the same cores), not a benchmark —
-see [benchmarks](benchmarks.md) for those.
+${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, a ${report.mode} run of ${minutes} minutes, on
+${report.machine}. The machine is shared with other work (load average ${report.load} at the start); throughput,
+latency and CPU time are a floor for this setup (servers, the driver and PostgreSQL on the same
+cores), not a benchmark — see [benchmarks](benchmarks.md) for those.
+
+${
+    broken.length === 0
+      ? "**Every promise held**: every figure below that must be 0 is 0."
+      : `**This run broke a promise:**\n\n${broken.slice(0, 20).map((b) => `* ${b}`).join("\n")}`
+  }
 
 ### Exactly once
 
-${input.exactlyTable}
+${tables.exactly}
 
 Totals: ${sum((f) => f.deliveries)} distinct deliveries, ${sum((f) => f.requests)} requests;
 completed keys handled again: **${sum((f) => f.handledAfterAck)}**; authentic deliveries never
 acknowledged: **${sum((f) => f.neverAcked)}**; acknowledgements without a handler run:
-**${sum((f) => f.ackedNotInLedger)}**.
+**${sum((f) => f.ackedNotInLedger)}**; servers that did not stop within ${
+    ExactlyOnce.shutdownBoundMs / 1000
+  } s of SIGTERM (or failed
+to): **${shutdownFailures}** of ${stops}.
+
+### Graceful shutdown
+
+${
+    sigterm.length === 0 ? notMeasured : `${tables.shutdown}
+
+Keys handled twice must be 0 here: a handler that finishes while its process stops records its
+completion before the store closes, so the platform's retry to another process is a \`Duplicate\`.
+Under SIGKILL the same kind of stop leaves ${sigkill.map((r) => `${r.handledTwice} (${r.store})`).join(" and ")}
+keys handled twice — the handlers cut between their side effect and their completion. A handler
+still running near the end of \`shutdownTimeout\` would be interrupted and its claim released
+("interrupted"; none are expected here, the slow handlers take 600 ms of the 5 s).`
+  }
+
+### Handlers that outlive their lease
+
+${
+    tables.overrun === undefined || plain === undefined || token === undefined || tokenKey === undefined
+      ? notMeasured
+      : `${tables.overrun}
+
+What must hold: with the fence, no write after the key's completion (**${token.handledAfterAck}** and
+**${tokenKey.handledAfterAck}**), nothing lost; with the fence and the key check, no key written twice
+(**${tokenKey.handledTwice}**).
+
+* **Plain write**: ${plain.handledTwice} keys written twice, ${plain.handledAfterAck} of them after the
+  key had been completed and acknowledged — the overlap of docs/concepts.md: the slow call's write
+  lands after the platform's retry took the key over, ran the handler and completed it. Interruption
+  stopped the handler, not the call.
+* **Fenced by the claim token**: ${token.fencedRefused} writes refused (the claim had been taken over
+  or had expired), none after completion. But ${token.handledTwice} keys were still written twice: of
+  the writes that committed after the handler's deadline yet before the lease ran out
+  (${token.writesPastDeadline}), ${token.writtenThenInterrupted} were followed by the interruption
+  the deadline had already requested, so the pipeline released the claim instead of recording the
+  completion, and the retry ran and wrote again. The fence stops a write after a takeover; it does not
+  record the completion of a write it let through late. (The window is the last tenth of the lease,
+  at most 1 s.)
+* **Fenced, and skipped when the key has a row**: ${tokenKey.skipped} writes skipped, ${tokenKey.handledTwice}
+  keys written twice. This is what concepts.md recommends besides the fence — a unique key on the
+  write (here a check under the claim row's lock, which serialises a key's writers). It also covers
+  the at-least-once window below.`
+  }
 
 ### Hostile input
 
-${input.hostileTable}
+${tables.hostile}
+
+${
+    promises === undefined || tables.promises === undefined ? notMeasured : `${tables.promises}
+
+Every GoldenPay variant was either processed as the authentic delivery (the same event — the first
+table counts any other as a run on an unverified delivery) or refused. The automatic route refused
+every capture whose signed content does not say "collect"; \`Hmac.provider\` ${
+      promises.unsignedTimestampRefused ? "threw `Misconfigured`" : "**did not refuse**"
+    } for \`signedContent: "body"\` with a \`timestampHeader\`; the forged-log-line requests produced
+${hostile.reduce((total, h) => total + (h.rejectionLogs ?? 0), 0)} log lines, none quoting them. Known
+and documented, measured rather than counted as violations: a capture replayed to the *other* kind's
+GoldenPay route was handled there in ${promises.crossRouteHandled} of ${promises.crossRouteSent} cases
+per round (a failed collect accepted as a payout, a pending payout as a collect: nothing signed tells
+them apart; see [GoldenPay, Security](providers/goldenpay.md#security)).`
+  }
 
 ${
     hostile.some((h) => h.violations.length > 0)
@@ -314,6 +707,31 @@ ${
         hostile.flatMap((h) => h.violations.slice(0, 10).map((v) => `* ${h.transport}: ${v}`)).join("\n")
       }`
       : "No violation."
+  }
+
+### Cost before the signature
+
+${
+    pre === undefined || tables.cpu === undefined || tables.latency === undefined ? notMeasured : `${tables.cpu}
+
+${tables.latency}
+
+What must hold: under the default limits an unsigned body costs what any request costs — the first
+row, a 50-byte body, is the floor of a fresh connection, the HTTP parse, the rejection and its log
+line — whatever its size: ${range(parseFirst.map((junk) => cpuOf(junk, "default")))} for the ~700 KiB
+bodies, answered 413 from their \`Content-Length\`. With the limit raised to 1 MiB they are read,
+decoded and refused by the shape scan before any parse: ${
+      range(parseFirst.map((junk) => cpuOf(junk, "raised")))
+    }. Authentic GoldenPay deliveries kept a p50 of ${latencyOf("GoldenPay", "default")?.p50Ms ?? "?"} ms under
+three junk senders (${latencyOf("GoldenPay", "none")?.p50Ms ?? "?"} ms alone; ${
+      latencyOf("GoldenPay", "raised")?.p50Ms ?? "?"
+    } ms with the limit raised); EM ${latencyOf("EM", "default")?.p50Ms ?? "?"} ms (${
+      latencyOf("EM", "none")?.p50Ms ?? "?"
+    } ms alone). Before issue #15 (the measurement quoted in the issue: 1 MiB default limit, no shape
+scan, a ~780 KiB unsigned body): GoldenPay about 200 ms and EM about 100 ms of CPU per request (HMAC 3
+ms), and three senders of such bodies pushed authentic deliveries' p50 from 3 ms to 415 ms. HMAC and
+iGV verify before they parse, so their cost is reading the body (and, for HMAC, one HMAC over it),
+up to their 1 MiB default limit.`
   }
 
 ## The at-least-once window
@@ -326,8 +744,10 @@ its lease expires) and the next attempt runs the handler again. ${
       ? "No completed key was run again in any scenario, and no delivery was lost or acknowledged early."
       : "**This run broke the promise: see the columns after completion, never acked and acked, not in ledger.**"
   } ${
-    runs.filter((r) => r.fault === "none" || r.fault === "handler-fail").every((r) => r.handledTwice === 0)
-      ? "Without faults, and with handler failures only, the count is 0."
+    runs.filter((r) => r.fault === "none" || r.fault === "handler-fail" || r.fault === "sigterm").every((r) =>
+        r.handledTwice === 0
+      )
+      ? "Without faults, with handler failures only, and under graceful stops (SIGTERM), the count is 0."
       : ""
   }
 
@@ -348,15 +768,19 @@ client's reconnect backoff (up to 2 s apart). ${
         `The same Redis restarts with a ${(longer.leaseMs ?? 0) / 1000} s lease: ${longer.handledTwice} keys ` +
         `handled twice, against ${shorter.handledTwice} with 2 s.`
     })()
-  } A process killed between the side effect and the completion always leaves the window open. The
-figures vary from run to run (the window depends on what is in flight at the moment of the fault).
+  } A process killed between the side effect and the completion always leaves the window open; one
+stopped gracefully does not. The figures vary from run to run (the window depends on what is in
+flight at the moment of the fault).
 
 Make the window harmless in your handler, the way payment platforms expect anyway:
 
 * make the side effect idempotent on \`context.key\` (an \`INSERT … ON CONFLICT DO NOTHING\` on the
-  key, a unique constraint, an upsert), or
-* keep the side effect in the same database as a SQL store and write both in one transaction (not
-  offered by hookline today).
+  key, a unique constraint, an upsert), and
+* with the PostgreSQL store in your database, fence the write with \`context.token\` as
+  [concepts](concepts.md#two-holders-one-key-what-is-guaranteed) shows, so a run that outlived its
+  claim cannot write after another took it over ([above](#handlers-that-outlive-their-lease): the
+  fence alone still leaves a late write whose completion is not recorded; the key check closes it).
+  Writing the side effect and the completion in one transaction is not offered by hookline today.
 
 ## Out of scope
 
@@ -364,12 +788,16 @@ Make the window harmless in your handler, the way payment platforms expect anywa
   next retry of an already-handled delivery runs again. Run Redis with an append-only file (the run
   uses \`appendfsync always\`) or a replica, or use the SQL store.
 * Handlers with side effects that are not idempotent (see above); a handler running longer than its
-  lease is interrupted and its claim released.
+  lease is interrupted at its deadline and its claim released, but an external call already under
+  way is not stopped ([measured above](#handlers-that-outlive-their-lease)).
 * HMAC schemes that do not sign the delivery id (\`signedContent: "body"\` or \`"timestamp.body"\`):
   the id header is then the idempotency key but not authenticated, so a captured delivery replayed
-  within the tolerance under a new id is handled again. Use \`"id.timestamp.body"\` when the platform
+  within the tolerance under a new id is handled again (a *repeated* id header is refused, but a
+  *changed* one cannot be told from a new delivery). Use \`"id.timestamp.body"\` when the platform
   offers it, or a key read from the signed body. iGV signs only the timestamp and request id; its
   body is protected by the fingerprint only once the key was completed.
+* GoldenPay captures replayed to the other kind's notify URL (measured above): the signature cannot
+  tell a failed collect from a payout; match \`transId\` against your own orders of that kind.
 * Transport-level limits: header size and count, connection limits and request timeouts are the HTTP
   server's (node's \`requestTimeout\`, \`headersTimeout\`, \`maxHeaderSize\`); hookline reads the body
   only after routing and stops at the body limit, but does not time out a slow body itself.

@@ -1,7 +1,7 @@
 /**
- * One receiver process of the exactly-once run (`fleet.ts` starts several). Serves core's HMAC
- * provider at `POST /hmac` on a shared store; the handler appends the delivery's key to a ledger
- * table in PostgreSQL, so the driver can count how often each key was really handled.
+ * One receiver process of the exactly-once run (`ExactlyOnce.ts` starts several). Serves core's
+ * HMAC provider at `POST /hmac` on a shared store; the handler appends the delivery's key to a
+ * ledger table in PostgreSQL, so the driver can count how often each key was really handled.
  *
  *   PORT          listen port (0: a free one; printed as `{"event":"listening","port":…}`)
  *   HMAC_SECRET   the signing secret
@@ -13,18 +13,38 @@
  *   LEASE_MS      claim lease (default 2000)
  *   WORK_MS       the handler works up to this long before writing the ledger (default 5)
  *   FAIL_RATE     probability that a handler fails before writing the ledger (default 0)
+ *   TIME_BUDGET_MS       the handler's time budget (default: the provider's)
+ *   SHUTDOWN_TIMEOUT_MS  the listener's shutdownTimeout (default: core's, 30 s)
+ *   SLOW_RATE, SLOW_MS   probability that a handler works SLOW_MS (interruptibly) before writing:
+ *                        with SLOW_MS past the time budget these run in the background
+ *   OVERRUN_RATE, OVERRUN_MIN_MS, OVERRUN_MAX_MS
+ *                        probability that a handler makes a slow "external call" of a uniformly
+ *                        drawn duration that ignores interruption, its ledger write included
+ *   WRITE         how the handler writes the ledger (default `plain`):
+ *                 plain  an INSERT;
+ *                 token  fenced by the claim token in the store's table, in one transaction
+ *                        (docs/concepts.md, "Two holders, one key"); only with STORE=postgres;
+ *                 token+key  fenced, and skipped when the key already has a row (idempotent: the
+ *                        claim row's lock serialises the writers of a key)
+ *
+ * Logs go to stderr; stdout carries only the `listening` line and, at a graceful stop (SIGTERM or
+ * SIGINT: `server.close()`, then `await listener.dispose()`), one `stopped` line with what the
+ * handlers did around the stop.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { defineHandler, Hmac, type IdempotencyStore, route } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
 import { RedisStore } from "@hookline/store-redis"
 import { SqlStore } from "@hookline/store-sql"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import * as http from "node:http"
@@ -38,33 +58,64 @@ const need = (name: string): string => {
   }
   return value
 }
+const numberOr = (name: string, fallback: number): number => {
+  const value = env[name]
+  return value === undefined || value === "" ? fallback : Number(value)
+}
 
 /** A failure the run injects into handlers ("the downstream API blipped"). */
 class InjectedFailure extends Data.TaggedError("InjectedFailure")<{ readonly message: string }> {}
 
+/** The fenced write found the claim gone (taken over, or its lease expired): nothing was written. */
+class LostClaim extends Data.TaggedError("LostClaim")<{ readonly key: string }> {}
+
 /** The ledger: one row per handler run that reached its side effect. */
 class Ledger extends Context.Service<Ledger, {
   readonly record: (key: string) => Effect.Effect<void, unknown>
+  /**
+   * The write of docs/concepts.md: only while the store holds `key` under `token`. With `once`, a
+   * key that already has a row is not written again; resolves with whether a row was written.
+   */
+  readonly recordFenced: (key: string, token: string, once: boolean) => Effect.Effect<boolean, unknown>
 }>()("@hookline/reliability/Ledger") {}
 
 const pgUrl = Redacted.make(need("PG_URL"))
 const ledgerTable = need("LEDGER")
+const storeKind = need("STORE")
+const storeTable = env.STORE_TABLE ?? ""
 const ledgerLayer = Layer.effect(
   Ledger,
   Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
+    const insert = (key: string) =>
+      Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => sql.unsafe(`INSERT INTO ${ledgerTable} (key, pid, at_ms) VALUES ($1, $2, $3)`, [key, process.pid, now])
+      )
+    const insertOnce = (key: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        sql.unsafe(
+          `INSERT INTO ${ledgerTable} (key, pid, at_ms) SELECT $1, $2, $3 ` +
+            `WHERE NOT EXISTS (SELECT 1 FROM ${ledgerTable} WHERE key = $1) RETURNING 1`,
+          [key, process.pid, now]
+        ))
     return Ledger.of({
-      record: (key) =>
-        Effect.flatMap(
-          Clock.currentTimeMillis,
-          (now) =>
-            sql.unsafe(`INSERT INTO ${ledgerTable} (key, pid, at_ms) VALUES ($1, $2, $3)`, [key, process.pid, now])
-        )
+      record: (key) => Effect.asVoid(insert(key)),
+      recordFenced: (key, token, once) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const held = yield* sql.unsafe(
+            `SELECT 1 FROM ${storeTable} WHERE key = $1 AND token = $2::uuid AND state = 'in_flight' ` +
+              "AND expires_at > now() FOR UPDATE",
+            [key, token]
+          )
+          if (held.length === 0) return yield* new LostClaim({ key })
+          if (!once) return yield* Effect.as(insert(key), true)
+          return (yield* insertOnce(key)).length === 1
+        }))
     })
   })
 ).pipe(Layer.provide(PgClient.layer({ url: pgUrl, maxConnections: 8, applicationName: `${ledgerTable}_ledger` })))
 
-const storeKind = need("STORE")
 const storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown> = storeKind === "redis"
   ? RedisStore.layerNode({ url: Redacted.make(need("REDIS_URL")), prefix: need("REDIS_PREFIX") })
   : SqlStore.layerPg({
@@ -73,36 +124,153 @@ const storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown> = stor
     pool: { applicationName: need("STORE_APP"), maxConnections: 8 }
   })
 
-const work = Number(env.WORK_MS ?? 5)
-const failRate = Number(env.FAIL_RATE ?? 0)
+const work = numberOr("WORK_MS", 5)
+const failRate = numberOr("FAIL_RATE", 0)
+const slowRate = numberOr("SLOW_RATE", 0)
+const slowMs = numberOr("SLOW_MS", 0)
+const overrunRate = numberOr("OVERRUN_RATE", 0)
+const overrunMin = numberOr("OVERRUN_MIN_MS", 0)
+const overrunMax = numberOr("OVERRUN_MAX_MS", 0)
+const writeMode = env.WRITE ?? "plain"
+if (writeMode !== "plain" && writeMode !== "token" && writeMode !== "token+key") {
+  process.stderr.write("WRITE must be plain, token or token+key\n")
+  process.exit(2)
+}
+const fence = writeMode !== "plain"
+const timeBudget = env.TIME_BUDGET_MS === undefined ? undefined : Duration.millis(Number(env.TIME_BUDGET_MS))
+if (fence && storeKind !== "postgres") {
+  process.stderr.write("a fenced WRITE needs STORE=postgres (the fence reads the store's table)\n")
+  process.exit(2)
+}
+
+// What the handlers did, reported in the `stopped` line.
+const running = new Set<{ readonly startedAt: number }>()
+let stoppingAt: number | undefined
+const counts = {
+  /** Handler runs that wrote the ledger after the stop began (their completion follows). */
+  finishedDuringStop: 0,
+  /** Handler runs interrupted (the claim's deadline, or the end of the shutdown). */
+  interrupted: 0,
+  /** Runs that made the slow external call. */
+  overruns: 0,
+  /** Fenced writes refused because the claim was no longer held. */
+  fencedRefused: 0,
+  /** `token+key` writes skipped because the key already had a row. */
+  skipped: 0,
+  /** Writes committed after the handler's deadline (`context.deadline`). */
+  writesPastDeadline: 0,
+  /** Runs whose write committed and which were then interrupted (their completion not recorded). */
+  writtenThenInterrupted: 0
+}
+
+const write = (key: string, token: string, deadline: number) =>
+  Effect.tap(
+    fence
+      ? Ledger.use((ledger) => ledger.recordFenced(key, token, writeMode === "token+key")).pipe(
+        Effect.tap((written) =>
+          Effect.sync(() => {
+            if (!written) counts.skipped++
+          })
+        ),
+        Effect.tapError((error) =>
+          Effect.sync(() => {
+            if (error instanceof LostClaim) counts.fencedRefused++
+          })
+        )
+      )
+      : Ledger.use((ledger) => ledger.record(key)),
+    () =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (now > deadline) counts.writesPastDeadline++
+      })
+  )
 
 const hmac = defineHandler(
   Hmac.provider({ secret: Redacted.make(need("HMAC_SECRET")) }),
   (_event, context) =>
-    Effect.gen(function*() {
-      yield* Effect.sleep(Duration.millis(Math.floor(Math.random() * work)))
-      if (Math.random() < failRate) return yield* new InjectedFailure({ message: "injected handler failure" })
-      const ledger = yield* Ledger
-      yield* ledger.record(context.key)
+    Effect.suspend(() => {
+      const run = { startedAt: performance.now() }
+      running.add(run)
+      let wrote = false
+      const written = (key: string, token: string, deadline: number) =>
+        Effect.tap(write(key, token, deadline), () => Effect.sync(() => (wrote = true)))
+      const body = Effect.gen(function*() {
+        if (Math.random() < overrunRate) {
+          counts.overruns++
+          // An external call that neither interruption nor the signal reaches (a driver or client
+          // not given `context.signal`), and the write that records what it did.
+          const ms = overrunMin + Math.random() * (overrunMax - overrunMin)
+          return yield* Effect.uninterruptible(
+            Effect.andThen(Effect.sleep(Duration.millis(ms)), written(context.key, context.token, context.deadline))
+          )
+        }
+        const ms = Math.random() < slowRate ? slowMs : Math.floor(Math.random() * work)
+        yield* Effect.sleep(Duration.millis(ms))
+        if (Math.random() < failRate) return yield* new InjectedFailure({ message: "injected handler failure" })
+        yield* written(context.key, context.token, context.deadline)
+      })
+      return body.pipe(Effect.onExit((exit) =>
+        Effect.sync(() => {
+          running.delete(run)
+          if (Exit.isSuccess(exit) && stoppingAt !== undefined) counts.finishedDuringStop++
+          if (Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
+            counts.interrupted++
+            if (wrote) counts.writtenThenInterrupted++
+          }
+        })
+      ))
     }),
-  { lease: Duration.millis(Number(env.LEASE_MS ?? 2000)) }
+  { lease: Duration.millis(numberOr("LEASE_MS", 2000)), ...(timeBudget === undefined ? {} : { timeBudget }) }
 )
 
-// Warnings and errors only: the run sends tens of thousands of deliveries, and the pretty Info lines
-// (`webhook in flight elsewhere` for every concurrent duplicate) would cost more CPU than the pipeline.
-const quiet = Layer.succeed(References.MinimumLogLevel, "Warn")
-const listener = toNodeListener(route({ "/hmac": hmac }), Layer.mergeAll(storeLayer, ledgerLayer, quiet))
+// Warnings and errors only, on stderr: the run sends tens of thousands of deliveries, and the pretty
+// Info lines (`webhook in flight elsewhere` for every concurrent duplicate) would cost more CPU than
+// the pipeline.
+const logging = Layer.mergeAll(
+  Layer.succeed(References.MinimumLogLevel, "Warn"),
+  Layer.succeed(Logger.LogToStderr, true)
+)
+const shutdownTimeout = env.SHUTDOWN_TIMEOUT_MS === undefined
+  ? undefined
+  : Duration.millis(Number(env.SHUTDOWN_TIMEOUT_MS))
+const listener = toNodeListener(
+  route({ "/hmac": hmac }),
+  Layer.mergeAll(storeLayer, ledgerLayer, logging),
+  shutdownTimeout === undefined ? undefined : { shutdownTimeout }
+)
+await listener.start()
 const server = http.createServer(listener)
 server.keepAliveTimeout = 30_000
-server.listen(Number(env.PORT ?? 0), "127.0.0.1", () => {
+server.listen(numberOr("PORT", 0), "127.0.0.1", () => {
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
   process.stdout.write(`${JSON.stringify({ event: "listening", pid: process.pid, port })}\n`)
 })
 
 const shutdown = () => {
+  const now = performance.now()
+  stoppingAt = now
+  const runningAtStop = running.size
+  const budget = timeBudget === undefined ? Infinity : Duration.toMillis(timeBudget)
+  const pastBudgetAtStop = Array.from(running).filter((run) => now - run.startedAt > budget).length
   server.close()
-  void listener.dispose().then(() => process.exit(0))
+  listener.dispose().then(
+    () => {
+      const stopped = {
+        event: "stopped",
+        pid: process.pid,
+        ms: Math.round(performance.now() - now),
+        runningAtStop,
+        pastBudgetAtStop,
+        ...counts
+      }
+      process.stdout.write(`${JSON.stringify(stopped)}\n`, () => process.exit(0))
+    },
+    (error: unknown) => {
+      process.stderr.write(`dispose failed: ${String(error)}\n`)
+      process.exit(1)
+    }
+  )
 }
 process.once("SIGINT", shutdown)
 process.once("SIGTERM", shutdown)
