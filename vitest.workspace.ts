@@ -2,9 +2,11 @@
  * The root Vitest config: one project per package and example (`test.projects`). Workspace packages
  * resolve to their TypeScript sources through the `@hookline/source` export condition, so tests run
  * without a build. `npm test` runs `vitest run --config vitest.workspace.ts`; the JSON report in
- * `.ci/out/vitest.json` feeds the summary line of `.ci/run`.
+ * `.ci/out/vitest.json` feeds the summary line of `.ci/run`. Every project runs
+ * `test-support/LogsOnFailure.ts` first: a failing test prints the logs captured while it ran.
  */
 import { existsSync, readdirSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
 const conditions = ["@hookline/source"]
@@ -31,6 +33,7 @@ export default defineConfig({
     projects: [...projectsIn("packages"), ...projectsIn("examples"), ...rootProjects],
     reporters: ["default", "json"],
     outputFile: { json: ".ci/out/vitest.json" },
+    setupFiles: [fileURLToPath(new URL("./test-support/LogsOnFailure.ts", import.meta.url))],
     testTimeout: 30_000,
     hookTimeout: 60_000
   }

@@ -5,11 +5,14 @@
  * logs go; stdout carries one JSON line per handled event and nothing else.
  *
  * Every wait is on an event (a line printed, the process exiting) with a bound, and fails with a
- * message saying what did not happen.
+ * message saying what did not happen. The server's stderr is kept, not printed: a failing test shows
+ * what the server wrote while it ran (`Logs.watch`).
  */
 import type { RawDelivery } from "@hookline/core"
 import { spawn } from "node:child_process"
+import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as Logs from "./Logs.ts"
 
 const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url))
 
@@ -59,19 +62,6 @@ export interface ExampleProcess {
   readonly stop: () => Promise<Exit>
 }
 
-/** Rejects with `message` unless `promise` settles within `millis`. */
-export const within = <A>(promise: Promise<A>, millis: number, message: string): Promise<A> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${message} (waited ${millis} ms)`)), millis)
-    promise.then((value) => {
-      clearTimeout(timer)
-      resolve(value)
-    }, (error: unknown) => {
-      clearTimeout(timer)
-      reject(error instanceof Error ? error : new Error(String(error)))
-    })
-  })
-
 const isHandled = (value: unknown): value is Handled =>
   typeof value === "object" && value !== null && "handled" in value && typeof value.handled === "string" &&
   "key" in value && typeof value.key === "string"
@@ -100,6 +90,7 @@ export const startExample = (dir: string, env: Record<string, string>): Promise<
     const lines: Array<string> = []
     let partial = ""
     let stderr = ""
+    Logs.watch(`stderr of ${path.relative(process.cwd(), dir) || dir} server (pid ${child.pid})`, () => stderr)
     // Checked again after every chunk of output and at the exit.
     const waiters = new Set<() => void>()
     const notify = () => {

@@ -24,7 +24,8 @@ import * as net from "node:net"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll } from "vitest"
 import { hmacOptions, makeRoutes } from "../examples/node-http/src/app.ts"
-import { type ExampleProcess, startExample, within } from "./ExampleProcess.ts"
+import { type ExampleProcess, startExample } from "./ExampleProcess.ts"
+import { within } from "./Wait.ts"
 
 const secrets = {
   hmac: Redacted.make("mount-hmac-secret"),

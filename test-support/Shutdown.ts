@@ -16,21 +16,10 @@ import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { assert, describe, it } from "vitest"
+import * as Logs from "./Logs.ts"
+import { within } from "./Wait.ts"
 
 const options = { secret: Redacted.make("shutdown-secret"), name: "shutdown" } as const
-
-/** Rejects with `message` unless `promise` settles within `millis`. */
-export const within = <A>(promise: Promise<A>, millis: number, message: string): Promise<A> =>
-  new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${message} (not within ${millis} ms)`)), millis)
-    promise.then((value) => {
-      clearTimeout(timer)
-      resolve(value)
-    }, (error: unknown) => {
-      clearTimeout(timer)
-      reject(error instanceof Error ? error : new Error(String(error)))
-    })
-  })
 
 /**
  * Registers the shutdown suite. `layer(scope)` must give a fresh store layer (its own connections)
@@ -41,6 +30,8 @@ export const shutdownSuite = (
   layer: (scope: string) => Layer.Layer<IdempotencyStore.IdempotencyStore, unknown>
 ): void => {
   describe(`${name}: graceful shutdown`, () => {
+    // Each "process" gets its own store layer, with the test's log capture applied.
+    const storeOf = (scope: string) => Logs.capturing(layer(scope))
     const scopeOf = (test: string) => `${test}-${process.pid}-${Date.now()}`
 
     it("a handler finishing during shutdown records its completion: the retry is a Duplicate, run once", async () => {
@@ -52,23 +43,25 @@ export const shutdownSuite = (
         (event) =>
           Effect.gen(function*() {
             yield* Deferred.succeed(started, undefined)
+            // The scenario: a handler that outlives the 100 ms budget and is still running when
+            // shutdown begins (the test waits for the 503 first), finishing some 500 ms into it.
             yield* Effect.sleep("600 millis")
             runs.push(event.id)
           }),
         { timeBudget: "100 millis" }
       )
       const delivery = Hmac.testing.sign(options, { body: { order: 1 }, id: "order-1" })
-      const first = await listen(handler, layer(scope), { shutdownTimeout: "10 seconds" })
+      const first = await listen(handler, storeOf(scope), { shutdownTimeout: "10 seconds" })
       const answer = await first.send(delivery)
       assert.strictEqual(answer.status, 503, "past the time budget the platform is told to retry")
       assert.include(answer.body, "TimedOut")
-      await Effect.runPromise(Deferred.await(started))
+      await within(Effect.runPromise(Deferred.await(started)), 5000, "the handler did not start")
       // Shut down while the handler is still running: it finishes, and its completion must reach
       // the store before the store's connections close.
       await within(first.close(), 5000, "dispose did not end")
       assert.deepStrictEqual(runs, ["order-1"], "the handler finished during shutdown")
 
-      const second = await listen(handler, layer(scope))
+      const second = await listen(handler, storeOf(scope))
       try {
         const retry = await second.send(delivery)
         assert.strictEqual(retry.status, 200, `the retry must be acknowledged as a duplicate, got ${retry.body}`)
@@ -91,10 +84,10 @@ export const shutdownSuite = (
           ),
         { timeBudget: "50 millis" }
       )
-      const server = await listen(handler, layer(scope), { shutdownTimeout: "800 millis" })
+      const server = await listen(handler, storeOf(scope), { shutdownTimeout: "800 millis" })
       const answer = await server.send(Hmac.testing.sign(options, { body: { order: 2 }, id: "order-2" }))
       assert.strictEqual(answer.status, 503)
-      await Effect.runPromise(Deferred.await(started))
+      await within(Effect.runPromise(Deferred.await(started)), 5000, "the handler did not start")
       const begun = performance.now()
       try {
         await within(server.close(), 3000, "dispose waited for an uninterruptible handler")
@@ -122,14 +115,14 @@ export const shutdownSuite = (
         { timeBudget: "50 millis", lease: "5 minutes" }
       )
       const delivery = Hmac.testing.sign(options, { body: { order: 3 }, id: "order-3" })
-      const first = await listen(slow, layer(scope), { shutdownTimeout: "600 millis" })
+      const first = await listen(slow, storeOf(scope), { shutdownTimeout: "600 millis" })
       assert.strictEqual((await first.send(delivery)).status, 503)
-      await Effect.runPromise(Deferred.await(started))
+      await within(Effect.runPromise(Deferred.await(started)), 5000, "the handler did not start")
       await within(first.close(), 3000, "dispose did not end")
       assert.sameMembers(seen, ["interrupted", "signal aborted"], "the handler was interrupted and its signal aborted")
 
       const quick = defineHandler(Hmac.provider(options), (event) => Effect.sync(() => runs.push(event.id)))
-      const second = await listen(quick, layer(scope))
+      const second = await listen(quick, storeOf(scope))
       try {
         const retry = await second.send(delivery)
         assert.strictEqual(retry.status, 200, `the released key must be processed again, got ${retry.body}`)

@@ -6,8 +6,9 @@ import { Igv } from "@hookline/provider-igv"
 import * as Redacted from "effect/Redacted"
 import { createHmac } from "node:crypto"
 import { fileURLToPath } from "node:url"
-import { type ExampleProcess, startExample, within } from "../../../test-support/ExampleProcess.ts"
+import { type ExampleProcess, startExample } from "../../../test-support/ExampleProcess.ts"
 import { allProviders, describeServerLimits, rejectedStaysOffStdout } from "../../../test-support/MountedExample.ts"
+import { within } from "../../../test-support/Wait.ts"
 import { hmacOptions } from "../src/app.ts"
 
 // `npm run example:server`'s command as a real process (test-support/ExampleProcess.ts).

@@ -17,6 +17,7 @@ import * as BigDecimal from "effect/BigDecimal"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const Event = Schema.Union([
   Schema.TaggedStruct("Paid", { orderId: Schema.String, amount: Schema.BigDecimalFromString }),
@@ -75,7 +76,7 @@ describe("a custom provider built as docs/writing-a-provider.md shows", () => {
       Paid: (event) => Effect.sync(() => paid.push(`${event.orderId} ${BigDecimal.format(event.amount)}`)),
       Refunded: () => Effect.void
     })
-    const server = await listen(handler, MemoryStore.layer())
+    const server = await listen(handler, Logs.capturing(MemoryStore.layer()))
     try {
       const delivery = signAcme(`{"_tag":"Paid","eventId":"e1","orderId":"9007199254740993","amount":"100.10"}`)
       assert.strictEqual((await server.send(delivery)).status, 200)

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { createHmac } from "node:crypto"
 import * as http from "node:http"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secretText = "hmac-oracle-secret"
 const secret = Redacted.make(secretText)
@@ -43,7 +44,7 @@ describe("Hmac provider against a hand-written createHmac", () => {
       const runs: Array<string> = []
       const options = { secret, timestampHeader: "x-webhook-timestamp", signedContent: form.signedContent }
       const handler = defineHandler(Hmac.provider(options), (event) => Effect.sync(() => runs.push(event.id)))
-      const server = await listen(handler, MemoryStore.layer())
+      const server = await listen(handler, Logs.capturing(MemoryStore.layer()))
       try {
         const ts = nowSeconds()
         const headers = (signature: string, deliveryId = id) => ({
@@ -86,7 +87,7 @@ describe("Hmac provider refuses what it cannot verify", () => {
   it("a repeated id header is refused with 400, never joined into one key", async () => {
     const runs: Array<string> = []
     const handler = defineHandler(Hmac.provider({ secret }), (event) => Effect.sync(() => runs.push(event.id)))
-    const server = await listen(handler, MemoryStore.layer())
+    const server = await listen(handler, Logs.capturing(MemoryStore.layer()))
     try {
       const signature = oracle(body)
       const twice = await post(

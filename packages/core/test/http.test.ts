@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("effect-http-secret")
 const provider = Hmac.provider({ secret })
@@ -18,7 +19,7 @@ describe("HooklineHttp (Effect HttpRouter)", () => {
     ).pipe(
       Layer.provide(MemoryStore.layer())
     )
-    const { dispose, handler } = HttpRouter.toWebHandler(app)
+    const { dispose, handler } = HttpRouter.toWebHandler(Logs.capturing(app))
     const raw = Hmac.testing.sign({ secret }, { body: `{"a":1}`, url: "/webhooks/hmac" })
     const request = () =>
       new Request(`http://app.test${raw.url}`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
@@ -42,7 +43,7 @@ describe("HooklineHttp (Effect HttpRouter)", () => {
       .pipe(
         Layer.provide(MemoryStore.layer())
       )
-    const { dispose, handler } = HttpRouter.toWebHandler(app)
+    const { dispose, handler } = HttpRouter.toWebHandler(Logs.capturing(app))
     const raw = Hmac.testing.sign({ secret }, { body: JSON.stringify({ pad: "y".repeat(500) }) })
     const response = await handler(
       new Request("http://app.test/in", { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })

@@ -5,11 +5,12 @@ import { listen, type TestServer } from "@hookline/core/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import express from "express"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import * as Logs from "../../../test-support/Logs.ts"
+import { eventually, settles, within } from "../../../test-support/Wait.ts"
 
 const secret = Redacted.make("node-adapter-secret")
 const provider = Hmac.provider({ secret })
@@ -20,7 +21,7 @@ const serve = async <R, E>(
   endpoint: Routes.Endpoint<R>,
   layer: Layer.Layer<R | IdempotencyStore.IdempotencyStore, E>
 ) => {
-  const server = await listen(endpoint, layer)
+  const server = await listen(endpoint, Logs.capturing(layer))
   servers.push(server)
   return server
 }
@@ -174,18 +175,28 @@ describe("toNodeListener over real HTTP", () => {
     )
     const server = await serve(defineHandler(provider, () => Effect.void), flaky)
     const raw = sign(`{}`)
+    // With no runtime there is no user logger: core logs this one through Effect's default logger.
+    const stderr = Logs.consoleErrors()
     assert.strictEqual((await server.send(raw)).status, 503)
     assert.strictEqual((await server.send(raw)).status, 200)
     assert.strictEqual(builds, 2)
+    await eventually(
+      () =>
+        stderr.lines.some((line) =>
+          line.includes("the runtime is not available") && line.includes("connection refused")
+        ),
+      2000,
+      "the failed build was not logged on stderr with its cause"
+    )
   })
 
   it("time budget exceeded → 503 now; completion recorded later; retry → 200 Duplicate, no second run", async () => {
     const slow = gate()
+    const finished = gate()
     let runs = 0
-    let finished = 0
     const handler = defineHandler(
       provider,
-      () => Effect.sync(() => runs++).pipe(Effect.andThen(slow.wait), Effect.tap(() => Effect.sync(() => finished++))),
+      () => Effect.sync(() => runs++).pipe(Effect.andThen(slow.wait), Effect.tap(() => Effect.sync(finished.open))),
       { timeBudget: "100 millis" }
     )
     const server = await serve(handler, MemoryStore.layer())
@@ -194,32 +205,45 @@ describe("toNodeListener over real HTTP", () => {
     assert.deepStrictEqual([first.status, JSON.parse(first.body).reason], [503, "TimedOut"])
     assert.strictEqual((await server.send(raw)).status, 503) // still running: InFlight
     slow.open()
-    while (finished === 0) await new Promise((resolve) => setTimeout(resolve, 5))
-    let retry = await server.send(raw)
-    // Completion is recorded right after the handler returns; poll until it is visible.
-    while (retry.status !== 200) retry = await server.send(raw)
+    await within(Effect.runPromise(finished.wait), 5000, "the handler did not finish once its gate opened")
+    // Completion is recorded right after the handler returns; the platform's retries see it soon.
+    let last = ""
+    const retry = await eventually(
+      async () => {
+        const answer = await server.send(raw)
+        last = `${answer.status} ${answer.body}`
+        return answer.status === 200 && answer
+      },
+      5000,
+      "the retry was never acknowledged: the background completion was not recorded",
+      { describe: () => last }
+    )
     assert.deepStrictEqual([retry.status, JSON.parse(retry.body).outcome], [200, "Duplicate"])
     assert.strictEqual(runs, 1)
   })
 
   it("dispose waits for handlers still running in the background", async () => {
     const slow = gate()
-    let finished = false
+    const events: Array<string> = []
     const handler = defineHandler(
       provider,
-      () => slow.wait.pipe(Effect.tap(() => Effect.sync(() => (finished = true)))),
-      {
-        timeBudget: "50 millis"
-      }
+      () => slow.wait.pipe(Effect.tap(() => Effect.sync(() => events.push("handler finished")))),
+      { timeBudget: "50 millis" }
     )
-    const server = await listen(handler, MemoryStore.layer())
+    // The store's finalizer shows when dispose closes it: after the background handlers.
+    const store = Layer.merge(
+      MemoryStore.layer(),
+      Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => events.push("store closed"))))
+    )
+    const server = await listen(handler, Logs.capturing(store))
     assert.strictEqual((await server.send(sign(`{}`))).status, 503)
-    const closing = server.close()
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    assert.isFalse(finished)
+    const closing = server.close().then(() => events.push("disposed"))
+    // A negative needs a window: a dispose that did not wait would close the store and end at once.
+    assert.isFalse(await settles(closing, 100), "dispose ended while a handler was still running")
+    assert.deepStrictEqual(events, [])
     slow.open()
-    await closing
-    assert.isTrue(finished)
+    await within(closing, 5000, "dispose did not end once the handler finished")
+    assert.deepStrictEqual(events, ["handler finished", "store closed", "disposed"])
   })
 
   it("route(): each path to its handler, unknown path → 404, wrong method → 405", async () => {
@@ -250,7 +274,10 @@ describe("toNodeListener inside Express", () => {
     contentType?: string
   ) => {
     let runs = 0
-    const listener = toNodeListener(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const listener = toNodeListener(
+      defineHandler(provider, () => Effect.sync(() => runs++)),
+      Logs.capturing(MemoryStore.layer())
+    )
     const app = express()
     mount(app, listener)
     const server = http.createServer(app)
@@ -302,7 +329,7 @@ describe("listener.deliver (a framework buffered the exact bytes)", () => {
     let runs = 0
     const listener = toNodeListener(
       defineHandler(provider, () => Effect.sync(() => runs++), bodyLimit === undefined ? undefined : { bodyLimit }),
-      MemoryStore.layer()
+      Logs.capturing(MemoryStore.layer())
     )
     const server = http.createServer((req, res) => {
       const chunks: Array<Buffer> = []
@@ -338,12 +365,8 @@ describe("listener.deliver (a framework buffered the exact bytes)", () => {
 
 describe("toNodeListener after a body parser", () => {
   it("logs a BodyUnavailable message that names the fix (mount before the parser, or hand over the raw bytes)", async () => {
-    const messages: Array<string> = []
-    const capture = Logger.layer([Logger.make((options) => void messages.push(String(options.message)))])
-    const listener = toNodeListener(
-      defineHandler(provider, () => Effect.void),
-      Layer.merge(MemoryStore.layer(), capture)
-    )
+    const logs = Logs.make()
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), logs.capturing(MemoryStore.layer()))
     // A stand-in body parser: reads the stream to its end before the listener runs.
     const server = http.createServer((req, res) => req.resume().once("end", () => listener(req, res)))
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -355,7 +378,7 @@ describe("toNodeListener after a body parser", () => {
         body: Buffer.from(raw.body)
       })
       assert.deepStrictEqual([response.status, (await response.json()).reason], [500, "BodyUnavailable"])
-      const logged = messages.find((message) => message.includes("BodyUnavailable") || message.includes("consumed"))
+      const logged = logs.entries.find((entry) => entry.message.includes("consumed"))?.message
       assert.include(logged, "Mount the hookline listener before any body parser")
       assert.include(logged, "listener.deliver(")
     } finally {

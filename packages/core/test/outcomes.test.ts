@@ -22,6 +22,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("every-outcome-secret")
 const options = {
@@ -179,8 +180,8 @@ afterAll(async () => {
 })
 
 everyOutcome("a node listener (real HTTP)", async () => {
-  const up = await listen(routes, MemoryStore.layer())
-  const down = await listen(routes, storeDown)
+  const up = await listen(routes, Logs.capturing(MemoryStore.layer()))
+  const down = await listen(routes, Logs.capturing(storeDown))
   closers.push(up.close, down.close)
   const via = (server: typeof up): Send => async (raw) => {
     const response = await server.send(raw)
@@ -190,8 +191,8 @@ everyOutcome("a node listener (real HTTP)", async () => {
 })
 
 everyOutcome("toWebHandler (Request → Response)", async () => {
-  const up = toWebHandler(routes, MemoryStore.layer())
-  const down = toWebHandler(routes, storeDown)
+  const up = toWebHandler(routes, Logs.capturing(MemoryStore.layer()))
+  const down = toWebHandler(routes, Logs.capturing(storeDown))
   closers.push(up.dispose, down.dispose)
   const via = (handle: typeof up): Send => async (raw) => {
     const response = await handle(

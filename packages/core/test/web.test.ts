@@ -4,6 +4,7 @@ import { toWebHandler } from "@hookline/core/web"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("web-adapter-secret")
 const provider = Hmac.provider({ secret })
@@ -13,7 +14,10 @@ const toRequest = (raw: ReturnType<typeof Hmac.testing.sign>, base = "http://hoo
 describe("toWebHandler with Request objects", () => {
   it("valid → 200, repeat → Duplicate, tampered → 401, handler once", async () => {
     let runs = 0
-    const handle = toWebHandler(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const handle = toWebHandler(
+      defineHandler(provider, () => Effect.sync(() => runs++)),
+      Logs.capturing(MemoryStore.layer())
+    )
     const raw = Hmac.testing.sign({ secret }, { body: `{"id":1}` })
     const first = await handle(toRequest(raw))
     const second = await handle(toRequest(raw))
@@ -27,7 +31,10 @@ describe("toWebHandler with Request objects", () => {
   })
 
   it("a streamed body over the limit → 413 (reading stops at the limit)", async () => {
-    const handle = toWebHandler(defineHandler(provider, () => Effect.void, { bodyLimit: 1000 }), MemoryStore.layer())
+    const handle = toWebHandler(
+      defineHandler(provider, () => Effect.void, { bodyLimit: 1000 }),
+      Logs.capturing(MemoryStore.layer())
+    )
     let pulled = 0
     const endless = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -52,7 +59,7 @@ describe("toWebHandler with Request objects", () => {
       route({
         "/hooks/hmac": defineHandler(provider, (event) => event.id === "boom" ? Effect.fail("boom") : Effect.void)
       }),
-      MemoryStore.layer()
+      Logs.capturing(MemoryStore.layer())
     )
     const get = await handle(new Request("http://hooks.test/hooks/hmac"))
     const malformed = await handle(toRequest(Hmac.testing.sign({ secret }, { body: "nope", url: "/hooks/hmac" })))
@@ -68,7 +75,10 @@ describe("toWebHandler with Request objects", () => {
 describe("toWebHandler after a body read", () => {
   it("answers a clear BodyUnavailable (500), not a false 401, when the body was already read", async () => {
     let runs = 0
-    const handle = toWebHandler(defineHandler(provider, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const handle = toWebHandler(
+      defineHandler(provider, () => Effect.sync(() => runs++)),
+      Logs.capturing(MemoryStore.layer())
+    )
     const request = toRequest(Hmac.testing.sign({ secret }, { body: `{"id":"read-first"}` }))
     await request.json() // what a JSON middleware would do before the route
     const response = await handle(request)
