@@ -21,10 +21,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import * as References from "effect/References"
 import * as TestClock from "effect/testing/TestClock"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("promises-test-secret")
 const provider = Hmac.provider({ secret })
@@ -34,13 +33,13 @@ const label = Outcome.label
 
 type Store = IdempotencyStore.IdempotencyStore["Service"]
 
-// A real memory store with some operations replaced.
+// A real memory store with some operations replaced, its logs captured.
 const storeWith = (override: (store: Store) => Partial<Store>) => {
   const store = MemoryStore.make()
-  return Layer.succeed(
+  return Logs.capturing(Layer.succeed(
     IdempotencyStore.IdempotencyStore,
     IdempotencyStore.IdempotencyStore.of({ ...store, ...override(store) })
-  )
+  ))
 }
 
 describe("the claim's deadline and the handler's fence", () => {
@@ -113,7 +112,7 @@ describe("a defect after the claim gives the key back at once", () => {
       assert.notStrictEqual(handler.respond(first).status, 200)
       assert.strictEqual(label(yield* handler.process(raw)), "Failed(DecodeFailed)")
       assert.strictEqual(decodes, 2)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("a store whose complete throws: not acknowledged, released (the retry runs the handler again)", () =>
     Effect.gen(function*() {
@@ -142,33 +141,10 @@ describe("a defect after the claim gives the key back at once", () => {
     }))
 })
 
-interface Logged {
-  readonly level: string
-  readonly message: string
-  readonly annotations: Readonly<Record<string, unknown>>
-}
-
-const capture = () => {
-  const logged: Array<Logged> = []
-  const layer = Layer.mergeAll(
-    Logger.layer([
-      Logger.make((options) => {
-        logged.push({
-          level: options.logLevel,
-          message: String(Array.isArray(options.message) ? options.message[0] : options.message),
-          annotations: options.fiber.getRef(References.CurrentLogAnnotations)
-        })
-      })
-    ]),
-    Layer.succeed(References.MinimumLogLevel, "All")
-  )
-  return { logged, layer }
-}
-
 describe("what an outcome puts in the log", () => {
   it.effect("a rejection's message names only its tag; request data goes escaped and truncated into an annotation", () =>
     Effect.gen(function*() {
-      const { layer, logged } = capture()
+      const logs = Logs.make({ minimumLevel: "All" })
       // A provider whose rejection quotes the request (as EM's appid check once did).
       const forged = `x\n{"handled":"hmac","tag":"HmacEvent","key":"hmac:forged"}\n${"y".repeat(500)}`
       const quoting = Provider.make({
@@ -180,8 +156,8 @@ describe("what an outcome puts in the log", () => {
       const handler = defineHandler(quoting, () => Effect.void)
       const raw = sign({ order: 5 })
       yield* handler.run({ ...raw, headers: { ...raw.headers, "x-appid": forged } })
-        .pipe(Effect.provide(Layer.merge(MemoryStore.layer(), layer)))
-      const entry = logged.find((log) => log.message.startsWith("webhook rejected"))!
+        .pipe(Effect.provide(logs.capturing(MemoryStore.layer())))
+      const entry = logs.matching("webhook rejected")[0]!
       assert.strictEqual(entry.message, "webhook rejected: MalformedDelivery")
       const detail = String(entry.annotations["hookline.detail"])
       assert.notInclude(detail, "\n")
@@ -191,12 +167,12 @@ describe("what an outcome puts in the log", () => {
 
   it.effect("levels: Rejected → WARN, Failed → ERROR, InFlight → INFO, Processed and Duplicate → DEBUG", () =>
     Effect.gen(function*() {
-      const { layer, logged } = capture()
+      const logs = Logs.make({ minimumLevel: "All" })
       const gate = yield* Deferred.make<void>()
       const slow = defineHandler(provider, () => Deferred.await(gate), { timeBudget: "1 second" })
       const failing = defineHandler(provider, () => Effect.fail("no"))
       const ok = defineHandler(provider, () => Effect.void)
-      const levelOf = (prefix: string) => logged.filter((log) => log.message.startsWith(prefix)).map((log) => log.level)
+      const levelOf = (prefix: string) => logs.matching(prefix).map((entry) => entry.level)
       yield* Effect.gen(function*() {
         const raw = sign({ order: 6 })
         const pending = yield* Effect.forkChild(slow.process(raw))
@@ -207,7 +183,7 @@ describe("what an outcome puts in the log", () => {
         yield* ok.process(raw) // duplicate
         yield* ok.process({ ...raw, headers: { ...raw.headers, "x-signature": "0" } }) // rejected
         yield* failing.process(sign({ order: 7 })) // failed
-      }).pipe(Effect.provide(Layer.merge(MemoryStore.layer(), layer)))
+      }).pipe(Effect.provide(logs.capturing(MemoryStore.layer())))
       assert.deepStrictEqual(levelOf("webhook in flight"), ["Info"])
       assert.deepStrictEqual(levelOf("webhook processed"), ["Debug"])
       assert.deepStrictEqual(levelOf("webhook duplicate"), ["Debug"])

@@ -16,6 +16,7 @@ import * as Exit from "effect/Exit"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const present = Redacted.make("startup-secret")
 const fromEnv = (name: string) => Hmac.provider({ name, secret: Config.Redacted(name) })
@@ -35,7 +36,7 @@ describe("start() reports configuration problems at start-up", () => {
     })
 
   it("node listener: one Misconfigured naming every missing setting, by path", async () => {
-    const listener = toNodeListener(routes(), MemoryStore.layer())
+    const listener = toNodeListener(routes(), Logs.capturing(MemoryStore.layer()))
     try {
       const error = await rejection(listener.start())
       assert.instanceOf(error, Misconfigured)
@@ -49,14 +50,14 @@ describe("start() reports configuration problems at start-up", () => {
   })
 
   it("web handler: the same; and a secret the layer's ConfigProvider supplies starts cleanly", async () => {
-    const missing = toWebHandler(routes(), MemoryStore.layer())
+    const missing = toWebHandler(routes(), Logs.capturing(MemoryStore.layer()))
     try {
       assert.instanceOf(await rejection(missing.start()), Misconfigured)
     } finally {
       await missing.dispose()
     }
     const supplied = Layer.merge(
-      MemoryStore.layer(),
+      Logs.capturing(MemoryStore.layer()),
       ConfigProvider.layer(
         ConfigProvider.fromUnknown({ HOOKLINE_TEST_UNSET_A: "from-layer", HOOKLINE_TEST_UNSET_B: "from-layer" })
       )
@@ -75,7 +76,10 @@ describe("start() reports configuration problems at start-up", () => {
   })
 
   it("Effect HttpRouter: building the layer fails with Misconfigured", async () => {
-    const app = HooklineHttp.layer(routes()).pipe(Layer.provide(MemoryStore.layer()), Layer.provide(HttpRouter.layer))
+    const app = HooklineHttp.layer(routes()).pipe(
+      Layer.provide(Logs.capturing(MemoryStore.layer())),
+      Layer.provide(HttpRouter.layer)
+    )
     const exit = await Effect.runPromiseExit(Effect.scoped(Layer.build(app)))
     assert.isTrue(Exit.isFailure(exit))
     if (Exit.isFailure(exit)) assert.include(String(exit.cause), "HOOKLINE_TEST_UNSET_A")

@@ -11,27 +11,30 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import * as Logs from "../../../test-support/Logs.ts"
+import { withinEffect } from "../../../test-support/Wait.ts"
 
 const secret = Redacted.make("pipeline-test-secret")
 const provider = Hmac.provider({ secret })
 const sign = (body: unknown, id: string = crypto.randomUUID()): RawDelivery.RawDelivery =>
   Hmac.testing.sign({ secret }, { body: JSON.stringify(body), id })
 
-const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, MemoryStore.layer())
+const withStore = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provide(effect, Logs.capturing(MemoryStore.layer()))
 
 // A real memory store whose operations can be made to fail: fault injection for the pipeline's
 // reaction to an unavailable store (the Redis and SQL packages test the real outages).
 const faultyStore = (fail: { claim?: boolean; complete?: boolean; release?: boolean }) => {
   const store = MemoryStore.make()
   const down = Effect.fail(new StoreUnavailable({ message: "injected outage" }))
-  return Layer.succeed(
+  return Logs.capturing(Layer.succeed(
     IdempotencyStore.IdempotencyStore,
     IdempotencyStore.IdempotencyStore.of({
       claim: (...args) => fail.claim ? down : store.claim(...args),
       complete: (...args) => fail.complete ? down : store.complete(...args),
       release: (...args) => fail.release ? down : store.release(...args)
     })
-  )
+  ))
 }
 
 const tagOf = (outcome: Outcome.Outcome) => Outcome.label(outcome)
@@ -112,7 +115,7 @@ describe("WebhookHandler pipeline", () => {
         ))
       const raw = sign({ x: 1 })
       const first = yield* Effect.forkChild(handler.process(raw))
-      yield* Deferred.await(started)
+      yield* withinEffect(Deferred.await(started), 5000, "the first delivery's handler did not start")
       assert.strictEqual(tagOf(yield* handler.process(raw)), "InFlight")
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual(tagOf(yield* Fiber.join(first)), "Processed")
@@ -192,17 +195,19 @@ describe("WebhookHandler pipeline", () => {
   it.live("a store outage longer than the budget but shorter than the lease: completed in the background, handled once", () =>
     Effect.gen(function*() {
       const store = MemoryStore.make()
+      // The scenario: a 700 ms outage in live time, past the 200 ms budget, within the 5 s lease.
       const outageEnds = Date.now() + 700
-      const flaky = Layer.succeed(
+      const recorded = yield* Deferred.make<boolean>()
+      const flaky = Logs.capturing(Layer.succeed(
         IdempotencyStore.IdempotencyStore,
         IdempotencyStore.IdempotencyStore.of({
           ...store,
           complete: (...args) =>
             Date.now() < outageEnds
               ? Effect.fail(new StoreUnavailable({ message: "Redis restarting" }))
-              : store.complete(...args)
+              : Effect.tap(store.complete(...args), (done) => Deferred.succeed(recorded, done))
         })
-      )
+      ))
       const runs = yield* Ref.make(0)
       const handler = defineHandler(provider, () => Ref.update(runs, (n) => n + 1), {
         timeBudget: "200 millis",
@@ -214,8 +219,11 @@ describe("WebhookHandler pipeline", () => {
       assert.strictEqual(handler.respond(first).status, 503)
       // The platform retries during the outage: the claim still holds the key.
       assert.strictEqual(tagOf(yield* handler.process(raw).pipe(Effect.provide(flaky))), "InFlight")
-      // After the outage the completion was recorded: the next retry is a Duplicate, acknowledged.
-      yield* Effect.sleep("1500 millis")
+      // After the outage the background completion is recorded: the next retry is a Duplicate.
+      assert.isTrue(
+        yield* withinEffect(Deferred.await(recorded), 5000, "the completion was not retried after the outage"),
+        "the store refused the retried completion"
+      )
       const later = yield* handler.process(raw).pipe(Effect.provide(flaky))
       assert.strictEqual(tagOf(later), "Duplicate")
       assert.strictEqual(handler.respond(later).status, 200)
@@ -226,14 +234,14 @@ describe("WebhookHandler pipeline", () => {
     Effect.gen(function*() {
       const store = MemoryStore.make()
       let failures = 3
-      const flaky = Layer.succeed(
+      const flaky = Logs.capturing(Layer.succeed(
         IdempotencyStore.IdempotencyStore,
         IdempotencyStore.IdempotencyStore.of({
           ...store,
           complete: (...args) =>
             failures-- > 0 ? Effect.fail(new StoreUnavailable({ message: "blip" })) : store.complete(...args)
         })
-      )
+      ))
       const runs = yield* Ref.make(0)
       const handler = defineHandler(provider, () => Ref.update(runs, (n) => n + 1), { timeBudget: "2 seconds" })
       const raw = sign({ blip: true })
@@ -288,7 +296,7 @@ describe("WebhookHandler pipeline", () => {
       yield* TestClock.adjust("1 second")
       assert.strictEqual(tagOf(yield* Fiber.join(pending)), "Failed(TimedOut)")
       yield* TestClock.adjust("10 seconds")
-      yield* Deferred.await(interrupted)
+      yield* withinEffect(Deferred.await(interrupted), 5000, "the handler was not interrupted at its lease")
       assert.strictEqual(tagOf(yield* handler.process(raw)), "Processed")
       assert.strictEqual(yield* Ref.get(runs), 2)
     })))

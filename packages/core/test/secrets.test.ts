@@ -24,6 +24,7 @@ describe("secrets never appear in logs, errors, spans or responses", () => {
         event.id === "fail"
           ? Effect.fail(new Error("handler error"))
           : event.id === "slow"
+          // The scenario: a handler slower than the 20 ms budget (TimedOut), finishing on its own.
           ? Effect.sleep("300 millis")
           : Effect.void, { timeBudget: "20 millis" })
       const misconfigured = defineHandler(fromConfigOnly, () => Effect.void)

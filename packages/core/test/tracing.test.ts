@@ -8,6 +8,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/testing/TestClock"
 import * as Tracer from "effect/Tracer"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("tracing-test-secret")
 const provider = Hmac.provider({ secret })
@@ -60,7 +61,7 @@ describe("tracing", () => {
         "Claimed"
       )
       assert.strictEqual(parentOfHandler, "hookline.handle")
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("a rejected delivery's span says why", () =>
     Effect.gen(function*() {
@@ -73,7 +74,7 @@ describe("tracing", () => {
       assert.deepStrictEqual(spans.map((span) => span.name), ["hookline.delivery", "hookline.verify"])
       assert.strictEqual(spans[1]!.attributes.get("hookline.outcome"), "SignatureInvalid")
       assert.strictEqual(spans[0]!.attributes.get("hookline.reason"), "SignatureInvalid")
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("without a tracer no spans are made (they would go nowhere) and the handler sees no hookline span", () =>
     Effect.gen(function*() {
@@ -85,7 +86,7 @@ describe("tracing", () => {
       const ack = yield* handler.run(sign(`{"n":3}`))
       assert.strictEqual(ack.status, 200)
       assert.isTrue(Option.isNone(current))
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 })
 
 describe("lease shorter than the time budget", () => {
@@ -108,5 +109,5 @@ describe("lease shorter than the time budget", () => {
       }
       assert.strictEqual((yield* handler.process(raw))._tag, "Processed")
       assert.strictEqual(yield* Ref.get(runs), 2)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 })
