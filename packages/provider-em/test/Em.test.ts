@@ -22,11 +22,10 @@ import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/testing/TestClock"
-import * as Capture from "../../../test-support/Capture.ts"
+import * as Logs from "../../../test-support/Logs.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 
 // The docs' example notification (doc.fw199.com → EM → 订单审核状态异步回调通知, §5.1). Its `sign`
@@ -392,7 +391,7 @@ describe("Em before verification: bounded parse, no request data in messages", (
 
   it.effect("a hostile appid or Content-Type is not quoted in the error message, nor in what the pipeline logs", () =>
     Effect.gen(function*() {
-      const { logged, logger } = Capture.make()
+      const logs = Logs.make()
       const hostileAppId = `KEY_AAAAAA${forged}`
       const signed = {
         appid: hostileAppId,
@@ -418,7 +417,7 @@ describe("Em before verification: bounded parse, no request data in messages", (
       ])
       const handler = defineHandler(provider, () => Effect.die("must not run"))
       const outcomes = []
-      for (const raw of raws) outcomes.push(yield* handler.process(raw).pipe(Effect.provide(Logger.layer([logger]))))
+      for (const raw of raws) outcomes.push(yield* handler.process(raw).pipe(Effect.provide(logs.layer)))
       assert.deepStrictEqual(outcomes.map(Outcome.label), [
         "Rejected(SignatureInvalid)",
         "Rejected(SignatureInvalid)",
@@ -426,6 +425,7 @@ describe("Em before verification: bounded parse, no request data in messages", (
         "Rejected(MalformedDelivery)",
         "Rejected(MalformedDelivery)"
       ])
+      const logged = logs.entries.map(Logs.render)
       assert.strictEqual(logged.length, raws.length)
       for (const message of errors.map((error) => error.message)) {
         assert.notInclude(message, "handled")
@@ -439,7 +439,7 @@ describe("Em before verification: bounded parse, no request data in messages", (
       }
       // Positive control: the capture holds the rejections' texts.
       assert.include(logged.join("\n"), "appid is not the configured EM app id")
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 })
 
 describe("Em timestamp tolerance", () => {
@@ -660,7 +660,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
       const again = yield* handler.process(retry)
       assert.deepStrictEqual(again, Outcome.Duplicate({ key: "em:OUT_TRADE_AUDIT:DD202409250002:2" }))
       assert.strictEqual(yield* Ref.get(runs), 1)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("same key with a different request_data → PayloadMismatch; a new status is a new notification", () =>
     Effect.gen(function*() {
@@ -678,7 +678,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
         Outcome.Processed({ key: "em:OUT_TRADE_AUDIT:DD202409250002:1", eventTag: "OrderAudit" })
       )
       assert.strictEqual(yield* Ref.get(runs), 2)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("an authentic known notification missing its status → Failed(DecodeFailed), handler not run", () =>
     Effect.gen(function*() {
@@ -693,7 +693,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
       assert.isTrue(outcome._tag === "Failed" && outcome.reason instanceof DecodeFailed)
       assert.strictEqual(handler.respond(outcome).status, 500)
       assert.strictEqual(yield* Ref.get(runs), 0)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it("defaults: 10 s time budget, 5 min lease, 7 day retention, 64 KiB; each overridable", () => {
     const settingsOf = (p: typeof provider) => {
@@ -744,7 +744,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
 describe("start-up", () => {
   it("a missing app id or secret is reported by the listener's start(), not on every delivery", async () => {
     const provider = Em.provider({ appId: Config.String("HOOKLINE_TEST_UNSET_EM_APP_ID"), secret: Redacted.make("s") })
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), Logs.capturing(MemoryStore.layer()))
     try {
       const error = await listener.start().then(() => undefined, (error: unknown) => error)
       assert.instanceOf(error, Misconfigured)
@@ -753,7 +753,7 @@ describe("start-up", () => {
       await listener.dispose()
     }
     const noSecret = Em.provider({ appId: "app", secret: Config.Redacted("HOOKLINE_TEST_UNSET_EM_SECRET") })
-    const second = toNodeListener(defineHandler(noSecret, () => Effect.void), MemoryStore.layer())
+    const second = toNodeListener(defineHandler(noSecret, () => Effect.void), Logs.capturing(MemoryStore.layer()))
     try {
       const error = await second.start().then(() => undefined, (error: unknown) => error)
       assert.include(String((error as Misconfigured).message), "EM app secret")

@@ -7,6 +7,7 @@ import { Em } from "@hookline/provider-em"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 
 // Real HTTP runs on the live clock: `Em.testing.sign` stamps notifications with the current time.
@@ -37,7 +38,7 @@ const serve = async (options?: { readonly failOrders?: number }) => {
     InStockAudit: (receipt) => Effect.sync(() => inStock.push(receipt)),
     UnknownNotification: (event) => Effect.sync(() => unknown.push(event))
   })
-  const server = await listen(handler, MemoryStore.layer())
+  const server = await listen(handler, Logs.capturing(MemoryStore.layer()))
   servers.push(server)
   return { server, orders, inStock, unknown, orderAttempts: () => orderAttempts }
 }
@@ -171,7 +172,7 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
         Em.provider({ appId, secret, bodyLimit: 256 * 1024 }),
         (event) => Effect.sync(() => seen.push(event._tag))
       ),
-      MemoryStore.layer()
+      Logs.capturing(MemoryStore.layer())
     )
     servers.push(raised)
     const accepted = await raised.send(big)
@@ -223,7 +224,7 @@ describe("Em through toWebHandler", () => {
         InStockAudit: (event) => Effect.sync(() => seen.push(`in-stock ${event.instockNo} ${event.status}`)),
         UnknownNotification: (event) => Effect.sync(() => seen.push(`unknown ${event.notifyType}`))
       }),
-      MemoryStore.layer()
+      Logs.capturing(MemoryStore.layer())
     )
     try {
       const request = (raw: RawDelivery.RawDelivery) =>

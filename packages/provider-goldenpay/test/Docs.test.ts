@@ -5,6 +5,7 @@ import { GoldenPay } from "@hookline/provider-goldenpay"
 import { MemoryStore } from "@hookline/store-memory"
 import { Effect, Redacted } from "effect"
 import * as BigDecimal from "effect/BigDecimal"
+import * as Logs from "../../../test-support/Logs.ts"
 
 // "Testing your handler", verbatim.
 const secret = Redacted.make("test-token")
@@ -15,7 +16,7 @@ it.effect("processes a paid collect once", () =>
     const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ payed_amount: "99.99" }), secret)
     assert.strictEqual((yield* payments.process(raw))._tag, "Processed")
     assert.strictEqual((yield* payments.process(raw))._tag, "Duplicate")
-  }).pipe(Effect.provide(MemoryStore.layer())))
+  }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
 it.effect("the amount check of the guide flags a short payment and credits a full one", () =>
   Effect.gen(function*() {
@@ -49,7 +50,7 @@ it.effect("the amount check of the guide flags a short payment and credits a ful
     assert.strictEqual((yield* handler.run(short)).body, "success")
     assert.strictEqual((yield* handler.run(full)).body, "success")
     assert.deepStrictEqual([credited, flagged], [["ORDER-1001"], ["ORDER-1001 99.99"]])
-  }).pipe(Effect.provide(MemoryStore.layer())))
+  }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
 it.effect("the Setup snippet: a collect route and a payout route side by side, each with its callbacks", () =>
   Effect.gen(function*() {
@@ -83,7 +84,7 @@ it.effect("the Setup snippet: a collect route and a payout route side by side, e
       "order ORDER-1001 failed with status 40",
       "payout PAYOUT-2001 canceled"
     ])
-  }).pipe(Effect.provide(MemoryStore.layer())))
+  }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
 it("the diagnose snippet: a capture read as bytes names its form", () => {
   const body = GoldenPay.testing.sign(GoldenPay.testing.collect(), Redacted.make("tok"), "secret-suffix").body

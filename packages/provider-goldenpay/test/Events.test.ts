@@ -26,6 +26,7 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import * as Logs from "../../../test-support/Logs.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 
 const token = "events-token"
@@ -103,7 +104,7 @@ describe("GoldenPay key and fingerprint", () => {
       const other = yield* handler.process(sign(collect({ payed_amount: "99.00" }), secret))
       assert.strictEqual(Outcome.label(other), "Rejected(PayloadMismatch)")
       assert.strictEqual(yield* Ref.get(runs), 1)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("the fingerprint is the signed string without the token", () =>
     Effect.gen(function*() {
@@ -335,7 +336,7 @@ describe("GoldenPay retry timeline (simulated clock)", () => {
       const retry = yield* handler.run(raw)
       assert.deepStrictEqual([retry.status, retry.body], [200, "success"])
       assert.strictEqual(yield* Ref.get(runs), 1)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("a handler stuck past the 50 s lease is interrupted and released, so the retry at +60 s runs it again", () =>
     Effect.gen(function*() {
@@ -355,7 +356,7 @@ describe("GoldenPay retry timeline (simulated clock)", () => {
       const retry = yield* handler.run(raw)
       assert.deepStrictEqual([retry.status, retry.body], [200, "success"])
       assert.strictEqual(yield* Ref.get(attempts), 2)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it.effect("a sign computed independently for a status change is a new delivery, not a mismatch", () =>
     Effect.gen(function*() {
@@ -372,5 +373,5 @@ describe("GoldenPay retry timeline (simulated clock)", () => {
       assert.strictEqual((yield* handler.run(RawDelivery.make({ body: body(20) }))).body, "success")
       assert.strictEqual((yield* handler.run(RawDelivery.make({ body: body(60) }))).body, "success")
       assert.deepStrictEqual(yield* Ref.get(seen), ["CollectProcessing", "CollectSucceeded"])
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 })

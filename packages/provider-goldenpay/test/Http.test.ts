@@ -10,6 +10,7 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 import { captures } from "./Captures.ts"
 
@@ -24,7 +25,7 @@ const serve = async <R, E>(
   endpoint: Routes.Endpoint<R>,
   layer: Layer.Layer<R | IdempotencyStore.IdempotencyStore, E>
 ) => {
-  const server = await listen(endpoint, layer)
+  const server = await listen(endpoint, Logs.capturing(layer))
   servers.push(server)
   return server
 }
@@ -284,7 +285,10 @@ describe("GoldenPay through toWebHandler", () => {
 
   it("valid → success, repeat → success without re-run, bad sign → 401 fail, GET → 405 fail", async () => {
     let runs = 0
-    const handle = toWebHandler(defineHandler(payoutRoute, () => Effect.sync(() => runs++)), MemoryStore.layer())
+    const handle = toWebHandler(
+      defineHandler(payoutRoute, () => Effect.sync(() => runs++)),
+      Logs.capturing(MemoryStore.layer())
+    )
     try {
       const raw = sign(payout(), secret, "token-first")
       const first = await handle(toRequest(raw))
@@ -310,7 +314,7 @@ describe("GoldenPay through toWebHandler", () => {
 describe("start-up", () => {
   it("a missing API token is reported by the listener's start(), not on every delivery", async () => {
     const provider = GoldenPay.provider({ secret: Config.Redacted("HOOKLINE_TEST_UNSET_GOLDENPAY_TOKEN") })
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), Logs.capturing(MemoryStore.layer()))
     try {
       const error = await listener.start().then(() => undefined, (error: unknown) => error)
       assert.instanceOf(error, Misconfigured)

@@ -8,6 +8,7 @@ import { GoldenPay } from "@hookline/provider-goldenpay"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("pre-verification-token")
 const { collect, sign } = GoldenPay.testing
@@ -21,7 +22,7 @@ const withExtraFields = (extra: number) => ({
 
 const outcomeOf = (body: string | Uint8Array, provider = GoldenPay.provider({ secret })) =>
   defineHandler(provider, () => Effect.void).process(RawDelivery.make({ body })).pipe(
-    Effect.provide(MemoryStore.layer())
+    Effect.provide(Logs.capturing(MemoryStore.layer()))
   )
 
 describe("body limit", () => {

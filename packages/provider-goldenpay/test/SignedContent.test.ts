@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
+import * as Logs from "../../../test-support/Logs.ts"
 import { captures } from "./Captures.ts"
 
 const token = "signed-content-token"
@@ -45,7 +46,7 @@ const run = (provider: AnyRoute, bodies: ReadonlyArray<string>) =>
       if (outcome._tag === "Rejected") reasons.push(outcome.reason.message)
     }
     return { outcomes, reasons, events: yield* Ref.get(events) }
-  }).pipe(Effect.provide(MemoryStore.layer()))
+  }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer())))
 
 describe("the captures are authentic", () => {
   it.effect("both spellings of each capture verify (the null fields are not signed)", () =>
@@ -161,7 +162,7 @@ describe("kind routes", () => {
       ).process(raw)
       assert.deepStrictEqual([before._tag, before.key], ["Processed", "goldenpay:collect:GP202605040001:60"])
       assert.deepStrictEqual([after._tag, after.key], ["Duplicate", "goldenpay:collect:GP202605040001:60"])
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 })
 
 describe("nothing unsigned decides anything", () => {

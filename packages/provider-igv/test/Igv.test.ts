@@ -29,6 +29,7 @@ import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import * as Logs from "../../../test-support/Logs.ts"
 
 // The worked example of docs.igv.com → Seller → Callback → Signature Verification. The expected
 // HMAC was computed with an independent tool:
@@ -337,7 +338,7 @@ describe("Igv timestamp tolerance", () => {
         assert.strictEqual(Outcome.label(yield* handler.process(forged)), "Rejected(TimestampOutOfTolerance)")
       }
       assert.deepStrictEqual(yield* Ref.get(runs), [docs.requestId])
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
   it("tolerance false is refused: excluded by the type, and Misconfigured thrown at construction naming the fix", () => {
     // @ts-expect-error -- `false` is not an iGV tolerance (see Igv.Tolerance)
@@ -612,13 +613,13 @@ describe("Igv provider defaults and ack", () => {
       const retry = yield* handler.run(raw)
       assert.deepStrictEqual([retry.status, JSON.parse(retry.body)], [200, { outcome: "Duplicate" }])
       assert.strictEqual(yield* Ref.get(runs), 1)
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 })
 
 describe("start-up", () => {
   it("a missing secret is reported by the listener's start(), not on every delivery", async () => {
     const provider = Igv.provider({ secret: Config.Redacted("HOOKLINE_TEST_UNSET_IGV_SECRET") })
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), MemoryStore.layer())
+    const listener = toNodeListener(defineHandler(provider, () => Effect.void), Logs.capturing(MemoryStore.layer()))
     try {
       const error = await listener.start().then(() => undefined, (error: unknown) => error)
       assert.instanceOf(error, Misconfigured)

@@ -7,6 +7,7 @@ import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 
 describe("docs snippets", () => {
   const previous = process.env["IGV_SECRET"]
@@ -22,7 +23,7 @@ describe("docs snippets", () => {
       OrderPendingDelivery: (order) => Effect.sync(() => shipped.push(`${order.orderNum} (${order.orderId})`)),
       UnknownStatus: (event) => Effect.logWarning(`iGV status ${event.status} is new to us`)
     })
-    const server = await listen(orders, MemoryStore.layer())
+    const server = await listen(orders, Logs.capturing(MemoryStore.layer()))
     try {
       const secret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
       const ok = await server.send(Igv.testing.sign({ body: Igv.testing.exampleBody, secret }))
@@ -44,5 +45,5 @@ describe("docs snippets", () => {
       const raw = yield* Igv.testing.signWithClock({ body: Igv.testing.exampleBody, secret })
       assert.strictEqual((yield* orders.process(raw))._tag, "Processed")
       assert.strictEqual((yield* orders.process(raw))._tag, "Duplicate")
-    }).pipe(Effect.provide(MemoryStore.layer())))
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 })

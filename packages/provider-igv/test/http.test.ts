@@ -7,6 +7,7 @@ import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
 
 // Real HTTP runs on the live clock: `Igv.testing.sign` stamps deliveries with the current time.
 const secret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
@@ -28,7 +29,7 @@ const serve = async (fail?: (event: Igv.Event) => boolean) => {
       seen.push(event)
       return Effect.void
     }))
-  const server = await listen(handler, MemoryStore.layer())
+  const server = await listen(handler, Logs.capturing(MemoryStore.layer()))
   servers.push(server)
   return { server, seen, attempts: () => attempts }
 }
@@ -264,7 +265,7 @@ describe("Igv through toWebHandler (Request objects)", () => {
           UnknownStatus: (event) => Effect.sync(() => unknown.push(event.status))
         })
       }),
-      MemoryStore.layer()
+      Logs.capturing(MemoryStore.layer())
     )
     const raw = Igv.testing.sign({ body: body({ orderId: 9007199254740993n }), secret, url: "/igv" })
     const first = await handle(toRequest(raw))
