@@ -9,6 +9,8 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { inspect } from "node:util"
+import * as Logs from "../../../test-support/Logs.ts"
+import { within } from "../../../test-support/Wait.ts"
 import * as RedisServer from "./RedisServer.ts"
 
 // Redis is stopped and restarted mid-test: a private server, never the shared one.
@@ -29,9 +31,9 @@ describe("RedisStore when Redis stops", () => {
     Effect.gen(function*() {
       const server = yield* RedisServer.scoped({ password })
       const store = Context.get(
-        yield* Layer.build(
+        yield* Layer.build(Logs.capturing(
           RedisStore.layerNode({ url: Redacted.make(server.url), commandTimeout: Duration.millis(500) })
-        ),
+        )),
         IdempotencyStore.IdempotencyStore
       )
       const claimed = yield* store.claim("before", fingerprint, lease)
@@ -81,7 +83,7 @@ describe("the pipeline on RedisStore when Redis stops (real HTTP)", () => {
       }))
     const server = await listen(
       handler,
-      RedisStore.layerNode({ url: Redacted.make(redis.url), commandTimeout: Duration.millis(500) })
+      Logs.capturing(RedisStore.layerNode({ url: Redacted.make(redis.url), commandTimeout: Duration.millis(500) }))
     )
     servers.push(server)
     const delivery = (id: string) => Hmac.testing.sign({ secret }, { body: `{"id":"${id}"}`, id })
@@ -95,7 +97,7 @@ describe("the pipeline on RedisStore when Redis stops (real HTTP)", () => {
 
     // A handler is running when Redis goes away.
     const slow = outcome("slow")
-    await slowEntered
+    await within(slowEntered, 5000, "the slow handler did not start")
     await redis.stop()
 
     // A new delivery cannot be claimed: "retry", and the handler does not run.
@@ -111,14 +113,19 @@ describe("the pipeline on RedisStore when Redis stops (real HTTP)", () => {
     assert.deepStrictEqual(await slow, { status: 503, body: { outcome: "Failed", reason: "TimedOut" } })
 
     await redis.restart()
-    // The platform retries until it gets an ack; every answer before that is a non-ack.
+    // The platform retries (every 100 ms: its cadence, the scenario) until it gets an ack; every
+    // answer before that is a non-ack.
     let answer = await outcome("during")
     for (let attempt = 0; answer.status !== 200 && attempt < 150; attempt++) {
       assert.deepStrictEqual(answer, { status: 503, body: { outcome: "Failed", reason: "StoreUnavailable" } })
       await new Promise((resolve) => setTimeout(resolve, 100))
       answer = await outcome("during")
     }
-    assert.deepStrictEqual(answer, { status: 200, body: { outcome: "Processed" } })
+    assert.deepStrictEqual(
+      answer,
+      { status: 200, body: { outcome: "Processed" } },
+      "Redis is back, but the retries were not processed within 150 attempts"
+    )
     assert.deepStrictEqual(await outcome("during"), { status: 200, body: { outcome: "Duplicate" } })
     assert.strictEqual(runs.get("during"), 1)
 

@@ -6,6 +6,8 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import * as Logs from "../../../test-support/Logs.ts"
+import { within } from "../../../test-support/Wait.ts"
 import * as RedisServer from "./RedisServer.ts"
 
 // Node 24 from the repository (the system node may be older); it runs the worker's TypeScript
@@ -48,6 +50,7 @@ const start = (name: string, prefix: string, keys: number) => {
     }
   })
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+  Logs.watch(`stderr of claim worker ${name} (pid ${child.pid})`, () => stderr)
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
   return {
     pid: child.pid,
@@ -57,7 +60,7 @@ const start = (name: string, prefix: string, keys: number) => {
     ]),
     go: (startAt: number) => child.stdin.write(`${startAt}\n`),
     report: async () => {
-      const code = await exited
+      const code = await within(exited, 30_000, `worker ${name} did not finish its claims`)
       assert.strictEqual(code, 0, `worker ${name} failed:\n${stderr}`)
       return decodeReport(lines.at(-1))
     }
@@ -71,7 +74,7 @@ describe("RedisStore across OS processes", () => {
     const a = start("A", prefix, count)
     const b = start("B", prefix, count)
     assert.notStrictEqual(a.pid, b.pid)
-    await Promise.all([a.ready, b.ready])
+    await within(Promise.all([a.ready, b.ready]), 20_000, "the workers did not report ready")
     const startAt = Date.now() + 250
     a.go(startAt)
     b.go(startAt)
@@ -101,7 +104,7 @@ describe("RedisStore across OS processes", () => {
       Effect.gen(function*() {
         const store = yield* IdempotencyStore.IdempotencyStore
         return yield* Effect.forEach(all, (key) => store.claim(key, "x", Duration.minutes(1)), { concurrency: 20 })
-      }).pipe(Effect.provide(RedisStore.layerNode({ url: RedisServer.sharedUrl, prefix })))
+      }).pipe(Effect.provide(Logs.capturing(RedisStore.layerNode({ url: RedisServer.sharedUrl, prefix }))))
     )
     seen.forEach((result, i) => {
       const key = all[i]!

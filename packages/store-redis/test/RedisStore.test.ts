@@ -11,20 +11,28 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Redacted from "effect/Redacted"
 import { inspect } from "node:util"
+import * as Logs from "../../../test-support/Logs.ts"
+import { eventuallyEffect } from "../../../test-support/Wait.ts"
 import * as RedisServer from "./RedisServer.ts"
 
 // Every run writes under its own prefix, so parallel runs on the shared Redis never collide.
 const run = `hookline-test:${crypto.randomUUID()}:`
 
-storeConformance("RedisStore", RedisStore.layerNode({ url: RedisServer.sharedUrl, prefix: `${run}conformance:` }), {
-  time: "live"
-})
+storeConformance(
+  "RedisStore",
+  Logs.capturing(RedisStore.layerNode({ url: RedisServer.sharedUrl, prefix: `${run}conformance:` })),
+  {
+    time: "live"
+  }
+)
 
 // The same store on Effect's generic `Redis` service (any client), as `RedisStore.layer` builds it.
 storeConformance(
   "RedisStore on the Redis service",
-  RedisStore.layer({ prefix: `${run}conformance-service:` }).pipe(
-    Layer.provide(NodeRedis.layer({ url: RedisServer.sharedUrl }))
+  Logs.capturing(
+    RedisStore.layer({ prefix: `${run}conformance-service:` }).pipe(
+      Layer.provide(NodeRedis.layer({ url: RedisServer.sharedUrl }))
+    )
   ),
   { time: "live" }
 )
@@ -33,121 +41,131 @@ const fingerprint = "f".repeat(64)
 const lease = Duration.seconds(30)
 const retention = Duration.days(7)
 
-// Builds a store from a layer inside the test's scope.
-const storeFrom = <E>(storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, E>) =>
-  Effect.map(Layer.build(storeLayer), Context.get(IdempotencyStore.IdempotencyStore))
+// Builds a store from a layer inside the test's scope; its client's logs go to `logs`.
+const storeFrom = <E>(storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, E>, logs?: Logs.Capture) =>
+  Effect.map(
+    Layer.build((logs?.capturing ?? Logs.capturing)(storeLayer)),
+    Context.get(IdempotencyStore.IdempotencyStore)
+  )
 
 const claimToken = (result: IdempotencyStore.ClaimResult): string =>
   result._tag === "Claimed" ? result.token : assert.fail(`expected Claimed, got ${result._tag}`)
 
-layer(NodeRedis.layer({ url: RedisServer.sharedUrl }), { excludeTestServices: true })("RedisStore on Redis", (it) => {
-  it.effect("keeps one hash per delivery at <prefix><key>: the lease is its TTL in flight, the retention once completed", () =>
-    Effect.gen(function*() {
-      const redis = yield* Redis.Redis
-      const prefix = `${run}model:`
-      const store = yield* RedisStore.make({ prefix })
-      const token = claimToken(yield* store.claim("hmac:order-1", fingerprint, lease))
+layer(Logs.capturing(NodeRedis.layer({ url: RedisServer.sharedUrl })), { excludeTestServices: true })(
+  "RedisStore on Redis",
+  (it) => {
+    it.effect("keeps one hash per delivery at <prefix><key>: the lease is its TTL in flight, the retention once completed", () =>
+      Effect.gen(function*() {
+        const redis = yield* Redis.Redis
+        const prefix = `${run}model:`
+        const store = yield* RedisStore.make({ prefix })
+        const token = claimToken(yield* store.claim("hmac:order-1", fingerprint, lease))
 
-      const inFlight = yield* redis.send<Array<string>>("HGETALL", `${prefix}hmac:order-1`)
-      assert.deepStrictEqual(inFlight, ["s", "i", "t", token, "f", fingerprint])
-      const leaseTtl = yield* redis.send<number>("PTTL", `${prefix}hmac:order-1`)
-      assert.isTrue(leaseTtl > 25_000 && leaseTtl <= 30_000, `lease TTL ${leaseTtl}`)
+        const inFlight = yield* redis.send<Array<string>>("HGETALL", `${prefix}hmac:order-1`)
+        assert.deepStrictEqual(inFlight, ["s", "i", "t", token, "f", fingerprint])
+        const leaseTtl = yield* redis.send<number>("PTTL", `${prefix}hmac:order-1`)
+        assert.isTrue(leaseTtl > 25_000 && leaseTtl <= 30_000, `lease TTL ${leaseTtl}`)
 
-      assert.isTrue(yield* store.complete("hmac:order-1", token, retention))
-      // The token is dropped on completion: completed keys are what accumulates, so they stay small.
-      const completed = yield* redis.send<Array<string>>("HGETALL", `${prefix}hmac:order-1`)
-      assert.deepStrictEqual(completed, ["s", "c", "f", fingerprint])
-      const retentionTtl = yield* redis.send<number>("PTTL", `${prefix}hmac:order-1`)
-      assert.isTrue(retentionTtl > Duration.toMillis(Duration.days(6)), `retention TTL ${retentionTtl}`)
-      assert.isTrue(retentionTtl <= Duration.toMillis(retention))
-    }))
+        assert.isTrue(yield* store.complete("hmac:order-1", token, retention))
+        // The token is dropped on completion: completed keys are what accumulates, so they stay small.
+        const completed = yield* redis.send<Array<string>>("HGETALL", `${prefix}hmac:order-1`)
+        assert.deepStrictEqual(completed, ["s", "c", "f", fingerprint])
+        const retentionTtl = yield* redis.send<number>("PTTL", `${prefix}hmac:order-1`)
+        assert.isTrue(retentionTtl > Duration.toMillis(Duration.days(6)), `retention TTL ${retentionTtl}`)
+        assert.isTrue(retentionTtl <= Duration.toMillis(retention))
+      }))
 
-  it.effect("release deletes the key; a refused release or complete changes nothing", () =>
-    Effect.gen(function*() {
-      const redis = yield* Redis.Redis
-      const prefix = `${run}release:`
-      const store = yield* RedisStore.make({ prefix })
-      const token = claimToken(yield* store.claim("k", fingerprint, lease))
-      assert.isFalse(yield* store.release("k", `${token}x`))
-      assert.isFalse(yield* store.complete("k", token.slice(1), retention))
-      assert.deepStrictEqual(yield* redis.send("HGETALL", `${prefix}k`), ["s", "i", "t", token, "f", fingerprint])
-      assert.isTrue(yield* store.release("k", token))
-      assert.strictEqual(yield* redis.send("EXISTS", `${prefix}k`), 0)
-    }))
+    it.effect("release deletes the key; a refused release or complete changes nothing", () =>
+      Effect.gen(function*() {
+        const redis = yield* Redis.Redis
+        const prefix = `${run}release:`
+        const store = yield* RedisStore.make({ prefix })
+        const token = claimToken(yield* store.claim("k", fingerprint, lease))
+        assert.isFalse(yield* store.release("k", `${token}x`))
+        assert.isFalse(yield* store.complete("k", token.slice(1), retention))
+        assert.deepStrictEqual(yield* redis.send("HGETALL", `${prefix}k`), ["s", "i", "t", token, "f", fingerprint])
+        assert.isTrue(yield* store.release("k", token))
+        assert.strictEqual(yield* redis.send("EXISTS", `${prefix}k`), 0)
+      }))
 
-  it.effect("an infinite lease or retention keeps the key without a TTL; sub-millisecond ones round up", () =>
-    Effect.gen(function*() {
-      const redis = yield* Redis.Redis
-      const prefix = `${run}ttl:`
-      const store = yield* RedisStore.make({ prefix })
-      const token = claimToken(yield* store.claim("forever", fingerprint, Duration.infinity))
-      assert.strictEqual(yield* redis.send("PTTL", `${prefix}forever`), -1)
-      assert.isTrue(yield* store.complete("forever", token, Duration.infinity))
-      assert.strictEqual(yield* redis.send("PTTL", `${prefix}forever`), -1)
-      assert.deepStrictEqual(
-        yield* store.claim("forever", fingerprint, lease),
-        IdempotencyStore.Completed({ fingerprint })
-      )
-      yield* redis.send("DEL", `${prefix}forever`)
+    it.effect("an infinite lease or retention keeps the key without a TTL; sub-millisecond ones round up", () =>
+      Effect.gen(function*() {
+        const redis = yield* Redis.Redis
+        const prefix = `${run}ttl:`
+        const store = yield* RedisStore.make({ prefix })
+        const token = claimToken(yield* store.claim("forever", fingerprint, Duration.infinity))
+        assert.strictEqual(yield* redis.send("PTTL", `${prefix}forever`), -1)
+        assert.isTrue(yield* store.complete("forever", token, Duration.infinity))
+        assert.strictEqual(yield* redis.send("PTTL", `${prefix}forever`), -1)
+        assert.deepStrictEqual(
+          yield* store.claim("forever", fingerprint, lease),
+          IdempotencyStore.Completed({ fingerprint })
+        )
+        yield* redis.send("DEL", `${prefix}forever`)
 
-      const finite = claimToken(yield* store.claim("finite", fingerprint, Duration.infinity))
-      assert.isTrue(yield* store.complete("finite", finite, Duration.minutes(1)))
-      const ttl = yield* redis.send<number>("PTTL", `${prefix}finite`)
-      assert.isTrue(ttl > 0 && ttl <= 60_000, `TTL ${ttl}`)
+        const finite = claimToken(yield* store.claim("finite", fingerprint, Duration.infinity))
+        assert.isTrue(yield* store.complete("finite", finite, Duration.minutes(1)))
+        const ttl = yield* redis.send<number>("PTTL", `${prefix}finite`)
+        assert.isTrue(ttl > 0 && ttl <= 60_000, `TTL ${ttl}`)
 
-      // A lease under a millisecond is one millisecond: the claim lapses instead of failing.
-      claimToken(yield* store.claim("tiny", fingerprint, Duration.nanos(10n)))
-      yield* Effect.sleep(Duration.millis(20))
-      claimToken(yield* store.claim("tiny", fingerprint, lease))
-    }))
+        // A lease under a millisecond is one millisecond: the claim lapses instead of failing.
+        claimToken(yield* store.claim("tiny", fingerprint, Duration.nanos(10n)))
+        yield* eventuallyEffect(
+          Effect.map(redis.send<number>("EXISTS", `${prefix}tiny`), (exists) => exists === 0),
+          2000,
+          "the sub-millisecond claim did not lapse in Redis"
+        )
+        claimToken(yield* store.claim("tiny", fingerprint, lease))
+      }))
 
-  it.effect("prefixes isolate applications sharing one Redis", () =>
-    Effect.gen(function*() {
-      const redis = yield* Redis.Redis
-      const shop = yield* RedisStore.make({ prefix: `${run}isolation:shop:` })
-      const billing = yield* RedisStore.make({ prefix: `${run}isolation:billing:` })
-      const shopToken = claimToken(yield* shop.claim("hmac:42", fingerprint, lease))
-      const billingToken = claimToken(yield* billing.claim("hmac:42", "e".repeat(64), lease))
+    it.effect("prefixes isolate applications sharing one Redis", () =>
+      Effect.gen(function*() {
+        const redis = yield* Redis.Redis
+        const shop = yield* RedisStore.make({ prefix: `${run}isolation:shop:` })
+        const billing = yield* RedisStore.make({ prefix: `${run}isolation:billing:` })
+        const shopToken = claimToken(yield* shop.claim("hmac:42", fingerprint, lease))
+        const billingToken = claimToken(yield* billing.claim("hmac:42", "e".repeat(64), lease))
 
-      // A token is only good under the prefix that issued it.
-      assert.isFalse(yield* billing.complete("hmac:42", shopToken, retention))
-      assert.isFalse(yield* shop.release("hmac:42", billingToken))
-      assert.isTrue(yield* shop.complete("hmac:42", shopToken, retention))
-      assert.deepStrictEqual(
-        yield* shop.claim("hmac:42", fingerprint, lease),
-        IdempotencyStore.Completed({ fingerprint })
-      )
-      assert.strictEqual((yield* billing.claim("hmac:42", fingerprint, lease))._tag, "InFlight")
+        // A token is only good under the prefix that issued it.
+        assert.isFalse(yield* billing.complete("hmac:42", shopToken, retention))
+        assert.isFalse(yield* shop.release("hmac:42", billingToken))
+        assert.isTrue(yield* shop.complete("hmac:42", shopToken, retention))
+        assert.deepStrictEqual(
+          yield* shop.claim("hmac:42", fingerprint, lease),
+          IdempotencyStore.Completed({ fingerprint })
+        )
+        assert.strictEqual((yield* billing.claim("hmac:42", fingerprint, lease))._tag, "InFlight")
 
-      const keys = yield* redis.send<Array<string>>("KEYS", `${run}isolation:*`)
-      assert.deepStrictEqual(keys.toSorted(), [`${run}isolation:billing:hmac:42`, `${run}isolation:shop:hmac:42`])
-    }))
+        const keys = yield* redis.send<Array<string>>("KEYS", `${run}isolation:*`)
+        assert.deepStrictEqual(keys.toSorted(), [`${run}isolation:billing:hmac:42`, `${run}isolation:shop:hmac:42`])
+      }))
 
-  it.effect("the default prefix is hookline:", () =>
-    Effect.gen(function*() {
-      const redis = yield* Redis.Redis
-      const store = yield* RedisStore.make()
-      const key = `store-redis-test:${crypto.randomUUID()}`
-      const token = claimToken(yield* store.claim(key, fingerprint, lease))
-      assert.strictEqual(yield* redis.send("HGET", `hookline:${key}`, "t"), token)
-      assert.isTrue(yield* store.release(key, token))
-      assert.strictEqual(RedisStore.defaultPrefix, "hookline:")
-    }))
+    it.effect("the default prefix is hookline:", () =>
+      Effect.gen(function*() {
+        const redis = yield* Redis.Redis
+        const store = yield* RedisStore.make()
+        const key = `store-redis-test:${crypto.randomUUID()}`
+        const token = claimToken(yield* store.claim(key, fingerprint, lease))
+        assert.strictEqual(yield* redis.send("HGET", `hookline:${key}`, "t"), token)
+        assert.isTrue(yield* store.release(key, token))
+        assert.strictEqual(RedisStore.defaultPrefix, "hookline:")
+      }))
 
-  it.effect("a key holding something else fails with StoreUnavailable, never a claim", () =>
-    Effect.gen(function*() {
-      const redis = yield* Redis.Redis
-      const prefix = `${run}wrongtype:`
-      const store = yield* RedisStore.make({ prefix })
-      yield* redis.send("SET", `${prefix}taken`, "not a hash", "PX", "60000")
-      const error = yield* Effect.flip(store.claim("taken", fingerprint, lease))
-      assert.strictEqual(error._tag, "StoreUnavailable")
-      assert.include(error.message, "WRONGTYPE")
-      assert.strictEqual((yield* Effect.flip(store.complete("taken", "t", retention)))._tag, "StoreUnavailable")
-      assert.strictEqual((yield* Effect.flip(store.release("taken", "t")))._tag, "StoreUnavailable")
-      assert.strictEqual(yield* redis.send("GET", `${prefix}taken`), "not a hash")
-    }))
-})
+    it.effect("a key holding something else fails with StoreUnavailable, never a claim", () =>
+      Effect.gen(function*() {
+        const redis = yield* Redis.Redis
+        const prefix = `${run}wrongtype:`
+        const store = yield* RedisStore.make({ prefix })
+        yield* redis.send("SET", `${prefix}taken`, "not a hash", "PX", "60000")
+        const error = yield* Effect.flip(store.claim("taken", fingerprint, lease))
+        assert.strictEqual(error._tag, "StoreUnavailable")
+        assert.include(error.message, "WRONGTYPE")
+        assert.strictEqual((yield* Effect.flip(store.complete("taken", "t", retention)))._tag, "StoreUnavailable")
+        assert.strictEqual((yield* Effect.flip(store.release("taken", "t")))._tag, "StoreUnavailable")
+        assert.strictEqual(yield* redis.send("GET", `${prefix}taken`), "not a hash")
+      }))
+  }
+)
 
 describe("RedisStore failures", () => {
   // layerNode bounds each command with its own timer; `layer` (any `Redis` service) races it.
@@ -182,12 +200,21 @@ describe("RedisStore failures", () => {
       const server = yield* RedisServer.scoped()
       yield* Effect.promise(server.stop)
       const password = "hunter2-do-not-log"
+      const logs = Logs.make()
       const error = yield* Effect.flip(
-        storeFrom(RedisStore.layerNode({ url: Redacted.make(`redis://app:${password}@127.0.0.1:${server.port}/3`) }))
+        storeFrom(
+          RedisStore.layerNode({ url: Redacted.make(`redis://app:${password}@127.0.0.1:${server.port}/3`) }),
+          logs
+        )
       )
       assert.strictEqual(error._tag, "StoreUnavailable")
       assert.include(error.message, `Cannot connect to Redis at redis://127.0.0.1:${server.port}/3`)
-      for (const text of [error.message, String(error), inspect(error, { depth: 10 }), JSON.stringify(error)]) {
+      // The client's own error is logged (positive control), without the credentials either.
+      const logged = logs.entries.map(Logs.render)
+      assert.isTrue(logged.some((entry) => entry.includes("ECONNREFUSED")), "the connection error was not logged")
+      for (
+        const text of [error.message, String(error), inspect(error, { depth: 10 }), JSON.stringify(error), ...logged]
+      ) {
         assert.notInclude(text, password)
         assert.notInclude(text, "app:")
       }
@@ -197,12 +224,17 @@ describe("RedisStore failures", () => {
     Effect.gen(function*() {
       const server = yield* RedisServer.scoped({ password: "right-password" })
       const wrong = "wrong-password-do-not-log"
+      const logs = Logs.make()
       const error = yield* Effect.flip(
-        storeFrom(RedisStore.layerNode({ url: `redis://:${wrong}@127.0.0.1:${server.port}` }))
+        storeFrom(RedisStore.layerNode({ url: `redis://:${wrong}@127.0.0.1:${server.port}` }), logs)
       )
       assert.strictEqual(error._tag, "StoreUnavailable")
       assert.include(error.message, "WRONGPASS")
-      for (const text of [error.message, String(error), inspect(error, { depth: 10 }), JSON.stringify(error)]) {
+      const logged = logs.entries.map(Logs.render)
+      assert.isTrue(logged.some((entry) => entry.includes("WRONGPASS")), "the refused login was not logged")
+      for (
+        const text of [error.message, String(error), inspect(error, { depth: 10 }), JSON.stringify(error), ...logged]
+      ) {
         assert.notInclude(text, wrong)
       }
       // With the right one, the store works.
