@@ -14,6 +14,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as SqlClient from "effect/sql/SqlClient"
+import * as Logs from "../../../test-support/Logs.ts"
+import { within } from "../../../test-support/Wait.ts"
 import { dropTables, pgUrl, runAdmin, uniqueTable } from "./support.ts"
 
 const store = uniqueTable("fence_store")
@@ -53,7 +55,7 @@ const options = { secret, name: "fence" } as const
 
 describe("fencing a SQL write with the claim token", () => {
   it("a handler that outlived its claim cannot write after a takeover; the new holder's write stands", async () => {
-    const layer = SqlStore.layerPg({ url: pgUrl, table: store })
+    const layer = Logs.capturing(SqlStore.layerPg({ url: pgUrl, table: store }))
     const slowCall = Deferred.makeUnsafe<void>()
     const firstStarted = Deferred.makeUnsafe<WebhookHandler.DeliveryContext>()
     const attempted = Deferred.makeUnsafe<string>()
@@ -86,8 +88,13 @@ describe("fencing a SQL write with the claim token", () => {
       const delivery = Hmac.testing.sign(options, { body: { order: 1 }, id: "order-1" })
       const first = await server.send(delivery)
       assert.strictEqual(first.status, 503, "the slow first run is answered 'retry' at the time budget")
-      const firstContext = await Effect.runPromise(Deferred.await(firstStarted))
-      // The platform retries until the first claim's lease has run out and the key is taken over.
+      const firstContext = await within(
+        Effect.runPromise(Deferred.await(firstStarted)),
+        5000,
+        "the first run did not start"
+      )
+      // The platform retries (every 50 ms) until the first claim's 1 s lease has run out in
+      // PostgreSQL's time and the key is taken over: the lease passing in live time is the scenario.
       let retry = await server.send(delivery)
       for (let attempt = 0; retry.body.includes("InFlight") && attempt < 100; attempt++) {
         await new Promise((resolve) => setTimeout(resolve, 50))

@@ -8,7 +8,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as SqlClient from "effect/sql/SqlClient"
-import { adminLayer, dropTables, pgUrl, rowsOf, runAdmin, uniqueTable } from "./support.ts"
+import * as Logs from "../../../test-support/Logs.ts"
+import { eventuallyEffect } from "../../../test-support/Wait.ts"
+import { adminLayer, backendsOf, dropTables, pgUrl, rowsOf, runAdmin, uniqueApp, uniqueTable } from "./support.ts"
 
 const tables: Array<string> = []
 const table = (label: string) => {
@@ -94,7 +96,9 @@ layer(adminLayer, { timeout: Duration.seconds(90), excludeTestServices: true })(
     Effect.gen(function*() {
       const name = table("keep")
       yield* Effect.scoped(Effect.gen(function*() {
-        const context = yield* Layer.build(SqlStore.layerPg({ url: pgUrl, table: name, cleanup: false }))
+        const context = yield* Layer.build(
+          Logs.capturing(SqlStore.layerPg({ url: pgUrl, table: name, cleanup: false }))
+        )
         const store = Context.get(context, IdempotencyStore.IdempotencyStore)
         const live = yield* store.claim("live", "f", long)
         const done = yield* store.claim("done", "f-done", long)
@@ -103,7 +107,12 @@ layer(adminLayer, { timeout: Duration.seconds(90), excludeTestServices: true })(
           return assert.fail("expected claims")
         }
         assert.isTrue(yield* store.complete("done", done.token, long))
-        yield* Effect.sleep(Duration.millis(50))
+        // The 1 ms lease runs out in PostgreSQL's time (`now()`): wait until the server sees it.
+        yield* eventuallyEffect(
+          Effect.map(rowsOf(name), (rows) => rows.some((row) => row.key === "lapsed" && row.expired)),
+          2000,
+          "the 1 ms claim never showed as expired"
+        )
         const deleted = yield* SqlStore.deleteExpired({ table: name }).pipe(
           Effect.provideService(SqlClient.SqlClient, Context.get(context, SqlClient.SqlClient))
         )
@@ -122,15 +131,21 @@ layer(adminLayer, { timeout: Duration.seconds(90), excludeTestServices: true })(
   it.effect("the layer's background cleanup deletes expired rows on its interval, and stops with the layer", () =>
     Effect.gen(function*() {
       const name = table("background")
+      const app = uniqueApp("background")
       const sql = yield* PgClient.PgClient
       yield* SqlStore.migrate({ table: name }).pipe(Effect.provideService(SqlClient.SqlClient, sql))
       const rows = mixed(30)
       const live = rows.filter((row) => !row.expired).map((row) => row.key)
       yield* seed(name, rows)
       yield* Effect.scoped(Effect.gen(function*() {
-        yield* Layer.build(
-          SqlStore.layerPg({ url: pgUrl, table: name, cleanup: { interval: "100 millis", batchSize: 4 } })
-        )
+        yield* Layer.build(Logs.capturing(
+          SqlStore.layerPg({
+            url: pgUrl,
+            table: name,
+            cleanup: { interval: "100 millis", batchSize: 4 },
+            pool: { applicationName: app }
+          })
+        ))
         // Wait (polling) until the fiber has swept; it must leave exactly the live rows.
         yield* rowsOf(name).pipe(
           Effect.flatMap((left) =>
@@ -140,9 +155,14 @@ layer(adminLayer, { timeout: Duration.seconds(90), excludeTestServices: true })(
         )
         assert.deepStrictEqual((yield* rowsOf(name)).map((row) => row.key), live)
       }))
-      // After the layer is gone, new expired rows stay: the fiber ended with its scope.
+      // The cleanup can only delete through the layer's pool. Once the layer is gone, so are all of
+      // its sessions (a fiber still sweeping would keep one): new expired rows stay.
+      yield* eventuallyEffect(
+        Effect.map(backendsOf(app), (pids) => pids.length === 0),
+        5000,
+        "the layer's PostgreSQL sessions outlived its scope"
+      )
       yield* seed(name, [{ key: "after", state: "completed", expired: true }])
-      yield* Effect.sleep(Duration.millis(400))
       assert.include((yield* rowsOf(name)).map((row) => row.key), "after")
     }))
 })

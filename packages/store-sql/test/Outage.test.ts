@@ -9,6 +9,8 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Logs from "../../../test-support/Logs.ts"
+import { eventually } from "../../../test-support/Wait.ts"
 import {
   adminLayer,
   awaitLockWaiter,
@@ -40,14 +42,14 @@ layer(adminLayer, { timeout: Duration.seconds(60), excludeTestServices: true })(
       Effect.gen(function*() {
         const name = table("killed")
         const app = uniqueApp("killed")
-        const context = yield* Layer.build(
+        const context = yield* Layer.build(Logs.capturing(
           SqlStore.layerPg({
             url: pgUrl,
             table: name,
             cleanup: false,
             pool: { applicationName: app, maxConnections: 2 }
           })
-        )
+        ))
         const store = Context.get(context, IdempotencyStore.IdempotencyStore)
         const first = yield* store.claim("k", "f", long)
         if (first._tag !== "Claimed") return assert.fail("expected Claimed")
@@ -82,14 +84,14 @@ layer(adminLayer, { timeout: Duration.seconds(60), excludeTestServices: true })(
       Effect.gen(function*() {
         const name = table("idle")
         const app = uniqueApp("idle")
-        const context = yield* Layer.build(
+        const context = yield* Layer.build(Logs.capturing(
           SqlStore.layerPg({
             url: pgUrl,
             table: name,
             cleanup: false,
             pool: { applicationName: app, maxConnections: 3 }
           })
-        )
+        ))
         const store = Context.get(context, IdempotencyStore.IdempotencyStore)
         // Open several pooled connections, then kill them all while idle.
         yield* Effect.all(Array.from({ length: 6 }, (_, i) => store.claim(`warm-${i}`, "f", long)), {
@@ -136,7 +138,7 @@ describe("a real handler over HTTP when PostgreSQL drops the connection", () => 
     )
     const server = await listen(
       handler,
-      SqlStore.layerPg({ url: pgUrl, table: name, cleanup: false, pool: { applicationName: app } })
+      Logs.capturing(SqlStore.layerPg({ url: pgUrl, table: name, cleanup: false, pool: { applicationName: app } }))
     )
     servers.push(server)
     // A first delivery builds the runtime (and the table).
@@ -180,12 +182,21 @@ describe("a real handler over HTTP when PostgreSQL drops the connection", () => 
     const handler = defineHandler(Hmac.provider({ secret }), () => Effect.sync(() => void runs++))
     const server = await listen(
       handler,
-      SqlStore.layerPg({ url: Redacted.make("postgres://postgres@127.0.0.1:1/test"), table: table("unreachable") })
+      Logs.capturing(
+        SqlStore.layerPg({ url: Redacted.make("postgres://postgres@127.0.0.1:1/test"), table: table("unreachable") })
+      )
     )
     servers.push(server)
+    // The layer cannot be built, so no user logger exists: core logs through Effect's default one.
+    const stderr = Logs.consoleErrors()
     const response = await server.send(Hmac.testing.sign({ secret }, { body: `{"a":1}` }))
     assert.strictEqual(response.status, 503)
     assert.strictEqual(JSON.parse(response.body).outcome, "Failed")
     assert.strictEqual(runs, 0)
+    await eventually(
+      () => stderr.lines.some((line) => line.includes("the runtime is not available")),
+      2000,
+      "the unreachable store was not reported on stderr"
+    )
   })
 })

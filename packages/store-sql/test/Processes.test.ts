@@ -6,6 +6,8 @@ import * as SqlClient from "effect/sql/SqlClient"
 import { spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as Logs from "../../../test-support/Logs.ts"
+import { within } from "../../../test-support/Wait.ts"
 import { dropTables, rowsOf, runAdmin, uniqueTable } from "./support.ts"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -42,6 +44,7 @@ const start = (runId: string, keys: number, deliveries: number): Worker => {
     if (stdout.includes("ready\n")) onReady()
   })
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+  Logs.watch(`stderr of race worker (pid ${child.pid})`, () => stderr)
   const report = new Promise<Report>((resolve, reject) => {
     child.on("exit", (code) => {
       const last = stdout.trim().split("\n").at(-1) ?? ""
@@ -70,9 +73,9 @@ describe("two OS processes sharing one PostgreSQL", () => {
       }))
 
       const workers = [start(runId, keys, deliveries), start(runId, keys, deliveries)]
-      await Promise.all(workers.map((w) => w.ready))
+      await within(Promise.all(workers.map((w) => w.ready)), 20_000, "the workers did not report ready")
       for (const w of workers) w.go()
-      const reports = await Promise.all(workers.map((w) => w.report))
+      const reports = await within(Promise.all(workers.map((w) => w.report)), 40_000, "the workers did not finish")
 
       // Claims: one token per key across both processes; every other answer is InFlight.
       const rows = new Map((await runAdmin(rowsOf(table))).map((row) => [row.key, row]))

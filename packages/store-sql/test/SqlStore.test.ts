@@ -15,6 +15,7 @@ import * as Migrator from "effect/sql/Migrator"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as Statement from "effect/sql/Statement"
 import * as net from "node:net"
+import * as Logs from "../../../test-support/Logs.ts"
 import {
   adminLayer,
   awaitLockWaiter,
@@ -48,7 +49,9 @@ describe("PostgreSQL", () => {
 })
 
 // The suite every store runs, against the real PostgreSQL, with server time (`now()`).
-storeConformance("SqlStore (PostgreSQL)", SqlStore.layerPg({ url: pgUrl, table: conformanceTable }), { time: "live" })
+storeConformance("SqlStore (PostgreSQL)", Logs.capturing(SqlStore.layerPg({ url: pgUrl, table: conformanceTable })), {
+  time: "live"
+})
 
 // Builds a store layer inside the test and runs `f` with it (scoped: pool and fiber end with it).
 // Only the store is handed to `f`: the admin client in the test's context stays the admin's.
@@ -58,7 +61,7 @@ const withStore = <A, E, R>(
 ) =>
   Effect.scoped(
     Effect.flatMap(
-      Layer.build(SqlStore.layerPg(options)),
+      Layer.build(Logs.capturing(SqlStore.layerPg(options))),
       (context) => f(Context.get(context, IdempotencyStore.IdempotencyStore))
     )
   )
