@@ -11,8 +11,9 @@
  *   `Logs.capturing(storeLayer)` as their layer; the store's own construction logs are captured too.
  * - child processes (the examples' servers): `Logs.watch(label, () => stderr)`; `ExampleProcess`
  *   does it for every server it starts.
- * - the one log core writes outside any layer (the "runtime not available" error, which goes
- *   through Effect's default logger to `console.error`): `Logs.consoleErrors()`.
+ * - logs no layer of the test reaches (core's "runtime not available" error, which goes through
+ *   Effect's default logger to `console.error`; the bench's contenders, built with their own
+ *   layer): `Logs.captureConsole()`.
  *
  * A test that asserts on logs takes its own capture with `Logs.make()`: its entries are its own,
  * and they are also shown when the test fails.
@@ -143,28 +144,31 @@ export const watch = (label: string, read: () => string): () => void => {
   }
 }
 
-// What `consoleErrors` captured, as one source for the report.
+// What `captureConsole` captured, as one source for the report.
 let consoleText = ""
 const restorers = new Set<() => void>()
 
 /**
- * Captures `console.error` until `restore` is called (the setup file restores it when the test
- * ends in any case): for the one log core writes through Effect's default logger, outside the
- * layer a test gives it. `lines` is live.
+ * Captures `console.log` and `console.error` until `restore` is called (the setup file restores
+ * them when the test ends in any case), for logs that no layer of the test can reach: the one core
+ * writes through Effect's default logger when the user's layer could not be built, and runtimes
+ * built where a test cannot pass a layer (the bench's contenders). `lines` is live.
  */
-export const consoleErrors = (): { readonly lines: ReadonlyArray<string>; readonly restore: () => void } => {
-  if (!sources.some((source) => source.label === "console.error")) watch("console.error", () => consoleText)
+export const captureConsole = (): { readonly lines: ReadonlyArray<string>; readonly restore: () => void } => {
+  if (!sources.some((source) => source.label === "console")) watch("console", () => consoleText)
   const lines: Array<string> = []
-  const original = console.error
+  const original = { log: console.log, error: console.error }
   const capture = (...args: Array<unknown>) => {
     const line = messageOf(args)
     lines.push(line)
     consoleText += `${line}\n`
   }
   const restore = () => {
-    if (console.error === capture) console.error = original
+    if (console.log === capture) console.log = original.log
+    if (console.error === capture) console.error = original.error
     restorers.delete(restore)
   }
+  console.log = capture
   console.error = capture
   restorers.add(restore)
   return { lines, restore }

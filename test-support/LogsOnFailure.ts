@@ -7,8 +7,8 @@
 import { beforeEach } from "vitest"
 import * as Logs from "./Logs.ts"
 
-// Vitest's console, taken before a test can replace `console.error` (`Logs.consoleErrors`): what it
-// prints is attributed to the running test.
+// Vitest's console, taken before a test can replace `console.error` (`Logs.captureConsole`): what
+// it prints is attributed to the running test.
 const print = console.error.bind(console)
 
 beforeEach((context) => {

@@ -6,6 +6,7 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import * as Logs from "../../test-support/Logs.ts"
 import {
   contenderNames,
   makeContender,
@@ -44,6 +45,8 @@ afterAll(async () => {
 describe("bench contenders", () => {
   for (const name of contenderNames) {
     it(`${name}: signed 200, duplicate 200, bad signature 4xx`, async () => {
+      // A contender builds its runtime with its own store layer, so its logs reach the console.
+      const output = Logs.captureConsole()
       const contender = makeContender(name)
       const server = http.createServer(contender.listener)
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -61,6 +64,12 @@ describe("bench contenders", () => {
       assert.strictEqual(again.status, 200, `duplicate: ${again.body}`)
       const forged = await send(port, tampered(scheme, 8))
       assert.isTrue(forged.status >= 400 && forged.status < 500, `bad signature answered ${forged.status}`)
+      if (name.startsWith("hookline")) {
+        assert.isTrue(
+          output.lines.some((line) => line.includes("webhook rejected: SignatureInvalid")),
+          "the forged delivery was not logged as rejected"
+        )
+      }
       // The forged delivery was not recorded: its authentic twin is still handled as new (200).
       const authentic = await send(port, signedRequest(scheme, 8))
       assert.strictEqual(authentic.status, 200)

@@ -176,7 +176,7 @@ describe("toNodeListener over real HTTP", () => {
     const server = await serve(defineHandler(provider, () => Effect.void), flaky)
     const raw = sign(`{}`)
     // With no runtime there is no user logger: core logs this one through Effect's default logger.
-    const stderr = Logs.consoleErrors()
+    const stderr = Logs.captureConsole()
     assert.strictEqual((await server.send(raw)).status, 503)
     assert.strictEqual((await server.send(raw)).status, 200)
     assert.strictEqual(builds, 2)

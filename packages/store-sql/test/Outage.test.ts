@@ -188,7 +188,7 @@ describe("a real handler over HTTP when PostgreSQL drops the connection", () => 
     )
     servers.push(server)
     // The layer cannot be built, so no user logger exists: core logs through Effect's default one.
-    const stderr = Logs.consoleErrors()
+    const stderr = Logs.captureConsole()
     const response = await server.send(Hmac.testing.sign({ secret }, { body: `{"a":1}` }))
     assert.strictEqual(response.status, 503)
     assert.strictEqual(JSON.parse(response.body).outcome, "Failed")
