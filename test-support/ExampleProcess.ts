@@ -13,6 +13,7 @@ import { spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Logs from "./Logs.ts"
+import { within } from "./Wait.ts"
 
 const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url))
 
@@ -78,9 +79,14 @@ const parseHandled = (line: string): Handled | undefined => {
 
 /**
  * Starts `src/server.ts` of the example in `dir`, with `PORT=0`, the memory store unless `env` says
- * otherwise, and `env`. Rejects when the process exits before it listens (with its stderr).
+ * otherwise, and `env`. Rejects when the process exits before it listens, or has not listened
+ * within `startMillis` (default 20 s; the process is killed then), with its stderr.
  */
-export const startExample = (dir: string, env: Record<string, string>): Promise<ExampleProcess> =>
+export const startExample = (
+  dir: string,
+  env: Record<string, string>,
+  options?: { readonly startMillis?: number }
+): Promise<ExampleProcess> =>
   new Promise((resolve, reject) => {
     const child = spawn(node, ["--conditions=@hookline/source", "src/server.ts"], {
       cwd: dir,
@@ -128,6 +134,12 @@ export const startExample = (dir: string, env: Record<string, string>): Promise<
       })
     )
     void exited.then(({ code }) => reject(new Error(`server exited ${code} before listening: ${stderr}`)))
+    const startMillis = options?.startMillis ?? 20_000
+    const starting = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`server neither listened nor exited within ${startMillis} ms; stderr:\n${stderr}`))
+    }, startMillis)
+    void exited.then(() => clearTimeout(starting))
 
     const post = async (path: string, headers: Record<string, string>, body: string | Buffer<ArrayBuffer>) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", headers, body })
@@ -143,6 +155,7 @@ export const startExample = (dir: string, env: Record<string, string>): Promise<
       const match = port === 0 ? /listening on :(\d+)/.exec(stderr) : null
       if (match === null) return
       port = Number(match[1])
+      clearTimeout(starting)
       resolve({
         port,
         stdout: () => lines,
@@ -158,7 +171,11 @@ export const startExample = (dir: string, env: Record<string, string>): Promise<
         exited,
         stop: () => {
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
-          return exited
+          // Bounded: a server that ignores SIGTERM fails the test with its stderr, and is killed.
+          return within(exited, 15_000, "the server did not exit on SIGTERM").catch((error: Error) => {
+            child.kill("SIGKILL")
+            throw new Error(`${error.message}; stderr:\n${stderr}`)
+          })
         }
       })
     })

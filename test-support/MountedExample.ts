@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll } from "vitest"
 import { hmacOptions, makeRoutes } from "../examples/node-http/src/app.ts"
 import { type ExampleProcess, startExample } from "./ExampleProcess.ts"
+import * as Logs from "./Logs.ts"
 import { within } from "./Wait.ts"
 
 const secrets = {
@@ -377,7 +378,10 @@ export const afterBodyParser = async <H extends { readonly dispose: () => Promis
   serve: (webhooks: H) => Promise<Served>
 ) => {
   let runs = 0
-  const webhooks = adapter(makeRoutes({ hmacSecret: secrets.hmac, onEvent: () => runs++ }), MemoryStore.layer())
+  const webhooks = adapter(
+    makeRoutes({ hmacSecret: secrets.hmac, onEvent: () => runs++ }),
+    Logs.capturing(MemoryStore.layer())
+  )
   const app = await serve(webhooks)
   try {
     const raw = hmacDelivery(`evt-misplaced-${crypto.randomUUID()}`)

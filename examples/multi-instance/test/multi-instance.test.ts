@@ -1,6 +1,7 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import * as Redacted from "effect/Redacted"
 import { fileURLToPath } from "node:url"
+import { within } from "../../../test-support/Wait.ts"
 import { fire, type Instance, startInstance, tally } from "../src/fleet.ts"
 import type { StoreKind } from "../src/stores.ts"
 
@@ -11,18 +12,24 @@ const node = fileURLToPath(new URL("../../../node_modules/.bin/node", import.met
 const secret = Redacted.make(`multi-instance-test-${crypto.randomUUID()}`)
 
 const running: Array<Instance> = []
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((instance) => instance.stop()))
-})
+const stopAll = (instances: ReadonlyArray<Instance>) =>
+  within(Promise.all(instances.map((instance) => instance.stop())), 15_000, "an instance did not exit on SIGTERM")
+
+afterEach(() => stopAll(running.splice(0)))
 
 const run = async (store: StoreKind, count: number) => {
-  const instances = await Promise.all(["A", "B"].map((name) => startInstance({ name, store, secret, node })))
+  const instances = await within(
+    Promise.all(["A", "B"].map((name) => startInstance({ name, store, secret, node }))),
+    20_000,
+    "the instances did not start listening"
+  )
   running.push(...instances)
   assert.notStrictEqual(instances[0]!.pid, instances[1]!.pid)
   const ids = Array.from({ length: count }, (_, i) => `test-${i}-${crypto.randomUUID()}`)
+  // Each sender retries a non-ack after 200 ms, as a platform would: the cadence is the scenario.
   const results = await fire(instances, secret, ids, { retryAfterMillis: 200, maxAttempts: 50 })
   // Stopping (gracefully) flushes every instance's output before counting.
-  await Promise.all(instances.map((instance) => instance.stop()))
+  await stopAll(instances)
   return tally(instances, results)
 }
 
