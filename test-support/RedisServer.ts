@@ -114,6 +114,7 @@ export const start = async (options: RedisServerOptions = {}): Promise<RedisServ
     restart,
     crashAndRestart: async (downMs) => {
       await kill()
+      // The scenario: an outage that lasts `downMs` of live time.
       await new Promise((resolve) => setTimeout(resolve, downMs))
       child = await launch(port, options, dir)
     },

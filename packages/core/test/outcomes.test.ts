@@ -23,6 +23,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Logs from "../../../test-support/Logs.ts"
+import { eventually } from "../../../test-support/Wait.ts"
 
 const secret = Redacted.make("every-outcome-secret")
 const options = {
@@ -128,8 +129,17 @@ const everyOutcome = (name: string, adapters: () => Promise<{ send: Send; sendDo
       assert.deepStrictEqual(await send(raw), { status: 503, outcome: "Failed(TimedOut)" })
       assert.deepStrictEqual(await send(raw), { status: 503, outcome: "InFlight" })
       held.open()
-      let retry = await send(raw)
-      for (let i = 0; i < 100 && retry.status !== 200; i++) retry = await send(raw)
+      // The completion is recorded just after the handler returns: the platform's retries see it.
+      let last: Answer | undefined
+      const retry = await eventually(
+        async () => {
+          last = await send(raw)
+          return last.status === 200 && last
+        },
+        5000,
+        "the retry was not acknowledged once the handler finished",
+        { describe: () => JSON.stringify(last) }
+      )
       assert.deepStrictEqual(retry, { status: 200, outcome: "Duplicate" })
     })
 
