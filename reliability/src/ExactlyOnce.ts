@@ -63,6 +63,8 @@ export interface ScenarioOptions {
   readonly drainMs?: number
   /** Every delivery chain gives up this long after the start. Default 15 minutes. */
   readonly timeLimitMs?: number
+  /** `sigterm`: share of handlers that run past the time budget. Default 0.05. */
+  readonly slowRate?: number
   /** `lease-overrun`: how the handler writes the ledger (see {@link Write}). Default `plain`. */
   readonly write?: Write
   /** `lease-overrun`: share of handler runs that make the slow external call. Default 0.05. */
@@ -80,7 +82,7 @@ export interface Stops {
   readonly pastBudgetAtStop: number
   /** Handler runs that finished (wrote the ledger) while their server was shutting down. */
   readonly finishedDuringStop: number
-  /** Handler runs interrupted at the end of a shutdown. */
+  /** Handler runs interrupted during a stop (near the end of `shutdownTimeout`). */
   readonly interrupted: number
   /** Longest time from SIGTERM to the process's exit, measured by the driver. */
   readonly longestMs: number
@@ -116,6 +118,16 @@ export interface Figures {
   readonly shutdownFailures?: number
   /** Graceful stops (SIGTERM) performed: the `sigterm` fault's and every server's at the end. */
   readonly gracefulStops?: number
+  /**
+   * Handler runs interrupted (at the claim's deadline, or at the end of a stop), as recorded by the
+   * servers (a SIGKILLed server's runs are not).
+   */
+  readonly cutRuns?: number
+  /**
+   * Keys handled twice of which a run was interrupted at its deadline (not by a stop): the run
+   * outlived its lease, its write landed and its completion was not recorded.
+   */
+  readonly handledTwiceAfterCut?: number
   /** The `sigterm` fault's graceful stops. */
   readonly stops?: Stops
   /** `lease-overrun`: how the ledger was written. */
@@ -142,6 +154,7 @@ interface Stopped {
   readonly pastBudgetAtStop: number
   readonly finishedDuringStop: number
   readonly interrupted: number
+  readonly interruptedDuringStop: number
   readonly overruns: number
   readonly fencedRefused: number
   readonly skipped: number
@@ -213,6 +226,23 @@ const startServer = (env: NodeJS.ProcessEnv): Promise<Server> =>
     }
     child.stdout.on("data", onData)
   })
+
+/** Resolves once the server has a handler past its time budget, or after `limitMs`. */
+const backgroundWork = async (server: Server, limitMs: number): Promise<boolean> => {
+  const until = performance.now() + limitMs
+  while (performance.now() < until && server.alive) {
+    const state = await new Promise<{ readonly pastBudget: number } | undefined>((resolve) =>
+      http.get(`${server.url}/handlers`, { agent: server.agent }, (response) => {
+        const chunks: Array<Buffer> = []
+        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString())))
+      }).on("error", () => resolve(undefined))
+    )
+    if (state !== undefined && state.pastBudget > 0) return true
+    await sleep(10)
+  }
+  return false
+}
 
 /** What a graceful stop took; `ok` is false when it broke the bound or failed. */
 interface StopResult {
@@ -292,6 +322,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   const secret = Redacted.make(crypto.randomBytes(24).toString("base64url"))
   const db = Db.open()
   await db.query(`CREATE TABLE ${ledger} (key text NOT NULL, pid integer NOT NULL, at_ms bigint NOT NULL)`)
+  await db.query(`CREATE TABLE ${ledger}_cut (key text NOT NULL, during_stop boolean NOT NULL)`)
 
   if (options.store === "redis" && options.redis === undefined) throw new Error("the redis store needs a private Redis")
   if (options.fault === "lease-overrun" && options.store !== "postgres") {
@@ -316,8 +347,8 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
         // A share of handlers runs past the time budget, so a SIGTERM finds background handlers
         // whose completions must still be recorded; all of them end well before their deadline.
         TIME_BUDGET_MS: "250",
-        SLOW_RATE: "0.05",
-        SLOW_MS: String(Math.round(leaseMs * 0.3))
+        SLOW_RATE: String(options.slowRate ?? 0.05),
+        SLOW_MS: "600"
       } :
       {}),
     ...(options.fault === "lease-overrun" ?
@@ -418,6 +449,9 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
         const index = Math.floor(Math.random() * n)
         const victim = servers[index]
         if (victim !== undefined && victim.alive) {
+          // Stop it while handlers run in the background (past the time budget, answered "retry"):
+          // those are the ones whose completions a stop must still record. Waited for up to 5 s.
+          await backgroundWork(victim, 5000)
           injected++
           log(`  SIGTERM server ${index} (pid ${victim.child.pid})`)
           // The platform keeps sending to the others meanwhile; the slot is refilled once it exited.
@@ -467,11 +501,15 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     `SELECT key, count(*)::text AS runs, array_agg(at_ms::text ORDER BY at_ms) AS at FROM ${ledger} GROUP BY key`
   )
   const ledgerRuns = new Map(rows.map((row) => [row.key, row]))
+  const cuts = await db.query<{ key: string; during_stop: boolean }>(`SELECT key, during_stop FROM ${ledger}_cut`)
+  const cutAtDeadline = new Set(cuts.filter((cut) => !cut.during_stop).map((cut) => cut.key))
   let handledTwice = 0
   let handledAfterAck = 0
+  let handledTwiceAfterCut = 0
   for (const row of rows) {
     if (Number(row.runs) <= 1) continue
     handledTwice++
+    if (cutAtDeadline.has(row.key)) handledTwiceAfterCut++
     const id = row.key.replace(/^hmac:/, "")
     const acked = ackedAt.get(id)
     // A second run that began after the first acknowledgement: a completed key handled again.
@@ -486,6 +524,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   }
 
   await db.query(`DROP TABLE IF EXISTS ${ledger}`)
+  await db.query(`DROP TABLE IF EXISTS ${ledger}_cut`)
   await db.query(`DROP TABLE IF EXISTS ${run}_store`)
   await db.close()
   return {
@@ -504,6 +543,8 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     seconds: Math.round(seconds * 10) / 10,
     shutdownFailures,
     gracefulStops,
+    cutRuns: cuts.length,
+    handledTwiceAfterCut,
     ...(options.fault === "sigterm" ?
       {
         stops: {
@@ -511,7 +552,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
           runningAtStop: total((line) => line.runningAtStop, injectedLines),
           pastBudgetAtStop: total((line) => line.pastBudgetAtStop, injectedLines),
           finishedDuringStop: total((line) => line.finishedDuringStop, injectedLines),
-          interrupted: total((line) => line.interrupted, injectedLines),
+          interrupted: total((line) => line.interruptedDuringStop, injectedLines),
           longestMs: longestStop
         }
       } :

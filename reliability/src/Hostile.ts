@@ -865,38 +865,44 @@ export interface HarnessOptions {
   readonly requestTimeoutMs?: number
 }
 
-export const start = async (transport: "node" | "web", options?: HarnessOptions): Promise<Harness> => {
-  const receivers = makeReceivers()
-  const figures: Figures = {
-    requests: 0,
-    unverifiedRuns: 0,
-    serverErrors: 0,
-    crashes: 0,
-    unsendable: 0,
-    statuses: {},
-    logLines: 0,
-    secretLeaks: 0,
-    logInjections: 0,
-    unescapedAnnotations: 0,
-    rejectionLogs: 0,
-    promises: {
-      emptyFieldVariants: 0,
-      ambiguousSent: 0,
-      ambiguousRefused: 0,
-      separatorSent: 0,
-      separatorRefused: 0,
-      repeatedIdSent: 0,
-      repeatedIdRefused: 0,
-      unsignedTimestampRefused: false,
-      crossRouteSent: 0,
-      crossRouteHandled: 0,
-      forgedRequests: 0
-    },
-    violations: []
-  }
-  const leaks = (text: string) => secretForms.some((form) => text.includes(form))
-  // The receivers' logs are captured (and searched for the secret) instead of printed.
-  const logs = Logger.layer([
+/** Figures at zero. */
+export const emptyFigures = (): Figures => ({
+  requests: 0,
+  unverifiedRuns: 0,
+  serverErrors: 0,
+  crashes: 0,
+  unsendable: 0,
+  statuses: {},
+  logLines: 0,
+  secretLeaks: 0,
+  logInjections: 0,
+  unescapedAnnotations: 0,
+  rejectionLogs: 0,
+  promises: {
+    emptyFieldVariants: 0,
+    ambiguousSent: 0,
+    ambiguousRefused: 0,
+    separatorSent: 0,
+    separatorRefused: 0,
+    repeatedIdSent: 0,
+    repeatedIdRefused: 0,
+    unsignedTimestampRefused: false,
+    crossRouteSent: 0,
+    crossRouteHandled: 0,
+    forgedRequests: 0
+  },
+  violations: []
+})
+
+const leaks = (text: string) => secretForms.some((form) => text.includes(form))
+
+/**
+ * The receivers' logger: every log line is captured (not printed) and counted, and searched for the
+ * secret (message, cause and annotations), for {@link forgedMarker} in the message or cause, and
+ * for the marker next to a raw line break in an annotation.
+ */
+export const captureLogs = (figures: Figures): Layer.Layer<never> =>
+  Logger.layer([
     Logger.make((options) => {
       figures.logLines++
       const text = util.inspect({ message: options.message, cause: options.cause }, { depth: 10 })
@@ -918,6 +924,11 @@ export const start = async (transport: "node" | "web", options?: HarnessOptions)
       }
     })
   ])
+
+export const start = async (transport: "node" | "web", options?: HarnessOptions): Promise<Harness> => {
+  const receivers = makeReceivers()
+  const figures = emptyFigures()
+  const logs = captureLogs(figures)
   const layer = Layer.merge(MemoryStore.layer(), logs)
   const onCrash = (error: unknown) => {
     figures.crashes++

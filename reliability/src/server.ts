@@ -9,7 +9,8 @@
  *   REDIS_URL     the (private) Redis of the run;  REDIS_PREFIX  its key prefix
  *   PG_URL        PostgreSQL (store and ledger);   STORE_TABLE   the SqlStore table
  *   STORE_APP     application_name of the store's pool (the driver terminates only these backends)
- *   LEDGER        the ledger table (created by the driver)
+ *   LEDGER        the ledger table (created by the driver), and `<LEDGER>_cut`, where runs that
+ *                 were interrupted (at their deadline, or at the end of a stop) are recorded
  *   LEASE_MS      claim lease (default 2000)
  *   WORK_MS       the handler works up to this long before writing the ledger (default 5)
  *   FAIL_RATE     probability that a handler fails before writing the ledger (default 0)
@@ -29,7 +30,8 @@
  *
  * Logs go to stderr; stdout carries only the `listening` line and, at a graceful stop (SIGTERM or
  * SIGINT: `server.close()`, then `await listener.dispose()`), one `stopped` line with what the
- * handlers did around the stop.
+ * handlers did around the stop. `GET /handlers` answers how many handlers are running and how many
+ * of them are past the time budget (the driver waits for some before a SIGTERM).
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { defineHandler, Hmac, type IdempotencyStore, route } from "@hookline/core"
@@ -77,6 +79,8 @@ class Ledger extends Context.Service<Ledger, {
    * key that already has a row is not written again; resolves with whether a row was written.
    */
   readonly recordFenced: (key: string, token: string, once: boolean) => Effect.Effect<boolean, unknown>
+  /** Records that a run of `key` was interrupted (at its deadline, or while the server stopped). */
+  readonly cut: (key: string, duringStop: boolean) => Effect.Effect<void, unknown>
 }>()("@hookline/reliability/Ledger") {}
 
 const pgUrl = Redacted.make(need("PG_URL"))
@@ -101,6 +105,10 @@ const ledgerLayer = Layer.effect(
         ))
     return Ledger.of({
       record: (key) => Effect.asVoid(insert(key)),
+      cut: (key, duringStop) =>
+        Effect.asVoid(
+          sql.unsafe(`INSERT INTO ${ledgerTable}_cut (key, during_stop) VALUES ($1, $2)`, [key, duringStop])
+        ),
       recordFenced: (key, token, once) =>
         sql.withTransaction(Effect.gen(function*() {
           const held = yield* sql.unsafe(
@@ -151,6 +159,8 @@ const counts = {
   finishedDuringStop: 0,
   /** Handler runs interrupted (the claim's deadline, or the end of the shutdown). */
   interrupted: 0,
+  /** Of those, interrupted while the server was stopping. */
+  interruptedDuringStop: 0,
   /** Runs that made the slow external call. */
   overruns: 0,
   /** Fenced writes refused because the claim was no longer held. */
@@ -209,16 +219,18 @@ const hmac = defineHandler(
         if (Math.random() < failRate) return yield* new InjectedFailure({ message: "injected handler failure" })
         yield* written(context.key, context.token, context.deadline)
       })
-      return body.pipe(Effect.onExit((exit) =>
-        Effect.sync(() => {
-          running.delete(run)
-          if (Exit.isSuccess(exit) && stoppingAt !== undefined) counts.finishedDuringStop++
-          if (Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
-            counts.interrupted++
-            if (wrote) counts.writtenThenInterrupted++
-          }
-        })
-      ))
+      return body.pipe(Effect.onExit((exit) => {
+        running.delete(run)
+        if (Exit.isSuccess(exit) && stoppingAt !== undefined) counts.finishedDuringStop++
+        if (Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)) return Effect.void
+        const duringStop = stoppingAt !== undefined
+        counts.interrupted++
+        if (duringStop) counts.interruptedDuringStop++
+        if (wrote) counts.writtenThenInterrupted++
+        // The driver tells the keys re-run after a cut from the others (best effort: a failure to
+        // record it leaves the key among the others, never the reverse).
+        return Effect.ignore(Ledger.use((ledger) => ledger.cut(context.key, duringStop)))
+      }))
     }),
   { lease: Duration.millis(numberOr("LEASE_MS", 2000)), ...(timeBudget === undefined ? {} : { timeBudget }) }
 )
@@ -239,7 +251,22 @@ const listener = toNodeListener(
   shutdownTimeout === undefined ? undefined : { shutdownTimeout }
 )
 await listener.start()
-const server = http.createServer(listener)
+const budgetMs = timeBudget === undefined ? Infinity : Duration.toMillis(timeBudget)
+const pastBudget = (now: number) => Array.from(running).filter((run) => now - run.startedAt > budgetMs).length
+const server = http.createServer((req, res) => {
+  // The driver's probe: handlers running now, and how many are past the time budget (background).
+  if (req.method === "GET" && req.url === "/handlers") {
+    res.writeHead(200, { "content-type": "application/json" })
+    // Counted only with 150 ms of work left, so they are still running when the SIGTERM lands.
+    const now = performance.now()
+    const lasting = Array.from(running).filter((run) =>
+      now - run.startedAt > budgetMs && now - run.startedAt < slowMs - 150
+    ).length
+    res.end(JSON.stringify({ running: running.size, pastBudget: lasting }))
+    return
+  }
+  listener(req, res)
+})
 server.keepAliveTimeout = 30_000
 server.listen(numberOr("PORT", 0), "127.0.0.1", () => {
   const address = server.address()
@@ -251,8 +278,7 @@ const shutdown = () => {
   const now = performance.now()
   stoppingAt = now
   const runningAtStop = running.size
-  const budget = timeBudget === undefined ? Infinity : Duration.toMillis(timeBudget)
-  const pastBudgetAtStop = Array.from(running).filter((run) => now - run.startedAt > budget).length
+  const pastBudgetAtStop = pastBudget(now)
   server.close()
   listener.dispose().then(
     () => {
