@@ -80,7 +80,7 @@ const parseHandled = (line: string): Handled | undefined => {
 /**
  * Starts `src/server.ts` of the example in `dir`, with `PORT=0`, the memory store unless `env` says
  * otherwise, and `env`. Rejects when the process exits before it listens, or has not listened
- * within `startMillis` (default 20 s; the process is killed then), with its stderr.
+ * within `startMillis` (default 25 s; the process is killed then), with its stderr.
  */
 export const startExample = (
   dir: string,
@@ -134,7 +134,7 @@ export const startExample = (
       })
     )
     void exited.then(({ code }) => reject(new Error(`server exited ${code} before listening: ${stderr}`)))
-    const startMillis = options?.startMillis ?? 20_000
+    const startMillis = options?.startMillis ?? 25_000
     const starting = setTimeout(() => {
       child.kill("SIGKILL")
       reject(new Error(`server neither listened nor exited within ${startMillis} ms; stderr:\n${stderr}`))
