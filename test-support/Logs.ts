@@ -119,11 +119,8 @@ export const capturing: <A, E, R>(layer: Layer.Layer<A, E, R>) => Layer.Layer<A,
 export const render = (entry: Entry): string =>
   inspect({ message: entry.parts, cause: entry.cause, annotations: entry.annotations }, { depth: 10 })
 
-/** Every entry captured in this file while the current test ran (through any capture). */
-export const duringTest = (): ReadonlyArray<Entry> => recorded.slice(currentMark?.entries ?? 0)
-
 // ---------------------------------------------------------------------------------------------
-// Text sources (a child process's stderr) and console.error
+// Text sources (a child process's stderr) and the console
 
 interface Source {
   readonly label: string
@@ -183,17 +180,11 @@ export interface Mark {
   readonly entries: number
   readonly texts: ReadonlyMap<Source, number>
 }
-let currentMark: Mark | undefined
 
 /** Called as a test begins. */
 export const begin = (test: string): Mark => {
   running = test
-  currentMark = {
-    test,
-    entries: recorded.length,
-    texts: new Map(sources.map((source) => [source, source.read().length]))
-  }
-  return currentMark
+  return { test, entries: recorded.length, texts: new Map(sources.map((source) => [source, source.read().length])) }
 }
 
 /** Called as a test ends, passed or failed. */
@@ -210,7 +201,7 @@ const indent = (text: string) => text.replace(/^/gm, "    ")
  * One entry as the report shows it: time, level, message, annotations, the test it was logged
  * during when that is not `test`, then the cause.
  */
-export const format = (entry: Entry, test?: string): string => {
+const format = (entry: Entry, test?: string): string => {
   const annotations = Object.keys(entry.annotations).length > 0
     ? ` ${inspect(entry.annotations, { depth: 4, breakLength: Infinity })}`
     : ""
