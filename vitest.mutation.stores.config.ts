@@ -4,4 +4,5 @@
  */
 import { mutationConfig } from "./vitest.mutation.config.ts"
 
-export default mutationConfig(["core", "store-memory", "store-redis", "store-sql"])
+// The outage tests stop and restart servers: up to ~15 s.
+export default mutationConfig(["core", "store-memory", "store-redis", "store-sql"], 30_000)
