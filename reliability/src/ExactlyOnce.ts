@@ -119,13 +119,14 @@ export interface Figures {
   /** Graceful stops (SIGTERM) performed: the `sigterm` fault's and every server's at the end. */
   readonly gracefulStops?: number
   /**
-   * Handler runs interrupted (at the claim's deadline, or at the end of a stop), as recorded by the
-   * servers (a SIGKILLed server's runs are not).
+   * Runs the pipeline cut at their claim's deadline (interrupted, claim released: the handler, or its
+   * completion, had not finished by then), as the servers that stopped gracefully logged them (a
+   * SIGKILLed server's are lost).
    */
   readonly cutRuns?: number
   /**
-   * Keys handled twice of which a run was interrupted at its deadline (not by a stop): the run
-   * outlived its lease, its write landed and its completion was not recorded.
+   * Keys handled twice of which a run was cut at its deadline: whatever it had written stayed, its
+   * completion was not recorded, and the retry ran the handler again.
    */
   readonly handledTwiceAfterCut?: number
   /** The `sigterm` fault's graceful stops. */
@@ -160,6 +161,8 @@ interface Stopped {
   readonly skipped: number
   readonly writesPastDeadline: number
   readonly writtenThenInterrupted: number
+  /** Keys of the runs the pipeline cut at their deadline (from its log line). */
+  readonly cutKeys: ReadonlyArray<string>
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -322,7 +325,6 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   const secret = Redacted.make(crypto.randomBytes(24).toString("base64url"))
   const db = Db.open()
   await db.query(`CREATE TABLE ${ledger} (key text NOT NULL, pid integer NOT NULL, at_ms bigint NOT NULL)`)
-  await db.query(`CREATE TABLE ${ledger}_cut (key text NOT NULL, during_stop boolean NOT NULL)`)
 
   if (options.store === "redis" && options.redis === undefined) throw new Error("the redis store needs a private Redis")
   if (options.fault === "lease-overrun" && options.store !== "postgres") {
@@ -501,8 +503,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     `SELECT key, count(*)::text AS runs, array_agg(at_ms::text ORDER BY at_ms) AS at FROM ${ledger} GROUP BY key`
   )
   const ledgerRuns = new Map(rows.map((row) => [row.key, row]))
-  const cuts = await db.query<{ key: string; during_stop: boolean }>(`SELECT key, during_stop FROM ${ledger}_cut`)
-  const cutAtDeadline = new Set(cuts.filter((cut) => !cut.during_stop).map((cut) => cut.key))
+  const cutAtDeadline = new Set(everyStop.flatMap((line) => line.cutKeys))
   let handledTwice = 0
   let handledAfterAck = 0
   let handledTwiceAfterCut = 0
@@ -524,7 +525,6 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   }
 
   await db.query(`DROP TABLE IF EXISTS ${ledger}`)
-  await db.query(`DROP TABLE IF EXISTS ${ledger}_cut`)
   await db.query(`DROP TABLE IF EXISTS ${run}_store`)
   await db.close()
   return {
@@ -543,7 +543,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     seconds: Math.round(seconds * 10) / 10,
     shutdownFailures,
     gracefulStops,
-    cutRuns: cuts.length,
+    cutRuns: total((line) => line.cutKeys.length, everyStop),
     handledTwiceAfterCut,
     ...(options.fault === "sigterm" ?
       {

@@ -9,6 +9,11 @@
  * Each case sends the mutated request first, then the authentic one. The handler records every
  * event it runs; an event that is not the authentic delivery's event (decoded by a separate,
  * untouched receiver) is a handler run on an unverified delivery.
+ *
+ * Issue #15's cases are built here too (run by `HostileRun.promises`): GoldenPay captures with
+ * their empty fields stripped or added, or a field folded into its neighbour under the same `sign`;
+ * deliveries signed with `&` or `=` inside; an id header sent twice; requests carrying a forged log
+ * line ({@link forgedMarker}), which the captured logs must never quote in a message.
  */
 import { defineHandler, Hmac, type RawDelivery, route } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
@@ -686,6 +691,16 @@ export const forged = (route: (typeof forgedRoutes)[number]): {
     if (route === "hmac-body" && name === "x-webhook-id") return
     const changed = headers.map(([n, v], j): [string, string] => [n, j === i ? forgedHeader : v])
     requests.push({ label: `${name} forged`, request: { url: from.url, headers: changed, body: from.body } })
+  })
+  // A line break inside a header value (an obsolete line folding on the wire): node refuses it
+  // before any handler sees it; the web transport cannot even build it (not sent).
+  requests.push({
+    label: "line break in a header",
+    request: {
+      url: from.url,
+      headers: [...headers, ["x-note", `${forgedMarker}\r\n {"handled":"${forgedMarker}"}`]],
+      body: from.body
+    }
   })
   requests.push({
     label: "forged header added",

@@ -303,7 +303,7 @@ const tablesOf = (report: Report): Tables => {
       "deliveries",
       "slow external calls",
       "writes after the deadline",
-      "written, then interrupted",
+      "runs cut at the deadline",
       "refused by the fence",
       "skipped (key had a row)",
       "keys written twice",
@@ -317,7 +317,7 @@ const tablesOf = (report: Report): Tables => {
       r.deliveries,
       r.overruns ?? 0,
       r.writesPastDeadline ?? 0,
-      r.writtenThenInterrupted ?? 0,
+      r.cutRuns ?? "",
       r.fencedRefused ?? 0,
       r.skipped ?? 0,
       r.handledTwice,
@@ -559,11 +559,13 @@ restarted (down 1 s); the store's PostgreSQL backends terminated (found by the \
 the servers set, never anything else). Then the ledger is compared with the acknowledgements:
 
 * **keys handled twice**: keys with more than one ledger row;
-* **of which a run was cut at its deadline**: keys one of whose runs the pipeline interrupted at its
-  claim's deadline — the run outlived its lease (on a loaded machine even a few milliseconds of work
-  and one \`INSERT\` sometimes do), its \`INSERT\` had reached PostgreSQL, its completion was not
-  recorded, and the retry ran it again (see [below](#runs-cut-at-their-deadline)). The rest must be 0
-  without faults, with handler failures, and under SIGTERM;
+* **of which a run was cut at its deadline**: keys one of whose runs the pipeline cut at its claim's
+  deadline (its log line "ran past its claim's deadline", read by the servers that stopped
+  gracefully): the handler, or its \`complete\`, had not finished by then — on a loaded machine even a
+  few milliseconds of work and one \`INSERT\` sometimes take that long —, the pipeline interrupted it
+  and released the claim although its \`INSERT\` had reached PostgreSQL, and the retry ran it again
+  (see [below](#runs-cut-at-their-deadline)). The rest must be 0 without faults, with handler
+  failures, and under SIGTERM;
 * **of which after completion**: a second run that started after the key was acknowledged (so after
   its completion was recorded) — the promise above says this must be 0;
 * **never acked**: authentic deliveries the platform never got an ack for (must be 0);
@@ -707,12 +709,12 @@ What must hold: with the fence, no write after the key's completion (**${token.h
           : `But ${token.handledTwice} keys were still written twice, ${
             token.handledTwiceAfterCut ?? "?"
           } of them after a run cut at its deadline:`
-      } the fence lets a write through while the claim is live, and the lease outlasts the handler's
-  deadline by a tenth (at most 1 s; ${token.writesPastDeadline} writes committed after their
-  deadline here). When the interruption the deadline requested lands after such a write (or during the
-  handler's \`complete\`), the pipeline releases the claim instead of recording the completion, and
-  the retry writes again (${token.writtenThenInterrupted} runs were interrupted right after their
-  write). The fence stops a write after a takeover; it does not make a late write's completion count.
+      } the fence lets a write through while the claim is live, and the claim outlives the handler's
+  deadline by a tenth of the lease (at most 1 s; ${token.writesPastDeadline} writes committed after
+  their deadline here). When the deadline's interruption lands after such a write — or after the
+  handler returned, while its \`complete\` is in flight — the pipeline releases the claim instead of
+  recording the completion, and the retry writes again. The fence stops a write after a takeover; it
+  does not make a late write's completion count.
 * **Fenced, and skipped when the key has a row**: ${tokenKey.skipped} writes skipped, ${tokenKey.handledTwice}
   keys written twice. This is what concepts.md recommends besides the fence — a unique key on the
   write (here a check under the claim row's lock, which serialises a key's writers). It also covers
@@ -821,11 +823,11 @@ ${
     (() => {
       const cutKeys = runs.reduce((total, r) => total + (r.handledTwiceAfterCut ?? 0), 0)
       const cutRuns = runs.reduce((total, r) => total + (r.cutRuns ?? 0), 0)
-      return `In the exactly-once scenarios the servers recorded ${cutRuns} handler runs interrupted at their
-claim's deadline (2 s lease, deadline 1.8 s after the claim was sent), and ${cutKeys} keys were
-handled twice after one of them. Such a run is one whose few milliseconds of work and one \`INSERT\`
-took longer than the deadline on this shared machine (load average ${report.load} at the start);
-nothing in the pipeline failed. It shows what [handlers that outlive their lease](#handlers-that-outlive-their-lease)
+      return `In the exactly-once scenarios the pipeline cut ${cutRuns} runs at their claim's deadline (2 s
+lease, deadline 1.8 s after the claim was sent; counted on the servers that stopped gracefully), and
+${cutKeys} keys were handled twice after one of them. Such a run is one whose few milliseconds of
+work and one \`INSERT\`, or whose \`complete\`, took longer than the deadline on this shared machine
+(load average ${report.load} at the start); nothing failed. It shows what [handlers that outlive their lease](#handlers-that-outlive-their-lease)
 shows on purpose: at the deadline the pipeline interrupts the handler — and, if the handler has just
 returned, its \`complete\` — and releases the claim, even when the handler's write already reached the
 database. A write is not a step Effect's interruption can take back.`

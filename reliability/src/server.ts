@@ -9,8 +9,7 @@
  *   REDIS_URL     the (private) Redis of the run;  REDIS_PREFIX  its key prefix
  *   PG_URL        PostgreSQL (store and ledger);   STORE_TABLE   the SqlStore table
  *   STORE_APP     application_name of the store's pool (the driver terminates only these backends)
- *   LEDGER        the ledger table (created by the driver), and `<LEDGER>_cut`, where runs that
- *                 were interrupted (at their deadline, or at the end of a stop) are recorded
+ *   LEDGER        the ledger table (created by the driver)
  *   LEASE_MS      claim lease (default 2000)
  *   WORK_MS       the handler works up to this long before writing the ledger (default 5)
  *   FAIL_RATE     probability that a handler fails before writing the ledger (default 0)
@@ -79,8 +78,6 @@ class Ledger extends Context.Service<Ledger, {
    * key that already has a row is not written again; resolves with whether a row was written.
    */
   readonly recordFenced: (key: string, token: string, once: boolean) => Effect.Effect<boolean, unknown>
-  /** Records that a run of `key` was interrupted (at its deadline, or while the server stopped). */
-  readonly cut: (key: string, duringStop: boolean) => Effect.Effect<void, unknown>
 }>()("@hookline/reliability/Ledger") {}
 
 const pgUrl = Redacted.make(need("PG_URL"))
@@ -105,10 +102,6 @@ const ledgerLayer = Layer.effect(
         ))
     return Ledger.of({
       record: (key) => Effect.asVoid(insert(key)),
-      cut: (key, duringStop) =>
-        Effect.asVoid(
-          sql.unsafe(`INSERT INTO ${ledgerTable}_cut (key, during_stop) VALUES ($1, $2)`, [key, duringStop])
-        ),
       recordFenced: (key, token, once) =>
         sql.withTransaction(Effect.gen(function*() {
           const held = yield* sql.unsafe(
@@ -222,25 +215,37 @@ const hmac = defineHandler(
       return body.pipe(Effect.onExit((exit) => {
         running.delete(run)
         if (Exit.isSuccess(exit) && stoppingAt !== undefined) counts.finishedDuringStop++
-        if (Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)) return Effect.void
-        const duringStop = stoppingAt !== undefined
-        counts.interrupted++
-        if (duringStop) counts.interruptedDuringStop++
-        if (wrote) counts.writtenThenInterrupted++
-        // The driver tells the keys re-run after a cut from the others (best effort: a failure to
-        // record it leaves the key among the others, never the reverse).
-        return Effect.ignore(Ledger.use((ledger) => ledger.cut(context.key, duringStop)))
+        if (Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
+          counts.interrupted++
+          if (stoppingAt !== undefined) counts.interruptedDuringStop++
+          if (wrote) counts.writtenThenInterrupted++
+        }
+        return Effect.void
       }))
     }),
   { lease: Duration.millis(numberOr("LEASE_MS", 2000)), ...(timeBudget === undefined ? {} : { timeBudget }) }
 )
+
+/**
+ * Keys of the runs the pipeline cut at their claim's deadline (interrupted, claim released), read
+ * from its own log line: whatever the run had done by then — its write, its `complete` in flight —
+ * the key is handled again. Reported in the `stopped` line (a SIGKILLed server's are lost).
+ */
+const cutKeys = new Set<string>()
+const deadlineCut = Logger.make((options) => {
+  const message = Array.isArray(options.message) ? options.message[0] : options.message
+  if (typeof message !== "string" || !message.includes("ran past its claim's deadline")) return
+  const key = options.fiber.getRef(References.CurrentLogAnnotations)["hookline.key"]
+  if (typeof key === "string") cutKeys.add(key)
+})
 
 // Warnings and errors only, on stderr: the run sends tens of thousands of deliveries, and the pretty
 // Info lines (`webhook in flight elsewhere` for every concurrent duplicate) would cost more CPU than
 // the pipeline.
 const logging = Layer.mergeAll(
   Layer.succeed(References.MinimumLogLevel, "Warn"),
-  Layer.succeed(Logger.LogToStderr, true)
+  Layer.succeed(Logger.LogToStderr, true),
+  Logger.layer([Logger.defaultLogger, deadlineCut])
 )
 const shutdownTimeout = env.SHUTDOWN_TIMEOUT_MS === undefined
   ? undefined
@@ -288,7 +293,8 @@ const shutdown = () => {
         ms: Math.round(performance.now() - now),
         runningAtStop,
         pastBudgetAtStop,
-        ...counts
+        ...counts,
+        cutKeys: Array.from(cutKeys)
       }
       process.stdout.write(`${JSON.stringify(stopped)}\n`, () => process.exit(0))
     },
