@@ -304,7 +304,10 @@ const make = <A, P, E, R>(
       Schedule.modifyDelay(({ duration, elapsed }) =>
         Effect.succeed(Duration.millis(Math.min(Duration.toMillis(duration), 1000, Math.max(0, window - elapsed))))
       ),
-      Schedule.upTo({ duration: Duration.millis(window) })
+      // Strictly before the window's end: `upTo` would also recur at the end itself, with no delay
+      // left, so the last attempt repeated until the clock moved on (a busy loop on a live clock;
+      // under TestClock until the lease watcher interrupted it, turning the outcome into TimedOut).
+      Schedule.while(({ elapsed }) => elapsed < window)
     )
   }
   const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
