@@ -55,6 +55,8 @@ export const mutationConfig = (projects: ReadonlyArray<string>, testTimeout: num
       // (importing Effect per file was most of it). The modules are still imported anew for each
       // mutant run: "static" mutants (in code run at import) are killed as with isolation.
       isolate: false,
+      // As in vitest.workspace.ts: a failing test prints the logs captured while it ran.
+      setupFiles: [path.join(root, "test-support/LogsOnFailure.ts")],
       testTimeout,
       hookTimeout: 60_000
     }

@@ -15,6 +15,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/testing/TestClock"
+import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("pipeline-pins-secret")
 const provider = Hmac.provider({ secret })
@@ -31,14 +32,14 @@ const label = Outcome.label
 const longLeaseStore = Effect.gen(function*() {
   const store = MemoryStore.make()
   const released = yield* Deferred.make<void>()
-  const layer = Layer.succeed(
+  const layer = Logs.capturing(Layer.succeed(
     IdempotencyStore.IdempotencyStore,
     IdempotencyStore.IdempotencyStore.of({
       claim: (key, fingerprint, lease) => store.claim(key, fingerprint, Duration.sum(lease, Duration.hours(1))),
       complete: store.complete,
       release: (key, token) => Effect.tap(store.release(key, token), () => Deferred.succeed(released, undefined))
     })
-  )
+  ))
   // Waits for the release with a bound: a second of test time (the lease outlives it by an hour).
   const awaitRelease = Effect.gen(function*() {
     const waiting = yield* Effect.forkChild(Effect.timeoutOption(Deferred.await(released), "1 second"))
@@ -96,7 +97,7 @@ describe("the completion a store could not record is retried until just before t
   const refusingComplete = Effect.gen(function*() {
     const store = MemoryStore.make()
     const attempts: Array<number> = []
-    const layer = Layer.succeed(
+    const layer = Logs.capturing(Layer.succeed(
       IdempotencyStore.IdempotencyStore,
       IdempotencyStore.IdempotencyStore.of({
         ...store,
@@ -106,7 +107,7 @@ describe("the completion a store could not record is retried until just before t
             return Effect.fail(new StoreUnavailable({ message: "injected outage" }))
           })
       })
-    )
+    ))
     return { attempts, layer }
   })
 
