@@ -24,6 +24,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
@@ -404,6 +405,14 @@ describe("settings and the guard", () => {
     assert.strictEqual(handler.name, "hmac")
     assert.deepStrictEqual(handler.methods, ["POST"])
   })
+
+  it.effect("the outcome counter: its name, description, and increments only", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(WebhookHandler.deliveries.id, "hookline_deliveries_total")
+      assert.strictEqual(WebhookHandler.deliveries.description, "Webhook deliveries by provider, outcome and reason")
+      const state = yield* Metric.value(WebhookHandler.deliveries)
+      assert.isTrue(state.incremental)
+    }))
 
   it("isWebhookHandler: handlers only", () => {
     assert.isTrue(WebhookHandler.isWebhookHandler(defineHandler(provider, () => Effect.void)))
