@@ -13,6 +13,7 @@ import {
   StoreUnavailable
 } from "@hookline/core"
 import { MemoryStore } from "@hookline/store-memory"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -106,7 +107,7 @@ describe("stage spans off the happy path", () => {
       assert.deepStrictEqual(outcomes().at(-1), ["hookline.claim", "StoreUnavailable"])
       const raw = sign(`{"n":5}`)
       const held = yield* IdempotencyStore.IdempotencyStore
-      yield* held.claim(`hmac:${raw.headers["x-webhook-id"]}`, "f", "1 minute")
+      yield* held.claim(`hmac:${raw.headers["x-webhook-id"]}`, "f", Duration.minutes(1))
       yield* handler.run(raw).pipe(Effect.withTracer(tracer))
       assert.deepStrictEqual(outcomes().at(-1), ["hookline.claim", "InFlight"])
     }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
