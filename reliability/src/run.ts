@@ -519,10 +519,10 @@ security model in [security](security.md). And, since issue #15:
   is a \`Duplicate\`.
 * **Nothing unsigned decides anything, and nothing unverified reaches a log message**: GoldenPay's
   empty fields and unescaped \`&\`/\`=\` cannot change a delivery's kind, key or event; a repeated id
-  header is refused, not joined into a key nobody sent; request text before verification goes only
-  into an escaped, truncated annotation.
-* **An unsigned request costs about what any request costs**, whatever its size, on the providers
-  that must parse a body to find its signature (GoldenPay, EM).
+  header is refused, not joined into a key nobody sent; request text before verification never
+  reaches a log message (at most an escaped annotation).
+* **Under the default body limits, an unsigned request costs about what any request costs**,
+  whatever its size, on the providers that must parse a body to find its signature (GoldenPay, EM).
 
 The one thing no webhook receiver can promise alone: a handler whose side effect was done but whose
 completion could not be recorded (the process was killed in between, the store was unreachable at
@@ -738,10 +738,12 @@ ${
     } capture whose signed content does not say "collect"; \`Hmac.provider\` ${
       promises.unsignedTimestampRefused ? "threw `Misconfigured`" : "**did not refuse**"
     } for \`signedContent: "body"\` with a \`timestampHeader\`; the forged-log-line requests produced
-${hostile.reduce((total, h) => total + (h.rejectionLogs ?? 0), 0)} log lines, none quoting them. Known
+${
+      hostile.reduce((total, h) => total + (h.rejectionLogs ?? 0), 0)
+    } log lines on the two transports, none quoting them. Known
 and documented, measured rather than counted as violations: a capture replayed to the *other* kind's
-GoldenPay route was handled there in ${promises.crossRouteHandled} of ${promises.crossRouteSent} cases
-per round (a failed collect accepted as a payout, a pending payout as a collect: nothing signed tells
+GoldenPay route was handled there in ${promises.crossRouteHandled} of ${promises.crossRouteSent} replays
+(a failed collect accepted as a payout, a pending payout as a collect: nothing signed tells
 them apart; see [GoldenPay, Security](providers/goldenpay.md#security)).`
   }
 
