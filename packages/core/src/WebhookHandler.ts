@@ -454,7 +454,11 @@ const make = <A, P, E, R>(
                   : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
               )
             },
-            onSuccess: () => completed(event)
+            // The handler's work is done: recording it must not be cut off by the deadline or a
+            // shutdown, or the claim would be released and the platform's retry would run the
+            // handler again. The store fences `complete` by token and live lease (which outlasts
+            // the deadline by the margin), and the completion retry is bounded by the deadline.
+            onSuccess: () => Effect.uninterruptible(completed(event))
           }
         )
       const decoded = stage("decode", provider.decode(payload, raw), okOrTag).pipe(

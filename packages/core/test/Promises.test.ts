@@ -91,6 +91,39 @@ describe("the claim's deadline and the handler's fence", () => {
     Effect.sync(() => assert.strictEqual(WebhookHandler.leaseMargin(Duration.millis(500)), 50)))
 })
 
+describe("a handler that succeeded is recorded, even at its deadline", () => {
+  it.effect("a completion still in flight when the deadline passes is not cut off: the retry is a Duplicate", () =>
+    Effect.gen(function*() {
+      // The handler's write is done just before its deadline (9 s: a 10 s lease minus the 1 s
+      // margin); the store takes 500 ms to record the completion, within its own 10 s lease.
+      let completes = 0
+      const slowComplete = storeWith((store) => ({
+        complete: (key, token, retain) =>
+          ++completes === 1
+            ? Effect.delay(store.complete(key, token, retain), "500 millis")
+            : store.complete(key, token, retain)
+      }))
+      let runs = 0
+      const handler = defineHandler(
+        provider,
+        () => Effect.andThen(Effect.sleep("8900 millis"), Effect.sync(() => runs++)),
+        { lease: "10 seconds", timeBudget: "1 minute" }
+      )
+      const raw = sign({ order: 8 })
+      yield* Effect.gen(function*() {
+        const pending = yield* Effect.forkChild(handler.process(raw))
+        yield* TestClock.adjust("8900 millis")
+        yield* TestClock.adjust("100 millis") // the deadline passes while `complete` runs
+        yield* TestClock.adjust("400 millis")
+        yield* Fiber.join(pending)
+        // The platform's retry, to a handler that would not wait: Processed would mean a second run.
+        const retry = defineHandler(provider, () => Effect.sync(() => runs++))
+        assert.strictEqual(label(yield* retry.process(raw)), "Duplicate", "the completion was recorded")
+        assert.strictEqual(runs, 1, "the handler ran once")
+      }).pipe(Effect.provide(slowComplete))
+    }))
+})
+
 describe("a defect after the claim gives the key back at once", () => {
   it.effect("a decoder that throws: Failed(DecodeFailed), released (the retry is decoded again, not InFlight)", () =>
     Effect.gen(function*() {
