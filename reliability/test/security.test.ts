@@ -31,6 +31,7 @@ import * as nodeCrypto from "node:crypto"
 import { inspect } from "node:util"
 import { afterEach, vi } from "vitest"
 import * as Capture from "../../test-support/Capture.ts"
+import * as Logs from "../../test-support/Logs.ts"
 import { freePort } from "../../test-support/RedisServer.ts"
 
 // Every call of node:crypto's timingSafeEqual, with the lengths compared.
@@ -161,7 +162,7 @@ describe("constant-time comparison", () => {
         assert.strictEqual(Outcome.label(forged), "Rejected(SignatureInvalid)")
         assert.isAbove(comparisons.length, 0, "the forged signature was not compared with timingSafeEqual")
         for (const { a, b } of comparisons) assert.strictEqual(a, b)
-      }).pipe(Effect.provide(MemoryStore.layer())))
+      }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
   }
 })
 
@@ -179,7 +180,7 @@ describe("replay and payload checks", () => {
           Outcome.label(yield* fixture.handler.process(fixture.sign(10, undefined, -60_000))),
           "Processed"
         )
-      }).pipe(Effect.provide(MemoryStore.layer())))
+      }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
   }
 
   it.live("a repeated key with a different payload is PayloadMismatch (409), on every provider", () =>
@@ -196,7 +197,7 @@ describe("replay and payload checks", () => {
         [fixtures[3]!, "first", "second"]
       ]
       for (const [fixture, first, second] of cases) {
-        const web = toWebHandler(fixture.handler, MemoryStore.layer())
+        const web = toWebHandler(fixture.handler, Logs.capturing(MemoryStore.layer()))
         const send = async (raw: RawDelivery.RawDelivery) =>
           (await web(
             new Request(`http://x${raw.url}`, { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
