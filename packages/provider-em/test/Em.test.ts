@@ -15,7 +15,6 @@ import {
   TimestampOutOfTolerance,
   UnsupportedMediaType
 } from "@hookline/core"
-import { toNodeListener } from "@hookline/core/node"
 import { Em } from "@hookline/provider-em"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
@@ -27,6 +26,7 @@ import * as Ref from "effect/Ref"
 import * as TestClock from "effect/testing/TestClock"
 import * as Logs from "../../../test-support/Logs.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
+import { startError } from "../../../test-support/Startup.ts"
 
 // The docs' example notification (doc.fw199.com → EM → 订单审核状态异步回调通知, §5.1). Its `sign`
 // is a placeholder that matches no rule, so the fixtures are signed here with the independent MD5.
@@ -744,21 +744,12 @@ describe("Em through the pipeline (MemoryStore)", () => {
 describe("start-up", () => {
   it("a missing app id or secret is reported by the listener's start(), not on every delivery", async () => {
     const provider = Em.provider({ appId: Config.String("HOOKLINE_TEST_UNSET_EM_APP_ID"), secret: Redacted.make("s") })
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), Logs.capturing(MemoryStore.layer()))
-    try {
-      const error = await listener.start().then(() => undefined, (error: unknown) => error)
-      assert.instanceOf(error, Misconfigured)
-      assert.include((error as Misconfigured).message, "EM app id")
-    } finally {
-      await listener.dispose()
-    }
+    const error = await startError(provider)
+    assert.instanceOf(error, Misconfigured)
+    assert.include((error as Misconfigured).message, "EM app id")
     const noSecret = Em.provider({ appId: "app", secret: Config.Redacted("HOOKLINE_TEST_UNSET_EM_SECRET") })
-    const second = toNodeListener(defineHandler(noSecret, () => Effect.void), Logs.capturing(MemoryStore.layer()))
-    try {
-      const error = await second.start().then(() => undefined, (error: unknown) => error)
-      assert.include(String((error as Misconfigured).message), "EM app secret")
-    } finally {
-      await second.dispose()
-    }
+    const second = await startError(noSecret)
+    assert.instanceOf(second, Misconfigured)
+    assert.include((second as Misconfigured).message, "EM app secret")
   })
 })

@@ -1,6 +1,5 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { defineHandler, IdempotencyStore, Misconfigured, RawDelivery, route, type Routes } from "@hookline/core"
-import { toNodeListener } from "@hookline/core/node"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { GoldenPay } from "@hookline/provider-goldenpay"
@@ -12,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Logs from "../../../test-support/Logs.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
+import { startError } from "../../../test-support/Startup.ts"
 import { captures } from "./Captures.ts"
 
 const token = "http-token-77aa"
@@ -314,13 +314,8 @@ describe("GoldenPay through toWebHandler", () => {
 describe("start-up", () => {
   it("a missing API token is reported by the listener's start(), not on every delivery", async () => {
     const provider = GoldenPay.provider({ secret: Config.Redacted("HOOKLINE_TEST_UNSET_GOLDENPAY_TOKEN") })
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), Logs.capturing(MemoryStore.layer()))
-    try {
-      const error = await listener.start().then(() => undefined, (error: unknown) => error)
-      assert.instanceOf(error, Misconfigured)
-      assert.include((error as Misconfigured).message, "GoldenPay API token")
-    } finally {
-      await listener.dispose()
-    }
+    const error = await startError(provider)
+    assert.instanceOf(error, Misconfigured)
+    assert.include((error as Misconfigured).message, "GoldenPay API token")
   })
 })

@@ -17,7 +17,6 @@ import {
   UnsupportedMediaType
 } from "@hookline/core"
 import type { RawDelivery } from "@hookline/core"
-import { toNodeListener } from "@hookline/core/node"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
@@ -30,6 +29,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
 import * as Logs from "../../../test-support/Logs.ts"
+import { startError } from "../../../test-support/Startup.ts"
 
 // The worked example of docs.igv.com → Seller → Callback → Signature Verification. The expected
 // HMAC was computed with an independent tool:
@@ -619,13 +619,8 @@ describe("Igv provider defaults and ack", () => {
 describe("start-up", () => {
   it("a missing secret is reported by the listener's start(), not on every delivery", async () => {
     const provider = Igv.provider({ secret: Config.Redacted("HOOKLINE_TEST_UNSET_IGV_SECRET") })
-    const listener = toNodeListener(defineHandler(provider, () => Effect.void), Logs.capturing(MemoryStore.layer()))
-    try {
-      const error = await listener.start().then(() => undefined, (error: unknown) => error)
-      assert.instanceOf(error, Misconfigured)
-      assert.include((error as Misconfigured).message, "iGV callback secret")
-    } finally {
-      await listener.dispose()
-    }
+    const error = await startError(provider)
+    assert.instanceOf(error, Misconfigured)
+    assert.include((error as Misconfigured).message, "iGV callback secret")
   })
 })
