@@ -50,6 +50,42 @@ describe("MemoryStore eviction order", () => {
       assert.deepStrictEqual(yield* store.claim("p", "fp", long), IdempotencyStore.Completed({ fingerprint: "fp" }))
     }))
 
+  it.effect("an entry expiring exactly now is swept, not a live completion", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make({ maxEntries: 2 })
+      const done = claimed(yield* store.claim("done", "fd", long))
+      assert.isTrue(yield* store.complete("done", done, long))
+      claimed(yield* store.claim("lapsing", "fl", Duration.seconds(1)))
+      yield* TestClock.adjust(Duration.seconds(1))
+      claimed(yield* store.claim("new", "fn", long))
+      assert.deepStrictEqual(yield* store.claim("done", "fd", long), IdempotencyStore.Completed({ fingerprint: "fd" }))
+    }))
+
+  it.effect("after a sweep the store knows its next expiry (the earliest left, not the last seen)", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make({ maxEntries: 3 })
+      claimed(yield* store.claim("gone", "f", Duration.seconds(1)))
+      claimed(yield* store.claim("a", "f", Duration.seconds(10)))
+      claimed(yield* store.claim("b", "f", Duration.hours(1)))
+      yield* TestClock.adjust(Duration.seconds(2))
+      // Full: "gone" is swept; "a" (10 s) is the next to expire.
+      claimed(yield* store.claim("c", "f", Duration.hours(1)))
+      yield* TestClock.adjust(Duration.seconds(9))
+      // Full of in-flight claims, but "a" lapsed: swept again, "d" takes its place.
+      claimed(yield* store.claim("d", "f", Duration.hours(1)))
+    }))
+
+  it.effect("a long completion does not postpone the sweep of an earlier lease", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make({ maxEntries: 2 })
+      claimed(yield* store.claim("short", "fs", Duration.seconds(1)))
+      const done = claimed(yield* store.claim("done", "fd", long))
+      assert.isTrue(yield* store.complete("done", done, Duration.hours(1)))
+      yield* TestClock.adjust(Duration.seconds(2))
+      claimed(yield* store.claim("new", "fn", long))
+      assert.deepStrictEqual(yield* store.claim("done", "fd", long), IdempotencyStore.Completed({ fingerprint: "fd" }))
+    }))
+
   it.effect("maxEntries below 1 still keeps one key", () =>
     Effect.gen(function*() {
       const store = MemoryStore.make({ maxEntries: 0 })
@@ -67,12 +103,25 @@ describe("MemoryStore durations", () => {
       claimed(yield* store.claim("held", "f", Duration.infinity))
       const done = claimed(yield* store.claim("done", "ab".repeat(32), long))
       assert.isTrue(yield* store.complete("done", done, Duration.infinity))
-      yield* TestClock.adjust(Duration.days(365 * 200))
+      // Past 2^48 ms (~8,900 years): every byte of the packed expiry matters.
+      yield* TestClock.adjust(Duration.days(365 * 10_000))
       assert.strictEqual((yield* store.claim("held", "f", long))._tag, "InFlight")
       assert.deepStrictEqual(
         yield* store.claim("done", "ab".repeat(32), long),
         IdempotencyStore.Completed({ fingerprint: "ab".repeat(32) })
       )
+    }))
+
+  it.effect("only a whole 64-digit lower-case hex fingerprint is packed: anything near it comes back exactly", () =>
+    Effect.gen(function*() {
+      const store = MemoryStore.make()
+      const hex = "0123456789abcdef".repeat(4)
+      for (const fingerprint of [`g${hex}`, `${hex}z`, "z".repeat(64), hex.slice(1), hex]) {
+        const key = `fp-${fingerprint}`
+        const token = claimed(yield* store.claim(key, fingerprint, long))
+        assert.isTrue(yield* store.complete(key, token, long))
+        assert.deepStrictEqual(yield* store.claim(key, fingerprint, long), IdempotencyStore.Completed({ fingerprint }))
+      }
     }))
 
   it.effect("a fractional lease is rounded up to the next millisecond, never down", () =>

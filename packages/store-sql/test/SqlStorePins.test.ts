@@ -15,14 +15,19 @@ import * as Logs from "../../../test-support/Logs.ts"
 import { adminLayer, dropTables, pgUrl, runAdmin, uniqueTable } from "./support.ts"
 
 const table = uniqueTable("pins")
-afterAll(() => runAdmin(dropTables(table)), 30_000)
+const strange = uniqueTable("pinsstate")
+const dropped = uniqueTable("pinsdropped")
+afterAll(() => runAdmin(dropTables(table, strange, dropped)), 30_000)
 
 const long = Duration.minutes(10)
 
-const withStore = <A, E, R>(f: (store: IdempotencyStore.IdempotencyStore["Service"]) => Effect.Effect<A, E, R>) =>
+const withStore = <A, E, R>(
+  f: (store: IdempotencyStore.IdempotencyStore["Service"]) => Effect.Effect<A, E, R>,
+  options?: Partial<SqlStore.PgOptions>
+) =>
   Effect.scoped(
     Effect.flatMap(
-      Layer.build(Logs.capturing(SqlStore.layerPg({ url: pgUrl, table, cleanup: false }))),
+      Layer.build(Logs.capturing(SqlStore.layerPg({ url: pgUrl, table, cleanup: false, ...options }))),
       (context) => f(Context.get(context, IdempotencyStore.IdempotencyStore))
     )
   )
@@ -76,5 +81,38 @@ describe("SqlStore durations", () => {
       for (const row of rows) {
         assert.approximately(Number(row.years), 100, 0.1, row.key)
       }
+    }).pipe(Effect.provide(adminLayer)))
+})
+
+describe("SqlStore failures name the operation", () => {
+  it.live("a claim row in a state the store does not know", () =>
+    Effect.gen(function*() {
+      const sql = yield* PgClient.PgClient
+      yield* sql.unsafe(
+        `CREATE TABLE ${strange} (key text COLLATE "C" PRIMARY KEY, token uuid NOT NULL, fingerprint text NOT NULL, ` +
+          `state text NOT NULL, expires_at timestamptz NOT NULL)`
+      )
+      yield* sql.unsafe(
+        `INSERT INTO ${strange} VALUES ('k', '${crypto.randomUUID()}', 'f', 'archived', now() + interval '1 hour')`
+      )
+      const error = yield* withStore((store) => Effect.flip(store.claim("k", "f", long)), {
+        table: strange,
+        createTable: false
+      })
+      assert.strictEqual(error.message, "SqlStore claim: unexpected answer from the database (claim row)")
+    }).pipe(Effect.provide(adminLayer)))
+
+  it.live("complete and release on a table that went away", () =>
+    Effect.gen(function*() {
+      const sql = yield* PgClient.PgClient
+      yield* withStore((store) =>
+        Effect.gen(function*() {
+          const token = tokenOf(yield* store.claim("k", "f", long))
+          yield* sql.unsafe(`DROP TABLE ${dropped}`)
+          const complete = yield* Effect.flip(store.complete("k", token, long))
+          assert.match(complete.message, /^SqlStore complete failed: /)
+          const release = yield* Effect.flip(store.release("k", token))
+          assert.match(release.message, /^SqlStore release failed: /)
+        }), { table: dropped })
     }).pipe(Effect.provide(adminLayer)))
 })
