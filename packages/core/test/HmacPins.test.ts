@@ -249,7 +249,8 @@ describe("Hmac.testing.sign", () => {
     assert.deepStrictEqual([...bytes.body], [1, 2, 3])
     assert.strictEqual(bytes.url, "/")
     assert.strictEqual(bytes.headers["x-signature"], mac("sha256", "\u0001\u0002\u0003").digest("hex"))
-    assert.isUndefined(bytes.headers["x-webhook-timestamp"])
+    // No timestamp header is configured: none is sent (not even one named "undefined").
+    assert.deepStrictEqual(Object.keys(bytes.headers).toSorted(), ["content-type", "x-signature", "x-webhook-id"])
     const json = Hmac.testing.sign({ secret }, { body: { n: 9007199254740993n }, id: "s3" })
     assert.strictEqual(new TextDecoder().decode(json.body), `{"n":9007199254740993}`)
     const second = Hmac.testing.sign(options, { body: "x", id: "s4", timestamp: 1, secret: Redacted.make("second") })

@@ -157,6 +157,78 @@ describe("what each outcome carries", () => {
       assert.deepStrictEqual(outcome, Outcome.Processed({ key: "plain:p1", eventTag: undefined }))
     }).pipe(Effect.provide(store())))
 
+  it.effect("only a string _tag of an object is an event tag", () =>
+    Effect.gen(function*() {
+      const events: Array<unknown> = [null, { _tag: 5 }, {}, [], { _tag: "Paid" }]
+      for (const [i, event] of events.entries()) {
+        const plain = Provider.make({
+          name: "plain",
+          verify: provider.verify,
+          key: (payload) => payload.id,
+          decode: () => Effect.succeed(event)
+        })
+        const outcome = yield* defineHandler(plain, () => Effect.void).process(sign({ n: 20 + i }, `t${i}`))
+        assert.deepStrictEqual(
+          outcome,
+          Outcome.Processed({ key: `plain:t${i}`, eventTag: i === 4 ? "Paid" : undefined }),
+          JSON.stringify(event)
+        )
+      }
+    }).pipe(Effect.provide(store())))
+
+  it.effect("a defect after the handler (an event whose _tag getter throws): the handler died", () =>
+    Effect.gen(function*() {
+      const hostile = Provider.make({
+        name: "hostile",
+        verify: provider.verify,
+        key: (payload) => payload.id,
+        decode: () =>
+          Effect.succeed({
+            get _tag(): string {
+              throw new Error("no tag for you")
+            }
+          })
+      })
+      const outcome = yield* defineHandler(hostile, () => Effect.void).process(sign({ n: 30 }))
+      const reason = reasonOf(outcome)
+      assert.strictEqual(label(outcome), "Failed(HandlerFailed)")
+      assert.strictEqual(reason?.message, "The handler died")
+      assert.isTrue(reason?._tag === "HandlerFailed" && reason.defect)
+    }).pipe(Effect.provide(store())))
+
+  it.effect("the handler's failure and defect messages", () =>
+    Effect.gen(function*() {
+      const failing = yield* defineHandler(provider, () => Effect.fail("no")).process(sign({ n: 31 }))
+      assert.strictEqual(reasonOf(failing)?.message, "The handler failed")
+      const dying = yield* defineHandler(provider, () => Effect.die("bug")).process(sign({ n: 32 }))
+      assert.strictEqual(reasonOf(dying)?.message, "The handler died")
+    }).pipe(Effect.provide(store())))
+
+  it.effect("a completion the store refused names the lease", () =>
+    Effect.gen(function*() {
+      const inner = MemoryStore.make()
+      const refused = Layer.succeed(
+        IdempotencyStore.IdempotencyStore,
+        IdempotencyStore.IdempotencyStore.of({ ...inner, complete: () => Effect.succeed(false) })
+      )
+      const outcome = yield* defineHandler(provider, () => Effect.void, { lease: "30 seconds" }).process(
+        sign({ n: 33 })
+      ).pipe(Effect.provide(refused))
+      assert.deepStrictEqual(fieldsOf(outcome), {
+        _tag: "TimedOut",
+        message: "The claim's lease expired before completion; another delivery took it over",
+        budgetMillis: 30_000
+      })
+    }).pipe(Effect.provide(store())))
+
+  it.effect("InFlight carries the key", () =>
+    Effect.gen(function*() {
+      const held = yield* IdempotencyStore.IdempotencyStore
+      yield* held.claim("hmac:busy", "f", Duration.minutes(1))
+      const outcome = yield* defineHandler(provider, () => Effect.void).process(sign({ n: 34 }, "busy"))
+      assert.deepStrictEqual(outcome, Outcome.InFlight({ key: "hmac:busy" }))
+    }).pipe(Effect.provide(store())))
+
   it.effect("a record of handlers meeting an event tag it lacks: the handler died, naming the tag", () =>
     Effect.gen(function*() {
       const Event = Schema.Struct({ _tag: Schema.Literal("Paid") })
@@ -321,6 +393,26 @@ describe("logs", () => {
         }
       ])
     }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("at the default level (Info): rejections, failures and InFlight are logged, Processed and Duplicate not", () => {
+    const capture = Logs.make()
+    return Effect.gen(function*() {
+      const handler = defineHandler(provider, () => Effect.void)
+      const raw = sign({ n: 35 }, "levels")
+      yield* handler.process(raw)
+      yield* handler.process(raw)
+      const held = yield* IdempotencyStore.IdempotencyStore
+      yield* held.claim("hmac:levels-busy", "f", Duration.minutes(1))
+      yield* handler.process(sign({ n: 36 }, "levels-busy"))
+      yield* defineHandler(provider, () => Effect.fail("no")).process(sign({ n: 37 }))
+      yield* handler.process({ ...raw, headers: { ...raw.headers, "x-signature": "00" } })
+      assert.deepStrictEqual(capture.entries.map((entry) => [entry.level, entry.parts[0]]), [
+        ["Info", "webhook in flight elsewhere"],
+        ["Error", "webhook handler failed"],
+        ["Warn", "webhook rejected: SignatureInvalid"]
+      ])
+    }).pipe(Effect.provide(capture.capturing(MemoryStore.layer())))
   })
 
   it.effect("a failure other than the handler's logs its message; a failed release is a warning", () => {

@@ -13,8 +13,10 @@ import {
   StoreUnavailable
 } from "@hookline/core"
 import { MemoryStore } from "@hookline/store-memory"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -40,6 +42,44 @@ const recording = () => {
 }
 
 describe("stage spans off the happy path", () => {
+  it.effect("on the happy path every stage says ok, the claim Claimed", () =>
+    Effect.gen(function*() {
+      const { outcomes, tracer } = recording()
+      yield* defineHandler(provider, () => Effect.void).run(sign(`{"n":0}`)).pipe(Effect.withTracer(tracer))
+      assert.deepStrictEqual(outcomes(), [
+        ["hookline.delivery", "Processed"],
+        ["hookline.verify", "ok"],
+        ["hookline.key", "ok"],
+        ["hookline.claim", "Claimed"],
+        ["hookline.decode", "ok"],
+        ["hookline.handle", "ok"],
+        ["hookline.complete", "ok"]
+      ])
+    }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
+
+  it.effect("a delivery interrupted while its claim is pending: the claim span says interrupted", () =>
+    Effect.gen(function*() {
+      const { outcomes, tracer } = recording()
+      const inner = MemoryStore.make()
+      const started = yield* Deferred.make<void>()
+      const hanging = Layer.succeed(
+        IdempotencyStore.IdempotencyStore,
+        IdempotencyStore.IdempotencyStore.of({
+          ...inner,
+          claim: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.never)
+        })
+      )
+      const fiber = yield* Effect.forkChild(
+        defineHandler(provider, () => Effect.void).run(sign(`{"n":7}`)).pipe(
+          Effect.provide(hanging),
+          Effect.withTracer(tracer)
+        )
+      )
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(outcomes().find(([name]) => name === "hookline.claim"), ["hookline.claim", "interrupted"])
+    }).pipe(Effect.provide(Logs.layer)))
+
   it.effect("a failing handler: handle failed, the claim released; the delivery Failed(HandlerFailed)", () =>
     Effect.gen(function*() {
       const { outcomes, spans, tracer } = recording()
