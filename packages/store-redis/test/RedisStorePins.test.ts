@@ -57,7 +57,10 @@ describe("RedisStore refuses replies it does not know", () => {
         ["claimed", `"claimed"`],
         [["completed"], `["completed"]`],
         [["completed", 7], `["completed",7]`],
-        [[], "[]"]
+        [[], "[]"],
+        [["weird", "fp"], `["weird","fp"]`],
+        [7, "7"],
+        [null, "null"]
       ]
       for (const [reply, shown] of cases) {
         odd.answer = Effect.succeed(reply)
