@@ -18,6 +18,7 @@ import {
   StoreUnavailable,
   WebhookHandler
 } from "@hookline/core"
+import * as BackgroundModule from "@hookline/core/Background"
 import { Background } from "@hookline/core/Background"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Duration from "effect/Duration"
@@ -322,6 +323,34 @@ describe("the time budget and the deadline", () => {
         "hookline: the claim's deadline passed, or shutdown"
       )
     }).pipe(Effect.provide(store())))
+
+  it.effect("a handler interrupted by shutdown sees its signal aborted, and its claim is released", () =>
+    Effect.gen(function*() {
+      let aborted = false
+      const handler = defineHandler(
+        provider,
+        (_event, context) =>
+          Effect.andThen(
+            Effect.sync(() => context.signal.addEventListener("abort", () => (aborted = true))),
+            Effect.never
+          ),
+        { timeBudget: "1 second", lease: "10 minutes" }
+      )
+      const raw = sign({ n: 40 }, "shutdown")
+      const background = yield* BackgroundModule.make
+      const pending = yield* Effect.forkChild(
+        handler.process(raw).pipe(Effect.provideService(Background, background))
+      )
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(label(yield* Fiber.join(pending)), "Failed(TimedOut)")
+      assert.isFalse(aborted, "still running in the background")
+      // Shutdown: no time to finish, a second to interrupt.
+      yield* Effect.forkChild(background.drain(Duration.zero, Duration.seconds(1)))
+      yield* TestClock.adjust("1 second")
+      assert.isTrue(aborted, "the signal was aborted by the interruption")
+      const held = yield* IdempotencyStore.IdempotencyStore
+      assert.strictEqual((yield* held.claim("hmac:shutdown", "f", Duration.minutes(1)))._tag, "Claimed")
+    }).pipe(Effect.scoped, Effect.provide(store())))
 
   it.effect("while shutting down a claimed delivery is not started: TimedOut, and the key is given back", () =>
     Effect.gen(function*() {
