@@ -18,7 +18,6 @@
  *
  * @since 0.1.0
  */
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -130,10 +129,8 @@ export interface BaseOptions<A = HmacEvent> {
    */
   readonly schema?: Schema.Decoder<A> | undefined
   readonly ack?: AckPolicy.AckPolicy | undefined
-  readonly bodyLimit?: number | undefined
-  readonly timeBudget?: Duration.Input | undefined
-  readonly lease?: Duration.Input | undefined
-  readonly retention?: Duration.Input | undefined
+  /** The handler settings' defaults for this platform; a user still overrides them in `defineHandler`. */
+  readonly defaults?: Provider.SettingsInput | undefined
 }
 
 const encoder = new TextEncoder()
@@ -274,10 +271,7 @@ export const provider: {
     key: (payload) => payload.id,
     decode,
     ack: options.ack,
-    bodyLimit: options.bodyLimit,
-    timeBudget: options.timeBudget,
-    lease: options.lease,
-    retention: options.retention
+    defaults: options.defaults
   })
 }
 

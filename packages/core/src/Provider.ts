@@ -23,21 +23,68 @@ import type * as Signing from "./Signing.ts"
 const TypeId = "~@hookline/core/Provider" as const
 
 /**
- * Per-provider defaults, each overridable per handler (`defineHandler(..., options)`).
+ * The four settings of a handler, resolved. They are declared here once: a provider gives its
+ * defaults (`Provider.make({ defaults })`), a user overrides them per handler
+ * (`defineHandler(provider, handle, settings)`), and nothing else takes them.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Defaults {
+export interface Settings {
   /** Largest accepted body, in bytes. */
   readonly bodyLimit: number
   /** How long the pipeline waits for the handler before answering "retry" (the platform's deadline). */
   readonly timeBudget: Duration.Duration
-  /** How long a claim stays exclusive; a handler still running when it runs out is interrupted. */
+  /** How long a claim stays exclusive; at its end the handler is interrupted (see `DeliveryContext`). */
   readonly lease: Duration.Duration
   /** How long a completed key is remembered (duplicates within it are acknowledged, not re-run). */
   readonly retention: Duration.Duration
 }
+
+/**
+ * The settings as written in options: any of them, durations as `Duration.Input` (`"5 seconds"`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SettingsInput = {
+  readonly [K in keyof Settings]?: (K extends "bodyLimit" ? number : Duration.Input) | undefined
+}
+
+/**
+ * A provider's defaults (the resolved {@link Settings}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Defaults = Settings
+
+/**
+ * The settings when a provider gives none: 1 MiB body, 10 s time budget, 60 s lease, 7 days
+ * retention.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const baseSettings: Settings = {
+  bodyLimit: 1024 * 1024,
+  timeBudget: Duration.seconds(10),
+  lease: Duration.seconds(60),
+  retention: Duration.days(7)
+}
+
+/**
+ * `base` with the settings given in `input` replaced.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolveSettings = (base: Settings, input: SettingsInput | undefined): Settings => ({
+  bodyLimit: input?.bodyLimit ?? base.bodyLimit,
+  timeBudget: input?.timeBudget === undefined ? base.timeBudget : Duration.fromInputUnsafe(input.timeBudget),
+  lease: input?.lease === undefined ? base.lease : Duration.fromInputUnsafe(input.lease),
+  retention: input?.retention === undefined ? base.retention : Duration.fromInputUnsafe(input.retention)
+})
 
 /**
  * A platform's webhook protocol. `A` is the decoded event type, `P` the verified payload that the
@@ -63,6 +110,12 @@ export interface Provider<out A, in out P = unknown> {
   /** Turns outcomes into the platform's responses. */
   readonly ack: AckPolicy.AckPolicy
   readonly defaults: Defaults
+  /**
+   * Refuses settings the protocol cannot work with (e.g. a retention shorter than the timestamp
+   * tolerance, which would let a replay through): a message saying why, or `undefined`.
+   * `defineHandler` throws `Misconfigured` with it.
+   */
+  readonly checkSettings: (settings: Settings) => string | undefined
   /**
    * Reads the provider's configuration (`Config` secrets, app ids) and fails with `Misconfigured`
    * when something is missing or malformed. The adapters run it when they start, so a receiver
@@ -93,14 +146,10 @@ export type MakeOptions<A, P> =
     readonly ack?: AckPolicy.AckPolicy | undefined
     /** Default `["POST"]`. */
     readonly methods?: ReadonlyArray<string> | undefined
-    /** Default 1 MiB. */
-    readonly bodyLimit?: number | undefined
-    /** Default 10 seconds. */
-    readonly timeBudget?: Duration.Input | undefined
-    /** Default 60 seconds. */
-    readonly lease?: Duration.Input | undefined
-    /** Default 7 days. */
-    readonly retention?: Duration.Input | undefined
+    /** Defaults of the handler settings; see {@link baseSettings} for what is left out. */
+    readonly defaults?: SettingsInput | undefined
+    /** See {@link Provider.checkSettings}. */
+    readonly checkSettings?: ((settings: Settings) => string | undefined) | undefined
     /**
      * Reads the configuration (e.g. `Secret.resolve(options.secret, "…")`), failing with
      * `Misconfigured`; run when an adapter starts. Default: nothing to check.
@@ -119,14 +168,6 @@ export type MakeOptions<A, P> =
       readonly decode: (payload: P, raw: RawDelivery) => Effect.Effect<A, DecodeFailed>
     }
   )
-
-/**
- * Default body limit: 1 MiB.
- *
- * @since 0.1.0
- * @category constants
- */
-export const defaultBodyLimit = 1024 * 1024
 
 /**
  * Builds a provider.
@@ -177,12 +218,8 @@ export const make = <A, P>(options: MakeOptions<A, P>): Provider<A, P> => {
     decode,
     validate: options.validate === undefined ? Effect.void : Effect.asVoid(options.validate),
     ack: options.ack ?? AckPolicy.status(),
-    defaults: {
-      bodyLimit: options.bodyLimit ?? defaultBodyLimit,
-      timeBudget: Duration.fromInputUnsafe(options.timeBudget ?? Duration.seconds(10)),
-      lease: Duration.fromInputUnsafe(options.lease ?? Duration.seconds(60)),
-      retention: Duration.fromInputUnsafe(options.retention ?? Duration.days(7))
-    }
+    defaults: resolveSettings(baseSettings, options.defaults),
+    checkSettings: options.checkSettings ?? (() => undefined)
   }
 }
 

@@ -27,20 +27,21 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type * as Ack from "./Ack.ts"
 import { Background } from "./Background.ts"
-import type { Failure, Misconfigured, Rejection } from "./DeliveryError.ts"
+import type { Failure, Rejection } from "./DeliveryError.ts"
 import {
   BodyTooLarge,
   DecodeFailed,
   HandlerFailed,
   isRejection,
   MethodNotAllowed,
+  Misconfigured,
   PayloadMismatch,
   StoreUnavailable,
   TimedOut
 } from "./DeliveryError.ts"
 import { IdempotencyStore } from "./IdempotencyStore.ts"
 import * as Outcome from "./Outcome.ts"
-import type * as Provider from "./Provider.ts"
+import * as Provider from "./Provider.ts"
 import type { RawDelivery } from "./RawDelivery.ts"
 import * as Signing from "./Signing.ts"
 
@@ -105,21 +106,13 @@ type HandlersContext<H> = {
 }[keyof H]
 
 /**
- * Per-handler overrides of the provider's defaults.
+ * Per-handler overrides of the provider's defaults: `bodyLimit`, `timeBudget`, `lease`,
+ * `retention` (see `Provider.Settings`). This is the one place a user sets them.
  *
  * @since 0.1.0
  * @category models
  */
-export interface HandlerOptions {
-  /** How long a claim stays exclusive. A handler still running when it runs out is interrupted. */
-  readonly lease?: Duration.Input | undefined
-  /** How long a completed key is remembered. */
-  readonly retention?: Duration.Input | undefined
-  /** Largest accepted body in bytes. */
-  readonly bodyLimit?: number | undefined
-  /** How long to wait for the handler before answering "retry" (it keeps running in the background). */
-  readonly timeBudget?: Duration.Input | undefined
-}
+export type HandlerOptions = Provider.SettingsInput
 
 /**
  * The resolved settings of a handler.
@@ -127,12 +120,7 @@ export interface HandlerOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Settings {
-  readonly lease: Duration.Duration
-  readonly retention: Duration.Duration
-  readonly bodyLimit: number
-  readonly timeBudget: Duration.Duration
-}
+export type Settings = Provider.Settings
 
 /**
  * A provider joined with user code: `run` takes a received request to the response to send.
@@ -264,16 +252,9 @@ const make = <A, P, E, R>(
   handle: Handle<A, E, R>,
   options: HandlerOptions | undefined
 ): WebhookHandler<R> => {
-  const settings: Settings = {
-    lease: options?.lease === undefined ? provider.defaults.lease : Duration.fromInputUnsafe(options.lease),
-    retention: options?.retention === undefined
-      ? provider.defaults.retention
-      : Duration.fromInputUnsafe(options.retention),
-    bodyLimit: options?.bodyLimit ?? provider.defaults.bodyLimit,
-    timeBudget: options?.timeBudget === undefined
-      ? provider.defaults.timeBudget
-      : Duration.fromInputUnsafe(options.timeBudget)
-  }
+  const settings = Provider.resolveSettings(provider.defaults, options)
+  const refused = provider.checkSettings(settings)
+  if (refused !== undefined) throw new Misconfigured({ message: `${provider.name}: ${refused}` })
   const name = provider.name
   // One counter increment per (outcome, reason) pair, built once (an effect can be run many times).
   const increments = new Map<string, Effect.Effect<void>>()

@@ -48,9 +48,7 @@ const acme = (options: { readonly secret: Secret.SecretInput }) =>
     fingerprint: (_payload, raw) => raw.body,
     schema: Event,
     ack: AckPolicy.status(),
-    timeBudget: "10 seconds",
-    lease: "4 minutes",
-    bodyLimit: 256 * 1024,
+    defaults: { timeBudget: "10 seconds", lease: "4 minutes", bodyLimit: 256 * 1024 },
     // 9. Read the configuration at start-up (listener.start()), so a missing secret stops the
     //    receiver instead of answering every delivery "retry".
     validate: Secret.resolve(options.secret, "acme secret")

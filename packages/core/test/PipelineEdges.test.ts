@@ -502,10 +502,7 @@ describe("settings and the guard", () => {
   it("options override the provider's defaults one by one", () => {
     const custom = Hmac.provider({
       secret,
-      bodyLimit: 10,
-      timeBudget: "2 seconds",
-      lease: "3 seconds",
-      retention: "4 days"
+      defaults: { bodyLimit: 10, timeBudget: "2 seconds", lease: "3 seconds", retention: "4 days" }
     })
     const defaults = defineHandler(custom, () => Effect.void).settings
     assert.deepStrictEqual(
@@ -534,6 +531,23 @@ describe("settings and the guard", () => {
       const state = yield* Metric.value(WebhookHandler.deliveries)
       assert.isTrue(state.incremental)
     }))
+
+  it("a provider's checkSettings refuses settings in defineHandler, naming the provider", () => {
+    const base = Hmac.provider({ secret })
+    const strict = Provider.make({
+      ...base,
+      verify: base.verify,
+      defaults: { retention: "2 days" },
+      checkSettings: (settings) =>
+        Duration.isLessThan(settings.retention, Duration.days(1)) ? "retention must be at least a day" : undefined
+    })
+    assert.strictEqual(String(defineHandler(strict, () => Effect.void).settings.retention), String(Duration.days(2)))
+    assert.throws(
+      () => defineHandler(strict, () => Effect.void, { retention: "1 hour" }),
+      /hmac: retention must be at least a day/
+    )
+    assert.isUndefined(base.checkSettings(defineHandler(base, () => Effect.void).settings))
+  })
 
   it("isWebhookHandler: handlers only", () => {
     assert.isTrue(WebhookHandler.isWebhookHandler(defineHandler(provider, () => Effect.void)))

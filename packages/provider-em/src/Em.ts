@@ -848,10 +848,12 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
     fingerprint: (payload) => [payload.appId, payload.requestData],
     decode,
     ack,
-    bodyLimit: options.bodyLimit ?? defaultBodyLimit,
-    timeBudget: options.timeBudget ?? defaultTimeBudget,
-    lease: options.lease ?? defaultLease,
-    retention: options.retention
+    defaults: {
+      bodyLimit: options.bodyLimit ?? defaultBodyLimit,
+      timeBudget: options.timeBudget ?? defaultTimeBudget,
+      lease: options.lease ?? defaultLease,
+      retention: options.retention
+    }
   })
 
 // ---------------------------------------------------------------------------------------------

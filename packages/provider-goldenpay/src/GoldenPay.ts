@@ -1085,10 +1085,12 @@ const make = <A>(
     fingerprint: (payload) => payload.canonical,
     decode,
     ack,
-    bodyLimit: options.bodyLimit ?? defaultBodyLimit,
-    timeBudget: options.timeBudget ?? defaultTimeBudget,
-    lease: options.lease ?? defaultLease,
-    retention: options.retention
+    defaults: {
+      bodyLimit: options.bodyLimit ?? defaultBodyLimit,
+      timeBudget: options.timeBudget ?? defaultTimeBudget,
+      lease: options.lease ?? defaultLease,
+      retention: options.retention
+    }
   })
 
 // ---------------------------------------------------------------------------------------------

@@ -563,10 +563,12 @@ export const provider = (options: Options): Provider.Provider<Event, Payload> =>
     fingerprint: (payload) => LosslessJson.canonical(payload.body),
     decode,
     ack: AckPolicy.status(),
-    bodyLimit: options.bodyLimit,
-    timeBudget: options.timeBudget ?? defaultTimeBudget,
-    lease: options.lease ?? defaultLease,
-    retention: options.retention
+    defaults: {
+      bodyLimit: options.bodyLimit,
+      timeBudget: options.timeBudget ?? defaultTimeBudget,
+      lease: options.lease ?? defaultLease,
+      retention: options.retention
+    }
   })
 }
 
