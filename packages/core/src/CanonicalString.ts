@@ -55,7 +55,7 @@ const entriesOf = (params: Params): Array<readonly [string, Value]> =>
  * @category constructors
  * @example
  * ```ts
- * import { CanonicalString } from "@hookline/core"
+ * import { CanonicalString } from "@hookline/core/provider"
  *
  * CanonicalString.build({ b: "2", a: "1", sign: "x", c: "" }, { exclude: ["sign"] })
  * // "a=1&b=2"

@@ -177,7 +177,8 @@ export type MakeOptions<A, P> =
  * @example
  * ```ts
  * import { Effect, Redacted, Schema } from "effect"
- * import { LosslessJson, Provider, RawDelivery, Signing } from "@hookline/core"
+ * import { RawDelivery } from "@hookline/core"
+import { LosslessJson, Provider, Signing } from "@hookline/core/provider"
  *
  * const secret = Redacted.make("s3cret")
  * const Acme = Provider.make({

@@ -190,3 +190,73 @@ export const diagnose = (
       "body as received (not re-serialised)."
   return { matched, checks, canonical, summary }
 }
+
+/**
+ * A provider's known sign forms by name, with the one used when the user picks none. Built with
+ * {@link catalog}; read with {@link resolve}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Catalog<Name extends string = string> {
+  readonly forms: { readonly [K in Name]: SignForm }
+  readonly default: Name
+}
+
+/**
+ * Builds a catalog. Each form is listed under its own `name` (a mismatch throws, so options,
+ * the doctor's report and the catalog can never disagree).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { SignForm } from "@hookline/core/provider"
+ *
+ * const forms = SignForm.catalog({
+ *   "secret-suffix": SignForm.make({
+ *     name: "secret-suffix",
+ *     description: "md5(k1=v1&k2=v2… + SECRET)",
+ *     canonical: { exclude: ["sign"] },
+ *     secret: { _tag: "Suffix", separator: "" },
+ *     digest: "md5"
+ *   })
+ * }, "secret-suffix")
+ * SignForm.resolve(forms, undefined).name // "secret-suffix"
+ * ```
+ */
+export const catalog = <const Forms extends Readonly<Record<string, SignForm>>>(
+  forms: Forms,
+  defaultForm: keyof Forms & string
+): Catalog<keyof Forms & string> => {
+  for (const [name, form] of Object.entries(forms)) {
+    if (form.name !== name) throw new Error(`SignForm.catalog: form "${form.name}" is listed as "${name}"`)
+  }
+  return { forms, default: defaultForm }
+}
+
+/**
+ * A sign form as written in a provider's options: a catalog name, or a custom form.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Input<Name extends string = string> = Name | SignForm
+
+/**
+ * The form an option selects: the catalog's default when `undefined`, the named form, or the
+ * custom form itself.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolve = <Name extends string>(catalog: Catalog<Name>, input: Input<Name> | undefined): SignForm =>
+  input === undefined ? catalog.forms[catalog.default] : typeof input === "string" ? catalog.forms[input] : input
+
+/**
+ * Every form of a catalog, in declaration order.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const formsOf = (catalog: Catalog): ReadonlyArray<SignForm> => Object.values(catalog.forms)

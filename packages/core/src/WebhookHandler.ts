@@ -26,7 +26,6 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type * as Ack from "./Ack.ts"
-import { Background } from "./Background.ts"
 import type { Failure, Rejection } from "./DeliveryError.ts"
 import {
   BodyTooLarge,
@@ -40,6 +39,7 @@ import {
   TimedOut
 } from "./DeliveryError.ts"
 import { IdempotencyStore } from "./IdempotencyStore.ts"
+import { Background } from "./internal/Background.ts"
 import * as Outcome from "./Outcome.ts"
 import * as Provider from "./Provider.ts"
 import type { RawDelivery } from "./RawDelivery.ts"

@@ -1,8 +1,9 @@
 /**
- * hookline core: the delivery pipeline, the provider DSL and its building blocks, outcomes and
- * errors, the idempotency store service, and the runtime the adapters use. Adapters live in the
- * subpaths `@hookline/core/node`, `@hookline/core/web` and `@hookline/core/http`; test helpers and
- * the store conformance suite in `@hookline/core/testing`.
+ * hookline core, the user API: `defineHandler` and `route`, outcomes, the typed errors, the generic
+ * `Hmac` provider and the idempotency store service. Adapters live in the subpaths
+ * `@hookline/core/node`, `@hookline/core/web` and `@hookline/core/http`; test helpers and the store
+ * conformance suite in `@hookline/core/testing`; the provider author's toolkit (`Provider`,
+ * `Signing`, `SignForm`, `LosslessJson`, …) in `@hookline/core/provider`.
  *
  * @since 0.1.0
  */
@@ -15,27 +16,7 @@ export * as Ack from "./Ack.ts"
 /**
  * @since 0.1.0
  */
-export * as AckPolicy from "./AckPolicy.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Background from "./Background.ts"
-
-/**
- * @since 0.1.0
- */
-export * as CanonicalString from "./CanonicalString.ts"
-
-/**
- * @since 0.1.0
- */
 export * as DeliveryError from "./DeliveryError.ts"
-
-/**
- * @since 0.1.0
- */
-export * as FormUrlEncoded from "./FormUrlEncoded.ts"
 
 /**
  * @since 0.1.0
@@ -50,22 +31,7 @@ export * as IdempotencyStore from "./IdempotencyStore.ts"
 /**
  * @since 0.1.0
  */
-export * as LocalDateTime from "./LocalDateTime.ts"
-
-/**
- * @since 0.1.0
- */
-export * as LosslessJson from "./LosslessJson.ts"
-
-/**
- * @since 0.1.0
- */
 export * as Outcome from "./Outcome.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Provider from "./Provider.ts"
 
 /**
  * @since 0.1.0
@@ -76,31 +42,6 @@ export * as RawDelivery from "./RawDelivery.ts"
  * @since 0.1.0
  */
 export * as Routes from "./Routes.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Runtime from "./Runtime.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Secret from "./Secret.ts"
-
-/**
- * @since 0.1.0
- */
-export * as SignForm from "./SignForm.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Signing from "./Signing.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Timestamp from "./Timestamp.ts"
 
 /**
  * @since 0.1.0

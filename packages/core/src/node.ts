@@ -26,10 +26,18 @@ import type * as http from "node:http"
 import type * as Ack from "./Ack.ts"
 import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
+import * as Runtime from "./internal/Runtime.ts"
 import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
 import * as RawDelivery from "./RawDelivery.ts"
 import * as Routes from "./Routes.ts"
-import * as Runtime from "./Runtime.ts"
+
+/**
+ * Options of the adapter's runtime (`shutdownTimeout`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RuntimeOptions = Runtime.RuntimeOptions
 
 /**
  * A `node:http` request listener that can be disposed (graceful shutdown).
@@ -94,7 +102,7 @@ const consumed = new BodyUnavailable({
 export const toNodeListener = <R, E>(
   endpoint: Routes.Endpoint<R>,
   layer: Layer.Layer<R | IdempotencyStore, E>,
-  options?: Runtime.RuntimeOptions
+  options?: RuntimeOptions
 ): NodeListener => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
 

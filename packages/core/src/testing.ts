@@ -23,9 +23,9 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as IdempotencyStore from "./IdempotencyStore.ts"
 import { toNodeListener } from "./node.ts"
+import type { RuntimeOptions } from "./node.ts"
 import type * as RawDelivery from "./RawDelivery.ts"
 import type * as Routes from "./Routes.ts"
-import type * as Runtime from "./Runtime.ts"
 
 /**
  * Options of {@link storeConformance}.
@@ -325,7 +325,7 @@ export interface TestServer {
 export const listen = async <R, E>(
   endpoint: Routes.Endpoint<R>,
   layer: Layer.Layer<R | IdempotencyStore.IdempotencyStore, E>,
-  options?: Runtime.RuntimeOptions
+  options?: RuntimeOptions
 ): Promise<TestServer> => {
   const listener = toNodeListener(endpoint, layer, options)
   const server = http.createServer(listener)

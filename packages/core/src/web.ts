@@ -20,10 +20,18 @@ import type * as Layer from "effect/Layer"
 import type * as Ack from "./Ack.ts"
 import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
+import * as Runtime from "./internal/Runtime.ts"
 import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
 import * as RawDelivery from "./RawDelivery.ts"
 import * as Routes from "./Routes.ts"
-import * as Runtime from "./Runtime.ts"
+
+/**
+ * Options of the adapter's runtime (`shutdownTimeout`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RuntimeOptions = Runtime.RuntimeOptions
 
 /**
  * A Fetch-API handler that can be disposed (graceful shutdown).
@@ -88,7 +96,7 @@ const bodyUsed = new BodyUnavailable({
 export const toWebHandler = <R, E>(
   endpoint: Routes.Endpoint<R>,
   layer: Layer.Layer<R | IdempotencyStore, E>,
-  options?: Runtime.RuntimeOptions
+  options?: RuntimeOptions
 ): WebHandler => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
   const handle = async (request: Request): Promise<Response> => {

@@ -4,7 +4,8 @@
  * (rule zero), overrides, and the outcome helpers (see docs/testing.md).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { AckPolicy, DeliveryError, Outcome } from "@hookline/core"
+import { DeliveryError, Outcome } from "@hookline/core"
+import { AckPolicy } from "@hookline/core/provider"
 
 const key = "p:1"
 const rejected = (reason: DeliveryError.Rejection) => Outcome.Rejected({ key, reason })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { CanonicalString, SignForm, Signing } from "@hookline/core"
+import { CanonicalString, SignForm, Signing } from "@hookline/core/provider"
 import * as Redacted from "effect/Redacted"
 
 const md5 = (text: string) => Buffer.from(Signing.md5(text)).toString("hex")

@@ -1,16 +1,7 @@
 // The provider from docs/writing-a-provider.md, verbatim, tested the way a user would.
 import { assert, describe, it } from "@effect/vitest"
-import {
-  AckPolicy,
-  defineHandler,
-  LosslessJson,
-  Provider,
-  RawDelivery,
-  Secret,
-  SignatureInvalid,
-  Signing,
-  Timestamp
-} from "@hookline/core"
+import { defineHandler, RawDelivery, SignatureInvalid } from "@hookline/core"
+import { AckPolicy, LosslessJson, Provider, Secret, Signing, Timestamp } from "@hookline/core/provider"
 import { listen } from "@hookline/core/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"

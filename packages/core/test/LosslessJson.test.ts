@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { FormUrlEncoded, LosslessJson } from "@hookline/core"
+import { FormUrlEncoded, LosslessJson } from "@hookline/core/provider"
 import * as Result from "effect/Result"
 import * as fc from "fast-check"
 

@@ -13,13 +13,13 @@ import {
   IdempotencyStore,
   MalformedDelivery,
   Outcome,
-  Provider,
   type RawDelivery,
   StoreUnavailable,
   WebhookHandler
 } from "@hookline/core"
-import * as BackgroundModule from "@hookline/core/Background"
-import { Background } from "@hookline/core/Background"
+import * as BackgroundModule from "@hookline/core/internal/Background"
+import { Background } from "@hookline/core/internal/Background"
+import { Provider } from "@hookline/core/provider"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

@@ -11,10 +11,10 @@ import {
   IdempotencyStore,
   MalformedDelivery,
   Outcome,
-  Provider,
   type RawDelivery,
   WebhookHandler
 } from "@hookline/core"
+import { Provider } from "@hookline/core/provider"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"

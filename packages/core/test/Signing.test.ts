@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Signing } from "@hookline/core"
+import { Signing } from "@hookline/core/provider"
 import * as Redacted from "effect/Redacted"
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"

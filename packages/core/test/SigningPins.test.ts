@@ -4,7 +4,7 @@
  * window (see docs/testing.md).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Signing, Timestamp } from "@hookline/core"
+import { Signing, Timestamp } from "@hookline/core/provider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/testing/TestClock"

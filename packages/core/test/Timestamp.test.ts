@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { LocalDateTime, Timestamp } from "@hookline/core"
+import { LocalDateTime, Timestamp } from "@hookline/core/provider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"

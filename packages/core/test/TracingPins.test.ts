@@ -9,9 +9,9 @@ import {
   Hmac,
   IdempotencyStore,
   MalformedDelivery,
-  Provider,
   StoreUnavailable
 } from "@hookline/core"
+import { Provider } from "@hookline/core/provider"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { defineHandler, Hmac, IdempotencyStore, Outcome, StoreUnavailable, WebhookHandler } from "@hookline/core"
-import type { Provider, RawDelivery } from "@hookline/core"
+import type { RawDelivery } from "@hookline/core"
+import type { Provider } from "@hookline/core/provider"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"

@@ -7,13 +7,12 @@ import {
   defineHandler,
   Hmac,
   IdempotencyStore,
-  LosslessJson,
-  Provider,
   RawDelivery,
   route,
   StoreUnavailable,
   UnsupportedMediaType
 } from "@hookline/core"
+import { LosslessJson, Provider } from "@hookline/core/provider"
 import { listen } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { MemoryStore } from "@hookline/store-memory"

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { defineHandler, Provider, route, type Routes, type WebhookHandler } from "@hookline/core"
+import { defineHandler, route, type Routes, type WebhookHandler } from "@hookline/core"
+import { Provider } from "@hookline/core/provider"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 

@@ -33,21 +33,23 @@
  */
 import type { DeliveryError } from "@hookline/core"
 import {
-  AckPolicy,
   type DecodeFailed,
-  FormUrlEncoded,
-  LosslessJson,
   MalformedDelivery,
   Misconfigured,
-  Provider,
   RawDelivery,
-  Secret,
   SignatureInvalid,
-  SignForm,
-  Signing,
-  Timestamp,
   UnsupportedMediaType
 } from "@hookline/core"
+import {
+  AckPolicy,
+  FormUrlEncoded,
+  LosslessJson,
+  Provider,
+  Secret,
+  SignForm,
+  Signing,
+  Timestamp
+} from "@hookline/core/provider"
 import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
 import * as Duration from "effect/Duration"

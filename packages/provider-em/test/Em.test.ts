@@ -9,12 +9,12 @@ import {
   PayloadMismatch,
   RawDelivery,
   SignatureInvalid,
-  SignForm,
   StoreUnavailable,
   TimedOut,
   TimestampOutOfTolerance,
   UnsupportedMediaType
 } from "@hookline/core"
+import { SignForm } from "@hookline/core/provider"
 import { Em } from "@hookline/provider-em"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"

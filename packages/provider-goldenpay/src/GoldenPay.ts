@@ -43,18 +43,16 @@
  * @since 0.1.0
  */
 import type { DeliveryError } from "@hookline/core"
+import { MalformedDelivery, RawDelivery, SignatureInvalid } from "@hookline/core"
 import {
   AckPolicy,
   CanonicalString,
   LocalDateTime as CoreLocalDateTime,
   LosslessJson,
-  MalformedDelivery,
   Provider,
-  RawDelivery,
   Secret,
-  SignatureInvalid,
   SignForm
-} from "@hookline/core"
+} from "@hookline/core/provider"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

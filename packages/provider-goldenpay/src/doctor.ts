@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { RawDelivery } from "@hookline/core"
-import type { SignForm } from "@hookline/core"
+import type { SignForm } from "@hookline/core/provider"
 import * as Redacted from "effect/Redacted"
 import * as GoldenPay from "./GoldenPay.ts"
 

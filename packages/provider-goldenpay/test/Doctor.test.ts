@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { RawDelivery, SignForm } from "@hookline/core"
+import { RawDelivery } from "@hookline/core"
+import { SignForm } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { parseArguments, report } from "@hookline/provider-goldenpay/doctor"
 import * as Redacted from "effect/Redacted"

@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
 import {
-  AckPolicy,
   BodyTooLarge,
   DecodeFailed,
   defineHandler,
@@ -9,12 +8,12 @@ import {
   MethodNotAllowed,
   Outcome,
   PayloadMismatch,
-  type Provider,
   RawDelivery,
   SignatureInvalid,
   StoreUnavailable,
   TimedOut
 } from "@hookline/core"
+import { AckPolicy, type Provider } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"

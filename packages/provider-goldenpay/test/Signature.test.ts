@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { MalformedDelivery, Misconfigured, RawDelivery, SignatureInvalid, SignForm } from "@hookline/core"
+import { MalformedDelivery, Misconfigured, RawDelivery, SignatureInvalid } from "@hookline/core"
+import { SignForm } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"

@@ -2,7 +2,8 @@
 // content only. `null` and `""` fields are left out of GoldenPay's signed string, so anyone holding
 // one captured callback can add or delete them without touching `sign`.
 import { assert, describe, it } from "@effect/vitest"
-import { CanonicalString, defineHandler, MalformedDelivery, Outcome, type Provider, RawDelivery } from "@hookline/core"
+import { defineHandler, MalformedDelivery, Outcome, RawDelivery } from "@hookline/core"
+import { CanonicalString, type Provider } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"

@@ -24,20 +24,22 @@
  */
 import type { DeliveryError } from "@hookline/core"
 import {
-  AckPolicy,
   type DecodeFailed,
-  LocalDateTime as CoreLocalDateTime,
-  LosslessJson,
   MalformedDelivery,
   Misconfigured,
-  Provider,
   RawDelivery,
-  Secret,
   SignatureInvalid,
-  Signing,
-  Timestamp,
   UnsupportedMediaType
 } from "@hookline/core"
+import {
+  AckPolicy,
+  LocalDateTime as CoreLocalDateTime,
+  LosslessJson,
+  Provider,
+  Secret,
+  Signing,
+  Timestamp
+} from "@hookline/core/provider"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

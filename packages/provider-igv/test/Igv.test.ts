@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
 import {
-  AckPolicy,
   BodyTooLarge,
   DecodeFailed,
   defineHandler,
@@ -17,6 +16,7 @@ import {
   UnsupportedMediaType
 } from "@hookline/core"
 import type { RawDelivery } from "@hookline/core"
+import { AckPolicy } from "@hookline/core/provider"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"

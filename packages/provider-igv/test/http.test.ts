@@ -1,6 +1,7 @@
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { defineHandler, LosslessJson, route } from "@hookline/core"
+import { defineHandler, route } from "@hookline/core"
 import type { RawDelivery } from "@hookline/core"
+import { LosslessJson } from "@hookline/core/provider"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { Igv } from "@hookline/provider-igv"

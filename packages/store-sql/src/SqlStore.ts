@@ -29,7 +29,8 @@
  * @since 0.1.0
  */
 import type * as PgClient from "@effect/sql-pg/PgClient"
-import { IdempotencyStore, Misconfigured, Secret, type StoreUnavailable } from "@hookline/core"
+import { IdempotencyStore, Misconfigured, type StoreUnavailable } from "@hookline/core"
+import { Secret } from "@hookline/core/provider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

@@ -6,8 +6,8 @@ import { BodyTooLarge, MethodNotAllowed, StoreUnavailable } from "../DeliveryErr
 import type { IdempotencyStore } from "../IdempotencyStore.ts"
 import * as Outcome from "../Outcome.ts"
 import * as Routes from "../Routes.ts"
-import type * as Runtime from "../Runtime.ts"
 import type { WebhookHandler } from "../WebhookHandler.ts"
+import type * as Runtime from "./Runtime.ts"
 
 /** What an adapter does with a request before reading its body. */
 export type Plan<R> =

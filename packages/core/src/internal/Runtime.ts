@@ -24,8 +24,8 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import type { Misconfigured } from "../DeliveryError.ts"
 import * as Background from "./Background.ts"
-import type { Misconfigured } from "./DeliveryError.ts"
 
 /**
  * Options of {@link make}.

@@ -1,0 +1,148 @@
+/**
+ * The provider author's toolkit: everything a platform's protocol is built from — `Provider.make`,
+ * signature helpers (`Signing`, `SignForm`, `CanonicalString`), lossless parsers (`LosslessJson`,
+ * `FormUrlEncoded`), time checks (`Timestamp`, `LocalDateTime`), configuration (`Secret`), the
+ * platform's answers (`AckPolicy`, `Ack`), a sign-form doctor (`SignDoctor`) and the typed errors.
+ * See docs/writing-a-provider.md.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as Ack from "./Ack.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as AckPolicy from "./AckPolicy.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as CanonicalString from "./CanonicalString.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as DeliveryError from "./DeliveryError.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as FormUrlEncoded from "./FormUrlEncoded.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as LocalDateTime from "./LocalDateTime.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as LosslessJson from "./LosslessJson.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Provider from "./Provider.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as RawDelivery from "./RawDelivery.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Secret from "./Secret.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as SignDoctor from "./SignDoctor.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as SignForm from "./SignForm.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Signing from "./Signing.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Timestamp from "./Timestamp.ts"
+
+// The typed errors, importable directly for `Effect.catchTag` and `instanceof`.
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  BodyTooLarge,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  BodyUnavailable,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  DecodeFailed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  HandlerFailed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  MalformedDelivery,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  MethodNotAllowed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  Misconfigured,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  PayloadMismatch,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  SignatureInvalid,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  StoreUnavailable,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  TimedOut,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  TimestampOutOfTolerance,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  UnsupportedMediaType
+} from "./DeliveryError.ts"
