@@ -1,49 +1,17 @@
-// The provider from docs/writing-a-provider.md, verbatim, tested the way a user would.
+// The provider of docs/writing-a-provider.md (docs/examples/acme-provider.ts, shown verbatim there),
+// tested the way a user would.
 import { assert, describe, it } from "@effect/vitest"
-import { defineHandler, RawDelivery, SignatureInvalid } from "@hookline/core"
-import { AckPolicy, LosslessJson, Provider, Secret, Signing, Timestamp } from "@hookline/core/provider"
+import { defineHandler, RawDelivery } from "@hookline/core"
+import { Signing } from "@hookline/core/provider"
 import { listen } from "@hookline/core/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
+import { readFileSync } from "node:fs"
+import { acme } from "../../../docs/examples/acme-provider.ts"
 import * as Logs from "../../../test-support/Logs.ts"
-
-const Event = Schema.Union([
-  Schema.TaggedStruct("Paid", { orderId: Schema.String, amount: Schema.BigDecimalFromString }),
-  Schema.TaggedStruct("Refunded", { orderId: Schema.String })
-])
-
-const acme = (options: { readonly secret: Secret.SecretInput }) =>
-  Provider.make({
-    name: "acme",
-    verify: (raw) =>
-      Effect.gen(function*() {
-        const secrets = yield* Secret.resolve(options.secret, "acme secret")
-        const signature = RawDelivery.header(raw, "x-acme-signature") ?? ""
-        const timestamp = yield* Effect.fromResult(RawDelivery.requireHeader(raw, "x-acme-timestamp"))
-        const signed = Buffer.concat([Buffer.from(`${timestamp}.`), raw.body])
-        const ok = Signing.matchesAny(
-          secrets,
-          (s) => Signing.hmac("sha256", Redacted.value(s), signed),
-          signature,
-          "hex"
-        )
-        if (!ok) return yield* new SignatureInvalid({ message: "Signature does not match" })
-        yield* Timestamp.check(timestamp, { unit: "seconds", tolerance: "5 minutes" })
-        const text = yield* Effect.fromResult(RawDelivery.bodyText(raw))
-        return yield* Effect.fromResult(LosslessJson.parseObject(text, { numbers: "source" }))
-      }),
-    key: (payload) => typeof payload.eventId === "string" ? payload.eventId : "",
-    fingerprint: (_payload, raw) => raw.body,
-    schema: Event,
-    ack: AckPolicy.status(),
-    defaults: { timeBudget: "10 seconds", lease: "4 minutes", bodyLimit: 256 * 1024 },
-    // 9. Read the configuration at start-up (listener.start()), so a missing secret stops the
-    //    receiver instead of answering every delivery "retry".
-    validate: Secret.resolve(options.secret, "acme secret")
-  })
 
 const secret = Redacted.make("acme-secret")
 const signAcme = (body: string, timestamp = Math.floor(Date.now() / 1000)) => {
@@ -79,5 +47,22 @@ describe("a custom provider built as docs/writing-a-provider.md shows", () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe("docs/writing-a-provider.md", () => {
+  const source = readFileSync(new URL("../../../docs/examples/acme-provider.ts", import.meta.url), "utf8")
+  const page = readFileSync(new URL("../../../docs/writing-a-provider.md", import.meta.url), "utf8")
+
+  it("shows the tested example verbatim, and it is at most 40 lines", () => {
+    assert.include(page, "```ts\n" + source + "```\n")
+    assert.isAtMost(source.trimEnd().split("\n").length, 40)
+  })
+
+  it("a missing secret is a Misconfigured at start-up", async () => {
+    const provider = acme({ secret: Config.Redacted("ACME_SECRET_NOT_SET") })
+    const failure = await Effect.runPromise(Effect.flip(provider.validate))
+    assert.strictEqual(failure._tag, "Misconfigured")
+    assert.include(failure.message, "acme secret")
   })
 })
