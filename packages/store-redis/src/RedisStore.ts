@@ -61,7 +61,7 @@ export interface RedisStoreOptions {
  * The default key prefix.
  *
  * @since 0.1.0
- * @category models
+ * @category constants
  */
 export const defaultPrefix = "hookline:"
 
@@ -69,7 +69,7 @@ export const defaultPrefix = "hookline:"
  * The default command timeout.
  *
  * @since 0.1.0
- * @category models
+ * @category constants
  */
 export const defaultCommandTimeout: Duration.Duration = Duration.seconds(2)
 
