@@ -13,7 +13,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac, type IdempotencyStore, type RawDelivery, type Routes } from "@hookline/core"
-import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
@@ -94,7 +94,7 @@ export const cases: ReadonlyArray<Case> = [
       const no = `RK-${crypto.randomUUID()}`
       const requestData = JSON.stringify({ notify_type: "IN_STOCK_AUDIT", instock_no: no, instock_status: 1 })
       return {
-        raw: Em.testing.sign({ ...secrets.em, requestData, encoding: "json", url: "/em" }),
+        raw: EmTesting.sign({ ...secrets.em, requestData, encoding: "json", url: "/em" }),
         key: `em:IN_STOCK_AUDIT:${no}:1`
       }
     },

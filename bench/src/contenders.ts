@@ -18,6 +18,7 @@ import { defineHandler, Hmac, type RawDelivery } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
 import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
@@ -136,10 +137,10 @@ export const signedRequest = (scheme: Scheme, i: number): SignedRequest => {
       return fromRaw(GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP-${i}` }), goldenpaySecret), "/")
     case "em":
       return fromRaw(
-        Em.testing.sign({
+        EmTesting.sign({
           appId: emAppId,
           secret: emSecret,
-          requestData: Em.testing.exampleRequestData.replace("DD202409250002", `DD${i}`),
+          requestData: EmTesting.exampleRequestData.replace("DD202409250002", `DD${i}`),
           encoding: "form"
         }),
         "/"

@@ -4,6 +4,7 @@
  */
 import { defineHandler, type RawDelivery, type WebhookHandler } from "@hookline/core"
 import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
@@ -53,10 +54,10 @@ export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> =
       "em (form body)",
       defineHandler(Em.provider({ appId: "bench", secret: emSecret }), () => Effect.void),
       (i) =>
-        Em.testing.sign({
+        EmTesting.sign({
           appId: "bench",
           secret: emSecret,
-          requestData: Em.testing.exampleRequestData.replace("DD202409250002", `DD${i}`),
+          requestData: EmTesting.exampleRequestData.replace("DD202409250002", `DD${i}`),
           encoding: "form"
         })
     )

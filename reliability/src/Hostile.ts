@@ -19,6 +19,7 @@ import { defineHandler, Hmac, type RawDelivery, route } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
 import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
@@ -53,7 +54,7 @@ const hmacOptions = {
   signedContent: "id.timestamp.body" as const,
   bodyLimit
 }
-const emOptions = { appId: emAppId, secret, bodyLimit }
+const emOptions = { appId: emAppId, secret }
 
 /**
  * The same scheme with only the body signed (no timestamp, the id header unsigned): the receiver
@@ -111,7 +112,7 @@ const makeRoutes = (onRun: (provider: string, event: unknown) => void) => {
       handle("goldenpay-payout")
     ),
     "/goldenpay/auto": defineHandler(GoldenPay.provider({ secret, bodyLimit }), handle("goldenpay-auto")),
-    "/em": defineHandler(Em.provider(emOptions), handle("em"))
+    "/em": defineHandler(Em.provider(emOptions), handle("em"), { bodyLimit })
   })
 }
 
@@ -177,7 +178,7 @@ export const authentic = (provider: ProviderName, body?: string): RawDelivery.Ra
       return { ...raw, url: "/goldenpay/payout" }
     }
     case "em":
-      return Em.testing.sign({
+      return EmTesting.sign({
         appId: emAppId,
         secret,
         url: "/em",
@@ -298,7 +299,7 @@ const restamp = (raw: RawDelivery.RawDelivery, minutes: number): RawDelivery.Raw
     case "/em": {
       const form = raw.headers["content-type"]?.includes("form") ?? false
       const fields = form ? Object.fromEntries(new URLSearchParams(text)) : JSON.parse(text)
-      return Em.testing.sign({
+      return EmTesting.sign({
         appId: emAppId,
         secret,
         url: "/em",
@@ -447,7 +448,7 @@ export const awkward = (
       ]
     }
     case "repeatedFormKeys": {
-      const raw = Em.testing.sign({
+      const raw = EmTesting.sign({
         appId: emAppId,
         secret,
         url: "/em",

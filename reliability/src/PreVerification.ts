@@ -12,6 +12,7 @@
  */
 import { Hmac } from "@hookline/core"
 import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -208,7 +209,7 @@ const cases: ReadonlyArray<Case> = [
     provider: "EM",
     junk: "em-json-array",
     routes: [
-      { path: "/em", limit: Em.defaultBodyLimit, expect: 413 },
+      { path: "/em", limit: Em.defaults.bodyLimit, expect: 413 },
       { path: "/em-1m", limit: raisedLimit, expect: 400 }
     ]
   },
@@ -216,7 +217,7 @@ const cases: ReadonlyArray<Case> = [
     provider: "EM",
     junk: "em-form-fields",
     routes: [
-      { path: "/em", limit: Em.defaultBodyLimit, expect: 413 },
+      { path: "/em", limit: Em.defaults.bodyLimit, expect: 413 },
       { path: "/em-1m", limit: raisedLimit, expect: 400 }
     ]
   },
@@ -339,7 +340,7 @@ export const run = async (options: Options): Promise<Figures> => {
         url: "/goldenpay"
       }),
       EM: () =>
-        Hostile.asRequest(Em.testing.sign({
+        Hostile.asRequest(EmTesting.sign({
           appId: emAppId,
           secret,
           url: "/em",
@@ -354,7 +355,7 @@ export const run = async (options: Options): Promise<Figures> => {
       { provider: "GoldenPay", junk: "goldenpay-array", route: "/goldenpay", limit: GoldenPay.defaultBodyLimit },
       { provider: "GoldenPay", junk: "goldenpay-array", route: "/goldenpay-1m", limit: raisedLimit },
       { provider: "EM", junk: undefined },
-      { provider: "EM", junk: "em-json-array", route: "/em", limit: Em.defaultBodyLimit },
+      { provider: "EM", junk: "em-json-array", route: "/em", limit: Em.defaults.bodyLimit },
       { provider: "EM", junk: "em-json-array", route: "/em-1m", limit: raisedLimit },
       { provider: "HMAC", junk: undefined },
       { provider: "HMAC", junk: "hmac", route: "/hmac", limit: raisedLimit }

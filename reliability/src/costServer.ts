@@ -43,7 +43,7 @@ const routes = route({
 })
 // EM takes no provider name, and `route` refuses two handlers of one name (one key namespace):
 // the raised-limit EM route gets a listener of its own.
-const emRaised = defineHandler(Em.provider({ appId, secret, bodyLimit: raisedLimit }), handle)
+const emRaised = defineHandler(Em.provider({ appId, secret }), handle, { bodyLimit: raisedLimit })
 
 const layer = Layer.mergeAll(MemoryStore.layer(), Layer.succeed(Logger.LogToStderr, true))
 const listener = toNodeListener(routes, layer)

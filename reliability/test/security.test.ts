@@ -16,6 +16,7 @@ import {
 } from "@hookline/core"
 import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { MemoryStore } from "@hookline/store-memory"
@@ -128,7 +129,7 @@ const fixtures: ReadonlyArray<Fixture> = [
     toleranceMs: Duration.toMillis(Em.defaultTolerance),
     handler: defineHandler(Em.provider({ appId, secret }), fail),
     sign: (n, body, offset = 0) =>
-      Em.testing.sign({
+      EmTesting.sign({
         appId,
         secret,
         encoding: "json",

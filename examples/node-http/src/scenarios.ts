@@ -3,7 +3,7 @@
  * must give.
  */
 import { Hmac, type RawDelivery } from "@hookline/core"
-import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import type * as Redacted from "effect/Redacted"
@@ -240,7 +240,7 @@ const goldenpayScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
 
 const emScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
   const sign = (requestData: unknown, encoding: "json" | "form", timestamp?: number) =>
-    Em.testing.sign({
+    EmTesting.sign({
       appId: secrets.em.appId,
       secret: secrets.em.secret,
       requestData: JSON.stringify(requestData),
@@ -260,7 +260,7 @@ const emScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
   // The platform retries every 30 s, re-signing with a fresh timestamp.
   const orderRetry = sign(order, "form", now)
   const stockForm = sign(stock, "form")
-  const wrongApp = Em.testing.sign({
+  const wrongApp = EmTesting.sign({
     appId: "someone-else",
     secret: secrets.em.secret,
     requestData: JSON.stringify({ ...order, trade_no: "DD202409250003" }),

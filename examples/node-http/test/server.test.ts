@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac, RawDelivery } from "@hookline/core"
-import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import * as Redacted from "effect/Redacted"
@@ -89,7 +89,7 @@ describe("reference receiver (npm run example:server)", () => {
       const requestData =
         `{"notify_type":"IN_STOCK_AUDIT","instock_no":"RK1","instock_status":1,"message":"待审核 \\"引号\\""}`
       const send = (encoding: "json" | "form") =>
-        server.send(Em.testing.sign({ appId: "app-1", secret, requestData, encoding, url: "/em" }))
+        server.send(EmTesting.sign({ appId: "app-1", secret, requestData, encoding, url: "/em" }))
       assert.deepStrictEqual(await send("form"), { status: 200, text: "SUCCESS" })
       assert.deepStrictEqual(await send("json"), { status: 200, text: "SUCCESS" })
     } finally {

@@ -31,10 +31,7 @@ const secret = Redacted.make("em-secret")
 const rounds = 20
 
 const measure = async (size: number, bodyLimit: number | undefined, label: string) => {
-  const handler = defineHandler(
-    Em.provider({ appId: "a", secret, ...(bodyLimit === undefined ? {} : { bodyLimit }) }),
-    () => Effect.void
-  )
+  const handler = defineHandler(Em.provider({ appId: "a", secret }), () => Effect.void, { bodyLimit })
   const layer = MemoryStore.layer()
   for (const [name, { body, type }] of Object.entries(bodies(size))) {
     const raw = RawDelivery.make({ method: "POST", url: "/", headers: { "content-type": type }, body })

@@ -12,10 +12,12 @@ import {
   StoreUnavailable,
   TimedOut,
   TimestampOutOfTolerance,
-  UnsupportedMediaType
+  UnsupportedMediaType,
+  type WebhookHandler
 } from "@hookline/core"
 import { SignForm } from "@hookline/core/provider"
 import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -113,24 +115,30 @@ describe("the independent MD5", () => {
 
 describe("Em signatures", () => {
   it("the docs' example request_data is the one the test signer offers", () => {
-    assert.strictEqual(Em.testing.exampleRequestData, docsRequestData)
+    assert.strictEqual(EmTesting.exampleRequestData, docsRequestData)
   })
 
   it("every sign form computes exactly the string its description promises", () => {
     for (const form of formNames) {
       assert.strictEqual(
-        Em.signature({ appId, requestData: trickyRequestData, timestamp: docsTimestamp, secret, signForm: form }),
+        EmTesting.signature({
+          appId,
+          requestData: trickyRequestData,
+          timestamp: docsTimestamp,
+          secret,
+          signForm: form
+        }),
         expectedSign[form](secretText, appId, trickyRequestData, docsTimestamp),
         form
       )
-      assert.strictEqual(Em.signForms[form].name, form)
+      assert.strictEqual(Em.signForms.forms[form].name, form)
     }
-    assert.strictEqual(Em.defaultSignForm, "wrap")
+    assert.strictEqual(Em.signForms.default, "wrap")
     // Also computed with a third tool:
     //   printf '%s' 'SECRET_AAAAAAappidKEY_AAAAAArequest_data{"notify_type":…,"message":"审核通过"}timestamp1727324523SECRET_AAAAAA' | openssl md5
     assert.strictEqual(docsSign, "8b6936bbbe93c5b06d5d66b4964f6a49")
     assert.strictEqual(
-      Em.signature({ appId, requestData: docsRequestData, timestamp: docsTimestamp, secret }),
+      EmTesting.signature({ appId, requestData: docsRequestData, timestamp: docsTimestamp, secret }),
       docsSign
     )
   })
@@ -383,7 +391,7 @@ describe("Em before verification: bounded parse, no request data in messages", (
 
   it("the bounds are exported", () => {
     assert.deepStrictEqual(Em.envelopeLimits, { depth: 2, members: 32, formFields: 32 })
-    assert.strictEqual(Em.defaultBodyLimit, 64 * 1024)
+    assert.strictEqual(Em.defaults.bodyLimit, 64 * 1024)
   })
 
   // A forged log line: what a log reader (or a JSON-lines log pipeline) would take for an entry.
@@ -570,7 +578,7 @@ describe("Em sign doctor", () => {
   it("identifies each form from a real capture, JSON or form", () => {
     for (const form of formNames) {
       for (const encoding of ["json", "form"] as const) {
-        const raw = Em.testing.sign({ appId, secret, requestData: trickyRequestData, encoding, signForm: form })
+        const raw = EmTesting.sign({ appId, secret, requestData: trickyRequestData, encoding, signForm: form })
         const report = Em.diagnose(raw, secret)
         assert.deepStrictEqual(report.matched, [form], `${form} ${encoding}`)
         assert.include(report.summary, `"${form}"`)
@@ -582,7 +590,7 @@ describe("Em sign doctor", () => {
   it("a wrong secret: no form matches, and the report leaks neither the secret nor any expected signature", () => {
     const wrongText = "WRONG_SECRET_ZZZ"
     const wrong = Redacted.make(wrongText)
-    const raw = Em.testing.sign({
+    const raw = EmTesting.sign({
       appId,
       secret,
       requestData: docsRequestData,
@@ -604,11 +612,11 @@ describe("Em sign doctor", () => {
 
   it("extra candidate forms can be tried, e.g. a custom placement", () => {
     const custom = SignForm.make({
-      ...Em.signForms["key-param"],
+      ...Em.signForms.forms["key-param"],
       name: "appsecret-param",
       secret: { _tag: "Param", name: "appsecret" }
     })
-    const raw = Em.testing.sign({ appId, secret, requestData: docsRequestData, encoding: "json", signForm: custom })
+    const raw = EmTesting.sign({ appId, secret, requestData: docsRequestData, encoding: "json", signForm: custom })
     const envelope = JSON.parse(new TextDecoder().decode(raw.body)) as {
       readonly sign: string
       readonly timestamp: string
@@ -618,7 +626,7 @@ describe("Em sign doctor", () => {
       md5Hex(`${queryString(appId, docsRequestData, envelope.timestamp)}&appsecret=${secretText}`).toUpperCase()
     )
     assert.deepStrictEqual(Em.diagnose(raw, secret).matched, [])
-    assert.deepStrictEqual(Em.diagnose(raw, secret, [...Object.values(Em.signForms), custom]).matched, [
+    assert.deepStrictEqual(Em.diagnose(raw, secret, [...SignForm.formsOf(Em.signForms), custom]).matched, [
       "appsecret-param"
     ])
   })
@@ -626,7 +634,7 @@ describe("Em sign doctor", () => {
   it("a capture that is not an EM notification is reported as such", () => {
     const report = Em.diagnose(delivery("{not json", "application/json"), secret)
     assert.deepStrictEqual(report.matched, [])
-    assert.include(report.summary, "not an EM notification")
+    assert.include(report.summary, "The capture is not a EM callback: ")
   })
 })
 
@@ -641,14 +649,14 @@ describe("Em through the pipeline (MemoryStore)", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(docsMillis)
       const { handler, runs } = yield* counting
-      const first = Em.testing.sign({
+      const first = EmTesting.sign({
         appId,
         secret,
         requestData: docsRequestData,
         timestamp: docsTimestamp,
         encoding: "json"
       })
-      const retry = Em.testing.sign({
+      const retry = EmTesting.sign({
         appId,
         secret,
         requestData: docsRequestData,
@@ -666,8 +674,8 @@ describe("Em through the pipeline (MemoryStore)", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(docsMillis)
       const { handler, runs } = yield* counting
-      const sign = (requestData: Em.SignInput["requestData"]) =>
-        Em.testing.signWithClock({ appId, secret, requestData, encoding: "json" })
+      const sign = (requestData: EmTesting.SignInput["requestData"]) =>
+        EmTesting.signWithClock({ appId, secret, requestData, encoding: "json" })
       assert.strictEqual((yield* handler.process(yield* sign(docsRequestData)))._tag, "Processed")
       const changed = yield* handler.process(yield* sign(docsRequestData.replace("审核通过", "审核通过（改）")))
       assert.isTrue(changed._tag === "Rejected" && changed.reason instanceof PayloadMismatch)
@@ -683,7 +691,7 @@ describe("Em through the pipeline (MemoryStore)", () => {
   it.effect("an authentic known notification missing its status → Failed(DecodeFailed), handler not run", () =>
     Effect.gen(function*() {
       const { handler, runs } = yield* counting
-      const raw = yield* Em.testing.signWithClock({
+      const raw = yield* EmTesting.signWithClock({
         appId,
         secret,
         requestData: { notify_type: "OUT_TRADE_AUDIT", trade_no: "DD9" },
@@ -695,9 +703,9 @@ describe("Em through the pipeline (MemoryStore)", () => {
       assert.strictEqual(yield* Ref.get(runs), 0)
     }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
-  it("defaults: 10 s time budget, 5 min lease, 7 day retention, 64 KiB; each overridable", () => {
-    const settingsOf = (p: typeof provider) => {
-      const { settings } = defineHandler(p, () => Effect.void)
+  it("defaults: 10 s time budget, 5 min lease, 7 day retention, 64 KiB; each overridable per handler", () => {
+    const settingsOf = (overrides?: WebhookHandler.HandlerOptions) => {
+      const { settings } = defineHandler(provider, () => Effect.void, overrides)
       return [
         Duration.toMillis(settings.timeBudget),
         Duration.toMillis(settings.lease),
@@ -705,11 +713,9 @@ describe("Em through the pipeline (MemoryStore)", () => {
         settings.bodyLimit
       ]
     }
-    assert.deepStrictEqual(settingsOf(provider), [10_000, 300_000, 7 * 24 * 3_600_000, 64 * 1024])
+    assert.deepStrictEqual(settingsOf(), [10_000, 300_000, 7 * 24 * 3_600_000, 64 * 1024])
     assert.deepStrictEqual(
-      settingsOf(
-        Em.provider({ appId, secret, timeBudget: "3 seconds", lease: "1 minute", retention: "2 days", bodyLimit: 4096 })
-      ),
+      settingsOf({ timeBudget: "3 seconds", lease: "1 minute", retention: "2 days", bodyLimit: 4096 }),
       [3_000, 60_000, 2 * 24 * 3_600_000, 4096]
     )
   })

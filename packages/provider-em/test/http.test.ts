@@ -4,13 +4,14 @@ import type { RawDelivery } from "@hookline/core"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
+import * as EmTesting from "@hookline/provider-em/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Logs from "../../../test-support/Logs.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 
-// Real HTTP runs on the live clock: `Em.testing.sign` stamps notifications with the current time.
+// Real HTTP runs on the live clock: `EmTesting.sign` stamps notifications with the current time.
 const appId = "KEY_AAAAAA"
 const secretText = "SECRET_AAAAAA"
 const secret = Redacted.make(secretText)
@@ -56,8 +57,8 @@ const nowSeconds = () => Math.floor(Date.now() / 1000)
 describe("Em through real HTTP (node listener + MemoryStore)", () => {
   it("order audit and in-stock audit each reach their own typed handler, in JSON and form bodies", async () => {
     const { server, orders, inStock, unknown } = await serve()
-    const first = await server.send(Em.testing.sign({ appId, secret, requestData: order(), encoding: "json" }))
-    const second = await server.send(Em.testing.sign({ appId, secret, requestData: receipt, encoding: "form" }))
+    const first = await server.send(EmTesting.sign({ appId, secret, requestData: order(), encoding: "json" }))
+    const second = await server.send(EmTesting.sign({ appId, secret, requestData: receipt, encoding: "form" }))
     for (const response of [first, second]) {
       assert.deepStrictEqual([response.status, response.body], [200, "SUCCESS"])
       assert.strictEqual(response.headers.get("content-type"), "text/plain; charset=utf-8")
@@ -80,7 +81,7 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
 
   it("a repeat → SUCCESS without running the handler again", async () => {
     const { server, orders } = await serve()
-    const raw = Em.testing.sign({ appId, secret, requestData: order(), encoding: "form" })
+    const raw = EmTesting.sign({ appId, secret, requestData: order(), encoding: "form" })
     const responses = [await server.send(raw), await server.send(raw), await server.send(raw)]
     assert.deepStrictEqual(responses.map((r) => [r.status, r.body]), [[200, "SUCCESS"], [200, "SUCCESS"], [
       200,
@@ -91,14 +92,14 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
 
   it("a retry re-signed with a fresh timestamp after success → SUCCESS (Duplicate), not re-run", async () => {
     const { server, orders } = await serve()
-    const original = Em.testing.sign({
+    const original = EmTesting.sign({
       appId,
       secret,
       requestData: order(),
       timestamp: nowSeconds() - 60,
       encoding: "json"
     })
-    const retry = Em.testing.sign({ appId, secret, requestData: order(), timestamp: nowSeconds(), encoding: "json" })
+    const retry = EmTesting.sign({ appId, secret, requestData: order(), timestamp: nowSeconds(), encoding: "json" })
     assert.notStrictEqual(new TextDecoder().decode(original.body), new TextDecoder().decode(retry.body))
     assert.strictEqual((await server.send(original)).body, "SUCCESS")
     const again = await server.send(retry)
@@ -108,12 +109,12 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
 
   it("a bad sign, a foreign appid or tampered request_data → ERROR with 401; no handler runs", async () => {
     const { server, orders, inStock, unknown, orderAttempts } = await serve()
-    const raw = Em.testing.sign({ appId, secret, requestData: order(), encoding: "form" })
+    const raw = EmTesting.sign({ appId, secret, requestData: order(), encoding: "form" })
     const text = new TextDecoder().decode(raw.body)
     const withBody = (body: string): RawDelivery.RawDelivery => ({ ...raw, body: new TextEncoder().encode(body) })
     const bad = [
-      Em.testing.sign({ appId, secret: Redacted.make("SECRET_OTHER"), requestData: order(), encoding: "form" }),
-      Em.testing.sign({ appId: "KEY_OTHER", secret, requestData: order(), encoding: "form" }),
+      EmTesting.sign({ appId, secret: Redacted.make("SECRET_OTHER"), requestData: order(), encoding: "form" }),
+      EmTesting.sign({ appId: "KEY_OTHER", secret, requestData: order(), encoding: "form" }),
       withBody(text.replace("trade_status%22%3A2", "trade_status%22%3A1")),
       withBody(text.replace(/sign=[0-9a-f]+/u, "sign="))
     ]
@@ -149,7 +150,7 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
 
   it("a failing handler → ERROR 500; EM's retry runs it again and gets SUCCESS", async () => {
     const { server, orders, orderAttempts } = await serve({ failOrders: 1 })
-    const raw = Em.testing.sign({ appId, secret, requestData: order(), encoding: "json" })
+    const raw = EmTesting.sign({ appId, secret, requestData: order(), encoding: "json" })
     const failed = await server.send(raw)
     assert.deepStrictEqual([failed.status, failed.body], [500, "ERROR"])
     const retried = await server.send(raw)
@@ -160,7 +161,7 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
   it("a 65 KiB body → 413 ERROR by default (no parse, no handler); a raised bodyLimit admits it", async () => {
     const { orderAttempts, server } = await serve()
     // Correctly signed, padded past 64 KiB with a message: only the body limit can refuse it.
-    const big = Em.testing.sign({ appId, secret, requestData: order("x".repeat(65 * 1024)), encoding: "json" })
+    const big = EmTesting.sign({ appId, secret, requestData: order("x".repeat(65 * 1024)), encoding: "json" })
     assert.isAbove(big.body.length, 64 * 1024)
     const refused = await server.send(big)
     assert.deepStrictEqual([refused.status, refused.body], [413, "ERROR"])
@@ -169,8 +170,9 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
     const seen: Array<string> = []
     const raised = await listen(
       defineHandler(
-        Em.provider({ appId, secret, bodyLimit: 256 * 1024 }),
-        (event) => Effect.sync(() => seen.push(event._tag))
+        provider,
+        (event) => Effect.sync(() => seen.push(event._tag)),
+        { bodyLimit: 256 * 1024 }
       ),
       Logs.capturing(MemoryStore.layer())
     )
@@ -181,11 +183,11 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
 
   it("an envelope over the field or depth bounds → 400 ERROR, even when correctly signed; no handler runs", async () => {
     const { orderAttempts, orders, server } = await serve()
-    const raw = Em.testing.sign({ appId, secret, requestData: order(), encoding: "form" })
+    const raw = EmTesting.sign({ appId, secret, requestData: order(), encoding: "form" })
     const text = new TextDecoder().decode(raw.body)
     const extra = Array.from({ length: 40 }, (_, i) => `x${i}=1`).join("&")
     const json = JSON.parse(new TextDecoder().decode(
-      Em.testing.sign({ appId, secret, requestData: order(), encoding: "json" }).body
+      EmTesting.sign({ appId, secret, requestData: order(), encoding: "json" }).body
     )) as Record<string, string>
     const bodies = [
       `${text}&${extra}`,
@@ -204,7 +206,7 @@ describe("Em through real HTTP (node listener + MemoryStore)", () => {
   it("an unknown notify_type reaches UnknownNotification with its raw fields", async () => {
     const { server, unknown } = await serve()
     const requestData = `{"notify_type":"OUT_TRADE_CANCEL","trade_no":"DD7","amount":100.10}`
-    const response = await server.send(Em.testing.sign({ appId, secret, requestData, encoding: "form" }))
+    const response = await server.send(EmTesting.sign({ appId, secret, requestData, encoding: "form" }))
     assert.strictEqual(response.body, "SUCCESS")
     assert.deepStrictEqual(unknown, [{
       _tag: "UnknownNotification",
@@ -229,13 +231,13 @@ describe("Em through toWebHandler", () => {
     try {
       const request = (raw: RawDelivery.RawDelivery) =>
         new Request("http://localhost/em", { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
-      const raw = Em.testing.sign({ appId, secret, requestData: receipt, encoding: "json" })
+      const raw = EmTesting.sign({ appId, secret, requestData: receipt, encoding: "json" })
       const responses = [await handle(request(raw)), await handle(request(raw))]
       assert.deepStrictEqual(
         await Promise.all(responses.map(async (r) => [r.status, await r.text()])),
         [[200, "SUCCESS"], [200, "SUCCESS"]]
       )
-      const forged = Em.testing.sign({ appId, secret: Redacted.make("nope"), requestData: order(), encoding: "json" })
+      const forged = EmTesting.sign({ appId, secret: Redacted.make("nope"), requestData: order(), encoding: "json" })
       const rejected = await handle(request(forged))
       assert.deepStrictEqual([rejected.status, await rejected.text()], [401, "ERROR"])
       assert.deepStrictEqual(seen, ["in-stock RK202409240007 PendingAudit"])
