@@ -18,6 +18,7 @@ import {
 import type { RawDelivery } from "@hookline/core"
 import { AckPolicy } from "@hookline/core/provider"
 import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -55,7 +56,7 @@ const docsDelivery = (signature: string = docs.signature): RawDelivery.RawDelive
     "x-timestamp": String(docs.timestamp),
     "x-signature": signature
   },
-  body: new TextEncoder().encode(Igv.testing.exampleBody)
+  body: new TextEncoder().encode(IgvTesting.exampleBody)
 })
 
 const withHeader = (raw: RawDelivery.RawDelivery, name: string, value: string | undefined): RawDelivery.RawDelivery => {
@@ -182,7 +183,7 @@ describe("Igv signature scheme", () => {
       )
       const rotating = Igv.provider({ secret: [next, secret] })
       assert.strictEqual((yield* verifyAt(docsDelivery(), docs.timestamp, rotating)).requestId, docs.requestId)
-      const signedWithNext = yield* Igv.testing.signWithClock({ body: Igv.testing.exampleBody, secret: next })
+      const signedWithNext = yield* IgvTesting.signWithClock({ body: IgvTesting.exampleBody, secret: next })
       assert.isString((yield* rotating.verify(signedWithNext)).requestId)
       assert.strictEqual((yield* Effect.flip(provider.verify(signedWithNext)))._tag, "SignatureInvalid")
     }))
@@ -258,7 +259,7 @@ describe("Igv timestamp tolerance", () => {
   const hour = 3_600_000
   const signedAt = (timestamp: number, p = provider) =>
     Effect.gen(function*() {
-      const raw = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, timestamp })
+      const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret, timestamp })
       return yield* p.verify(raw)
     })
 
@@ -276,7 +277,7 @@ describe("Igv timestamp tolerance", () => {
 
   it.effect("a retry 35 minutes after a first attempt that reused its timestamp is still accepted", () =>
     Effect.gen(function*() {
-      const raw = yield* Igv.testing.signWithClock({ body: Igv.testing.exampleBody, secret })
+      const raw = yield* IgvTesting.signWithClock({ body: IgvTesting.exampleBody, secret })
       yield* TestClock.adjust(Duration.minutes(35))
       assert.isString((yield* provider.verify(raw)).requestId)
       yield* TestClock.adjust(Duration.minutes(26))
@@ -367,15 +368,29 @@ describe("Igv timestamp tolerance", () => {
     }
   })
 
-  it("a retention not longer than the tolerance's past + future is refused at construction", () => {
+  it("a retention not longer than the tolerance's past + future is refused by defineHandler", () => {
+    const handle = () => Effect.void
     // Default tolerance 1 hour each way: a request id forgotten after 2 hours could still be replayed.
-    assert.throws(() => Igv.provider({ secret, retention: "2 hours" }), Misconfigured, /retention/)
+    assert.throws(() => defineHandler(provider, handle, { retention: "2 hours" }), Misconfigured, /retention/)
     assert.throws(
-      () => Igv.provider({ secret, retention: "1 hour", tolerance: { past: "30 minutes", future: "30 minutes" } }),
+      () =>
+        defineHandler(Igv.provider({ secret, tolerance: { past: "30 minutes", future: "30 minutes" } }), handle, {
+          retention: "1 hour"
+        }),
       Misconfigured
     )
-    assert.doesNotThrow(() => Igv.provider({ secret, retention: "2 hours", tolerance: "59 minutes" }))
-    assert.doesNotThrow(() => Igv.provider({ secret, retention: "7 days", tolerance: Igv.maxTolerance }))
+    assert.doesNotThrow(() =>
+      defineHandler(Igv.provider({ secret, tolerance: "59 minutes" }), handle, { retention: "2 hours" })
+    )
+    assert.doesNotThrow(() =>
+      defineHandler(Igv.provider({ secret, tolerance: Igv.maxTolerance }), handle, { retention: "7 days" })
+    )
+  })
+
+  it("a too-short retention passed to defineHandler throws Misconfigured naming igv and the fix (issue #15)", () => {
+    const short = () => defineHandler(Igv.provider({ secret }), () => Effect.void, { retention: "30 minutes" })
+    assert.throws(short, Misconfigured, /^igv: retention must be longer than the tolerance's past \+ future/)
+    assert.throws(short, Misconfigured, /Raise retention or shorten tolerance/)
   })
 
   it.effect("a stale timestamp with a bad signature is SignatureInvalid (the clock is not probed first)", () =>
@@ -390,7 +405,7 @@ describe("Igv timestamp tolerance", () => {
 describe("Igv events", () => {
   const decode = (body: string, requestId = "r-1") =>
     Effect.gen(function*() {
-      const raw = Igv.testing.sign({ body, secret, requestId, timestamp: docs.timestamp })
+      const raw = IgvTesting.sign({ body, secret, requestId, timestamp: docs.timestamp })
       const payload = yield* verifyAt(raw)
       return yield* provider.decode(payload, raw)
     })
@@ -409,7 +424,7 @@ describe("Igv events", () => {
 
   it.effect("status 1 decodes to OrderPendingDelivery with exact ids and the local createdAt", () =>
     Effect.gen(function*() {
-      const event = yield* decode(Igv.testing.exampleBody, docs.requestId)
+      const event = yield* decode(IgvTesting.exampleBody, docs.requestId)
       assert.deepStrictEqual(event, {
         _tag: "OrderPendingDelivery",
         requestId: docs.requestId,
@@ -511,18 +526,16 @@ describe("Igv events", () => {
       }
     }))
 
-  it.effect("EventFromPayload encodes events back to payloads (round trip)", () =>
+  it.effect("EventFromPayload decodes a payload into the same event as decode; it is decode only", () =>
     Effect.gen(function*() {
-      const raw = Igv.testing.sign({
-        body: Igv.testing.exampleBody,
-        secret,
-        requestId: "r-3",
-        timestamp: docs.timestamp
-      })
-      const payload = yield* verifyAt(raw)
-      const event = yield* Schema.decodeUnknownEffect(Igv.EventFromPayload)(payload)
-      const encoded = yield* Schema.encodeEffect(Igv.EventFromPayload)(event)
-      assert.deepStrictEqual(encoded, { requestId: "r-3", body: payload.body })
+      for (const body of [IgvTesting.exampleBody, order({ sellerOrderStatus: "2" })]) {
+        const raw = IgvTesting.sign({ body, secret, requestId: "r-3", timestamp: docs.timestamp })
+        const payload = yield* verifyAt(raw)
+        const event = yield* Schema.decodeUnknownEffect(Igv.EventFromPayload)(payload)
+        assert.deepStrictEqual(event, yield* provider.decode(payload, raw))
+        const encoded = yield* Effect.flip(Schema.encodeEffect(Igv.EventFromPayload)(event))
+        assert.include(encoded.message, "Encoding is not supported")
+      }
     }))
 })
 
@@ -544,8 +557,9 @@ describe("Igv provider defaults and ack", () => {
     // answer that retry InFlight.
     assert.isBelow(Duration.toMillis(handler.settings.lease), 5 * 60_000)
     const custom = defineHandler(
-      Igv.provider({ secret, timeBudget: "3 seconds", lease: "1 minute", retention: "30 days", bodyLimit: 4096 }),
-      () => Effect.void
+      provider,
+      () => Effect.void,
+      { timeBudget: "3 seconds", lease: "1 minute", retention: "30 days", bodyLimit: 4096 }
     )
     assert.deepStrictEqual(
       [
@@ -603,7 +617,7 @@ describe("Igv provider defaults and ack", () => {
         provider,
         () => Effect.sleep(Duration.seconds(15)).pipe(Effect.andThen(Ref.update(runs, (n) => n + 1)))
       )
-      const raw = yield* Igv.testing.signWithClock({ body: Igv.testing.exampleBody, secret })
+      const raw = yield* IgvTesting.signWithClock({ body: IgvTesting.exampleBody, secret })
       const first = yield* Effect.forkChild(handler.run(raw))
       yield* TestClock.adjust(Duration.seconds(10))
       const ack = yield* Fiber.join(first)

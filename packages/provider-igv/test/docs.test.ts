@@ -3,6 +3,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import { defineHandler } from "@hookline/core"
 import { listen } from "@hookline/core/testing"
 import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
@@ -26,9 +27,9 @@ describe("docs snippets", () => {
     const server = await listen(orders, Logs.capturing(MemoryStore.layer()))
     try {
       const secret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
-      const ok = await server.send(Igv.testing.sign({ body: Igv.testing.exampleBody, secret }))
+      const ok = await server.send(IgvTesting.sign({ body: IgvTesting.exampleBody, secret }))
       const wrong = await server.send(
-        Igv.testing.sign({ body: Igv.testing.exampleBody, secret: Redacted.make("another-secret-another-secret-00") })
+        IgvTesting.sign({ body: IgvTesting.exampleBody, secret: Redacted.make("another-secret-another-secret-00") })
       )
       assert.deepStrictEqual([ok.status, wrong.status], [200, 401])
       assert.deepStrictEqual(shipped, ["SO1689644928115784 (1689644928115784)"])
@@ -42,7 +43,7 @@ describe("docs snippets", () => {
 
   it.effect("processes a pending-delivery callback once", () =>
     Effect.gen(function*() {
-      const raw = yield* Igv.testing.signWithClock({ body: Igv.testing.exampleBody, secret })
+      const raw = yield* IgvTesting.signWithClock({ body: IgvTesting.exampleBody, secret })
       assert.strictEqual((yield* orders.process(raw))._tag, "Processed")
       assert.strictEqual((yield* orders.process(raw))._tag, "Duplicate")
     }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))

@@ -5,12 +5,13 @@ import { LosslessJson } from "@hookline/core/provider"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Logs from "../../../test-support/Logs.ts"
 
-// Real HTTP runs on the live clock: `Igv.testing.sign` stamps deliveries with the current time.
+// Real HTTP runs on the live clock: `IgvTesting.sign` stamps deliveries with the current time.
 const secret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
 const provider = Igv.provider({ secret })
 
@@ -50,7 +51,7 @@ const outcomeOf = (response: { readonly body: string }) => JSON.parse(response.b
 describe("Igv through real HTTP (node listener + MemoryStore)", () => {
   it("valid → 200 and the handler runs once; the same request again → 200 Duplicate, not re-run", async () => {
     const { server, seen } = await serve()
-    const raw = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "2002986662652579841" })
+    const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret, requestId: "2002986662652579841" })
     const first = await server.send(raw)
     const second = await server.send(raw)
     assert.deepStrictEqual(
@@ -70,13 +71,13 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("a retry with a refreshed timestamp and signature but the same body → 200 Duplicate", async () => {
     const { server, seen } = await serve()
-    const first = Igv.testing.sign({
-      body: Igv.testing.exampleBody,
+    const first = IgvTesting.sign({
+      body: IgvTesting.exampleBody,
       secret,
       requestId: "77",
       timestamp: Date.now() - 60_000
     })
-    const retry = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "77" })
+    const retry = IgvTesting.sign({ body: IgvTesting.exampleBody, secret, requestId: "77" })
     assert.notStrictEqual(first.headers["x-signature"], retry.headers["x-signature"])
     assert.strictEqual((await server.send(first)).status, 200)
     const again = await server.send(retry)
@@ -86,12 +87,12 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("a retry whose body iGV re-serialised (key order, whitespace) → 200 Duplicate, not a false 409", async () => {
     const { server, seen } = await serve()
-    const first = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "78" })
-    const parsed = JSON.parse(Igv.testing.exampleBody.replace(/"orderId":(\d+)/, "\"orderId\":\"$1\""))
+    const first = IgvTesting.sign({ body: IgvTesting.exampleBody, secret, requestId: "78" })
+    const parsed = JSON.parse(IgvTesting.exampleBody.replace(/"orderId":(\d+)/, "\"orderId\":\"$1\""))
     const reordered = Object.fromEntries(Object.entries(parsed).reverse())
     const text = JSON.stringify(reordered, null, 2).replace(/"orderId": "(\d+)"/, "\"orderId\": $1")
-    assert.notStrictEqual(text, Igv.testing.exampleBody)
-    const retry = Igv.testing.sign({ body: text, secret, requestId: "78" })
+    assert.notStrictEqual(text, IgvTesting.exampleBody)
+    const retry = IgvTesting.sign({ body: text, secret, requestId: "78" })
     assert.strictEqual((await server.send(first)).status, 200)
     const again = await server.send(retry)
     assert.deepStrictEqual([again.status, outcomeOf(again)], [200, { outcome: "Duplicate" }])
@@ -100,7 +101,7 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("same request id with a different body (the body is not signed) → 409 PayloadMismatch, handler not run", async () => {
     const { server, seen } = await serve()
-    const original = Igv.testing.sign({ body: body({}), secret, requestId: "9001" })
+    const original = IgvTesting.sign({ body: body({}), secret, requestId: "9001" })
     assert.strictEqual((await server.send(original)).status, 200)
     // A replay of the captured headers with another body: the signature still matches.
     const forged: RawDelivery.RawDelivery = {
@@ -118,9 +119,9 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("a bad signature → 401 and the handler never runs; the genuine delivery is still processed afterwards", async () => {
     const { server, seen, attempts } = await serve()
-    const raw = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "555" })
-    const wrongSecret = Igv.testing.sign({
-      body: Igv.testing.exampleBody,
+    const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret, requestId: "555" })
+    const wrongSecret = IgvTesting.sign({
+      body: IgvTesting.exampleBody,
       secret: Redacted.make("ZYXWVUTSRQPONMLKJIHGFEDCBA987654"),
       requestId: "555"
     })
@@ -140,7 +141,7 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("digit shift: the captured headers re-split between X-Timestamp and X-Request-Id, with another body → 401, handler not run", async () => {
     const { server, seen } = await serve()
-    const raw = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "2002986662652579841" })
+    const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret, requestId: "2002986662652579841" })
     assert.strictEqual((await server.send(raw)).status, 200)
     const timestamp = raw.headers["x-timestamp"]!
     const requestId = raw.headers["x-request-id"]!
@@ -170,7 +171,7 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
     const text = body({ orderId: 9007199254740993n, buyerId: 19073698505682575371n })
     assert.include(text, `"orderId":9007199254740993,`)
     assert.strictEqual(JSON.parse(text).orderId, 9007199254740992) // what JSON.parse would have given
-    const response = await server.send(Igv.testing.sign({ body: text, secret }))
+    const response = await server.send(IgvTesting.sign({ body: text, secret }))
     assert.strictEqual(response.status, 200)
     const event = seen[0]
     assert.strictEqual(event?._tag, "OrderPendingDelivery")
@@ -182,7 +183,7 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
   it("an unknown status reaches the handler as UnknownStatus with its raw fields → 200", async () => {
     const { server, seen } = await serve()
     const response = await server.send(
-      Igv.testing.sign({ body: body({ sellerOrderStatus: 3, refundId: 9007199254740993n }), secret, requestId: "31" })
+      IgvTesting.sign({ body: body({ sellerOrderStatus: 3, refundId: 9007199254740993n }), secret, requestId: "31" })
     )
     assert.strictEqual(response.status, 200)
     assert.deepStrictEqual(seen, [{
@@ -202,13 +203,13 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("malformed JSON → 400; missing X-Request-Id → 400; text/plain → 415; stale timestamp → 401", async () => {
     const { server, attempts } = await serve()
-    const malformed = await server.send(Igv.testing.sign({ body: `{"orderId":1689644928115784,`, secret }))
-    const signed = Igv.testing.sign({ body: Igv.testing.exampleBody, secret })
+    const malformed = await server.send(IgvTesting.sign({ body: `{"orderId":1689644928115784,`, secret }))
+    const signed = IgvTesting.sign({ body: IgvTesting.exampleBody, secret })
     const { "x-request-id": _, ...withoutId } = signed.headers
     const missingId = await server.send({ ...signed, headers: withoutId })
     const textPlain = await server.send({ ...signed, headers: { ...signed.headers, "content-type": "text/plain" } })
     const stale = await server.send(
-      Igv.testing.sign({ body: Igv.testing.exampleBody, secret, timestamp: Date.now() - 2 * 3_600_000 })
+      IgvTesting.sign({ body: IgvTesting.exampleBody, secret, timestamp: Date.now() - 2 * 3_600_000 })
     )
     assert.deepStrictEqual(
       [malformed, missingId, textPlain, stale].map((response) => [response.status, outcomeOf(response)]),
@@ -224,7 +225,7 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
 
   it("status 1 with an invalid field → 500 DecodeFailed (iGV retries), handler not run", async () => {
     const { server, attempts } = await serve()
-    const response = await server.send(Igv.testing.sign({ body: body({ createdAt: "17/12/2025" }), secret }))
+    const response = await server.send(IgvTesting.sign({ body: body({ createdAt: "17/12/2025" }), secret }))
     assert.deepStrictEqual([response.status, outcomeOf(response)], [500, { outcome: "Failed", reason: "DecodeFailed" }])
     assert.strictEqual(attempts(), 0)
   })
@@ -232,11 +233,11 @@ describe("Igv through real HTTP (node listener + MemoryStore)", () => {
   it("a failing handler → 500 and is not acknowledged; iGV's retry runs it again → 200", async () => {
     let failing = true
     const { server, seen, attempts } = await serve(() => failing)
-    const raw = Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "808" })
+    const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret, requestId: "808" })
     const first = await server.send(raw)
     assert.deepStrictEqual([first.status, outcomeOf(first)], [500, { outcome: "Failed", reason: "HandlerFailed" }])
     failing = false
-    const retry = await server.send(Igv.testing.sign({ body: Igv.testing.exampleBody, secret, requestId: "808" }))
+    const retry = await server.send(IgvTesting.sign({ body: IgvTesting.exampleBody, secret, requestId: "808" }))
     assert.deepStrictEqual([retry.status, outcomeOf(retry)], [200, { outcome: "Processed" }])
     assert.deepStrictEqual([attempts(), seen.length], [2, 1])
   })
@@ -268,12 +269,12 @@ describe("Igv through toWebHandler (Request objects)", () => {
       }),
       Logs.capturing(MemoryStore.layer())
     )
-    const raw = Igv.testing.sign({ body: body({ orderId: 9007199254740993n }), secret, url: "/igv" })
+    const raw = IgvTesting.sign({ body: body({ orderId: 9007199254740993n }), secret, url: "/igv" })
     const first = await handle(toRequest(raw))
     const second = await handle(toRequest(raw))
     const forged = await handle(toRequest({ ...raw, headers: { ...raw.headers, "x-signature": "0".repeat(64) } }))
     const other = await handle(
-      toRequest(Igv.testing.sign({ body: body({ sellerOrderStatus: 2 }), secret, url: "/igv" }))
+      toRequest(IgvTesting.sign({ body: body({ sellerOrderStatus: 2 }), secret, url: "/igv" }))
     )
     assert.deepStrictEqual(
       [first.status, await first.json(), second.status, await second.json(), forged.status, other.status],
