@@ -15,7 +15,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Hmac, type IdempotencyStore, type RawDelivery, type Routes } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
-import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -73,7 +73,7 @@ export const cases: ReadonlyArray<Case> = [
     delivery: () => {
       const requestId = String(Math.floor(Math.random() * 1e12))
       return {
-        raw: Igv.testing.sign({ body: Igv.testing.exampleBody, secret: secrets.igv, requestId, url: "/igv" }),
+        raw: IgvTesting.sign({ body: IgvTesting.exampleBody, secret: secrets.igv, requestId, url: "/igv" }),
         key: `igv:${requestId}`
       }
     },
@@ -145,8 +145,8 @@ export const describeMountedExample = (stack: string, testUrl: string): void => 
       const hmac = cases[0]!.delivery()
       const tampered = { ...hmac.raw, body: new TextEncoder().encode(`{"id":"tampered"}`) }
       const igvKey = "igv:777000111"
-      const forged = Igv.testing.sign({
-        body: Igv.testing.exampleBody,
+      const forged = IgvTesting.sign({
+        body: IgvTesting.exampleBody,
         secret: Redacted.make("not-the-igv-secret-0123456789abc"),
         requestId: "777000111",
         url: "/igv"

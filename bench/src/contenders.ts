@@ -21,6 +21,7 @@ import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import { createNodeMiddleware, Webhooks } from "@octokit/webhooks"
 import * as Effect from "effect/Effect"
@@ -126,10 +127,10 @@ export const signedRequest = (scheme: Scheme, i: number): SignedRequest => {
     }
     case "igv":
       return fromRaw(
-        Igv.testing.sign({
+        IgvTesting.sign({
           secret: igvSecret,
           requestId: String(2002986662652579841n + BigInt(i)),
-          body: Igv.testing.exampleBody.replace("1689644928115784", String(1689644928115784 + i))
+          body: IgvTesting.exampleBody.replace("1689644928115784", String(1689644928115784 + i))
         }),
         "/"
       )

@@ -7,6 +7,7 @@ import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -39,10 +40,10 @@ export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> =
       "igv",
       defineHandler(Igv.provider({ secret: igvSecret }), () => Effect.void),
       (i) =>
-        Igv.testing.sign({
+        IgvTesting.sign({
           secret: igvSecret,
           requestId: String(2002986662652579841n + BigInt(i)),
-          body: Igv.testing.exampleBody.replace("1689644928115784", String(1689644928115784 + i))
+          body: IgvTesting.exampleBody.replace("1689644928115784", String(1689644928115784 + i))
         })
     ),
     await bench(

@@ -22,6 +22,7 @@ import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -105,7 +106,7 @@ const makeRoutes = (onRun: (provider: string, event: unknown) => void) => {
   return route({
     "/hmac": defineHandler(Hmac.provider(hmacOptions), handle("hmac")),
     "/hmac-body": defineHandler(Hmac.provider(hmacBodyOptions), handle("hmac-body")),
-    "/igv": defineHandler(Igv.provider({ secret, bodyLimit }), handle("igv")),
+    "/igv": defineHandler(Igv.provider({ secret }), handle("igv"), { bodyLimit }),
     "/goldenpay": defineHandler(GoldenPay.provider({ secret, bodyLimit, kind: "collect" }), handle("goldenpay")),
     "/goldenpay/payout": defineHandler(
       GoldenPay.provider({ secret, bodyLimit, kind: "payout" }),
@@ -162,7 +163,7 @@ export const authentic = (provider: ProviderName, body?: string): RawDelivery.Ra
         body: body ?? `{"id":"evt_${n}","amount":"12.30","ref":9007199254740993,"tags":["a","b"]}`
       })
     case "igv":
-      return Igv.testing.sign({
+      return IgvTesting.sign({
         secret,
         url: "/igv",
         requestId: `1${n.padStart(18, "0").slice(-18)}`,
@@ -289,7 +290,7 @@ const restamp = (raw: RawDelivery.RawDelivery, minutes: number): RawDelivery.Raw
         timestamp: Math.floor((Date.now() + offset) / 1000)
       })
     case "/igv":
-      return Igv.testing.sign({
+      return IgvTesting.sign({
         secret,
         url: "/igv",
         body: text,
@@ -353,7 +354,7 @@ export const awkward = (
       ])
       return [
         { provider: "hmac", request: asRequest(Hmac.testing.sign(hmacOptions, { url: "/hmac", body })) },
-        { provider: "igv", request: asRequest(Igv.testing.sign({ secret, url: "/igv", body })) }
+        { provider: "igv", request: asRequest(IgvTesting.sign({ secret, url: "/igv", body })) }
       ]
     }
     case "hugeNumber":

@@ -19,6 +19,7 @@ import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import { RedisStore } from "@hookline/store-redis"
 import { SqlStore } from "@hookline/store-sql"
@@ -101,7 +102,7 @@ const fixtures: ReadonlyArray<Fixture> = [
     toleranceMs: Duration.toMillis(Igv.defaultTolerance),
     handler: defineHandler(Igv.provider({ secret }), fail),
     sign: (n, body, offset = 0) =>
-      Igv.testing.sign({
+      IgvTesting.sign({
         secret,
         requestId: `${runId}${String(n).padStart(6, "0")}`,
         timestamp: Date.now() + offset,

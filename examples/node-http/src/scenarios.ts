@@ -5,7 +5,7 @@
 import { Hmac, type RawDelivery } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
-import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import type * as Redacted from "effect/Redacted"
 import { hmacOptions } from "./app.ts"
 
@@ -110,7 +110,7 @@ const igvScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
     `{"createdAt":"2025-12-17T13:44:16","orderId":${orderId},"orderNum":"SO${orderId}",` +
     `"sellerOrderStatus":${status},"buyerId":"1907369850568257537"}`
   const sign = (requestId: string, body: string) =>
-    Igv.testing.sign({ body, secret: secrets.igv, requestId, url: "/igv" })
+    IgvTesting.sign({ body, secret: secrets.igv, requestId, url: "/igv" })
   const valid = sign("2002986662652579841", order("9007199254740993"))
   const replayed = sign("2002986662652579841", order("9007199254740999"))
   const forged = {

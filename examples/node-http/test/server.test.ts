@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Hmac, RawDelivery } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
-import { Igv } from "@hookline/provider-igv"
+import * as IgvTesting from "@hookline/provider-igv/testing"
 import * as Redacted from "effect/Redacted"
 import { createHmac } from "node:crypto"
 import { fileURLToPath } from "node:url"
@@ -48,9 +48,9 @@ describe("reference receiver (npm run example:server)", () => {
     try {
       const body = (orderId: string) =>
         `{"createdAt":"2025-12-17T13:44:16","orderId":${orderId},"orderNum":"SO1","sellerOrderStatus":1,"buyerId":"7"}`
-      const first = Igv.testing.sign({ body: body("9007199254740993"), secret, requestId: "42", url: "/igv" })
+      const first = IgvTesting.sign({ body: body("9007199254740993"), secret, requestId: "42", url: "/igv" })
       assert.strictEqual((await server.send(first)).status, 200)
-      const replay = Igv.testing.sign({ body: body("9007199254740995"), secret, requestId: "42", url: "/igv" })
+      const replay = IgvTesting.sign({ body: body("9007199254740995"), secret, requestId: "42", url: "/igv" })
       assert.strictEqual((await server.send(replay)).status, 409)
       await server.printed("igv:42")
       const line: any = server.handled()[0]
