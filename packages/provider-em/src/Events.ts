@@ -67,44 +67,53 @@ const statusOf = (code: string): AuditStatus => code === "1" ? "PendingAudit" : 
 
 // `message` may be absent or null (Java serialisers write nulls); both mean "no message".
 const Message = Schema.optionalKey(Schema.NullOr(Schema.String))
-const messageOf = (message: string | null | undefined) => message === undefined || message === null ? {} : { message }
 
-// What each event decodes from: the notification's type (see `notifyType`), the parsed
-// `request_data` (numbers as their exact source text) and the exact `request_data` string.
-const notification = <Type extends Schema.Top, Data extends Schema.Top>(type: Type, data: Data) =>
-  Schema.Struct({ notifyType: type, data, requestData: Schema.String })
+// Each event decodes from the notification: its type (see `notifyType`), the parsed `request_data`
+// (numbers as their exact source text) and the exact `request_data` string. Decoding only: an
+// event is never encoded back into a notification.
+const fromNotification = <Type extends Schema.Top, Data extends Schema.Top, To extends Schema.Top>(
+  type: Type,
+  data: Data,
+  to: To,
+  decode: (
+    notification: Schema.Struct<{ notifyType: Type; data: Data; requestData: Schema.String }>["Type"]
+  ) => To["Encoded"]
+) =>
+  Schema.Struct({ notifyType: type, data, requestData: Schema.String }).pipe(
+    Schema.decodeTo(to, { decode: SchemaGetter.transform(decode), encode: SchemaGetter.forbiddenEncoding })
+  )
+
+// What the two audit events share beside their document number.
+const auditFields = {
+  status: AuditStatus,
+  /** The status code exactly as sent (`"1"`, `"2"`, …). */
+  statusCode: Schema.NonEmptyString,
+  /** `message`, verbatim (absent when EM sent none). */
+  message: Schema.optionalKey(Schema.String)
+}
+const audit = (code: string, message: string | null | undefined) => ({
+  status: statusOf(code),
+  statusCode: code,
+  ...(message === undefined || message === null ? {} : { message })
+})
 
 /**
- * `OUT_TRADE_AUDIT`: an order's audit status changed. Decodes `trade_no`, `trade_status` and
- * `message` of the notification.
+ * `OUT_TRADE_AUDIT`: an order's audit status changed. Decoded from `trade_no`, `trade_status` and
+ * `message`.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const OrderAudit = notification(
+export const OrderAudit = fromNotification(
   Schema.Literal(orderAuditType),
-  Schema.Struct({ trade_no: Schema.NonEmptyString, trade_status: Schema.NonEmptyString, message: Message })
-).pipe(Schema.decodeTo(
+  Schema.Struct({ trade_no: Schema.NonEmptyString, trade_status: Schema.NonEmptyString, message: Message }),
   Schema.TaggedStruct("OrderAudit", {
     /** `trade_no`, exact text. */
     tradeNo: Schema.NonEmptyString,
-    status: AuditStatus,
-    /** `trade_status` exactly as sent (`"1"`, `"2"`, …). */
-    statusCode: Schema.NonEmptyString,
-    /** `message`, verbatim (absent when EM sent none). */
-    message: Schema.optionalKey(Schema.String)
+    ...auditFields
   }),
-  {
-    decode: SchemaGetter.transform(({ data }) => ({
-      _tag: "OrderAudit" as const,
-      tradeNo: data.trade_no,
-      status: statusOf(data.trade_status),
-      statusCode: data.trade_status,
-      ...messageOf(data.message)
-    })),
-    encode: SchemaGetter.forbiddenEncoding
-  }
-))
+  ({ data }) => ({ _tag: "OrderAudit" as const, tradeNo: data.trade_no, ...audit(data.trade_status, data.message) })
+)
 
 /**
  * @since 0.1.0
@@ -113,36 +122,26 @@ export const OrderAudit = notification(
 export interface OrderAudit extends Schema.Schema.Type<typeof OrderAudit> {}
 
 /**
- * `IN_STOCK_AUDIT`: an in-stock (warehouse receipt) document's audit status changed. Decodes
- * `instock_no`, `instock_status` and `message` of the notification.
+ * `IN_STOCK_AUDIT`: an in-stock (warehouse receipt) document's audit status changed. Decoded from
+ * `instock_no`, `instock_status` and `message`.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const InStockAudit = notification(
+export const InStockAudit = fromNotification(
   Schema.Literal(inStockAuditType),
-  Schema.Struct({ instock_no: Schema.NonEmptyString, instock_status: Schema.NonEmptyString, message: Message })
-).pipe(Schema.decodeTo(
+  Schema.Struct({ instock_no: Schema.NonEmptyString, instock_status: Schema.NonEmptyString, message: Message }),
   Schema.TaggedStruct("InStockAudit", {
     /** `instock_no`, exact text. */
     instockNo: Schema.NonEmptyString,
-    status: AuditStatus,
-    /** `instock_status` exactly as sent. */
-    statusCode: Schema.NonEmptyString,
-    /** `message`, verbatim (absent when EM sent none). */
-    message: Schema.optionalKey(Schema.String)
+    ...auditFields
   }),
-  {
-    decode: SchemaGetter.transform(({ data }) => ({
-      _tag: "InStockAudit" as const,
-      instockNo: data.instock_no,
-      status: statusOf(data.instock_status),
-      statusCode: data.instock_status,
-      ...messageOf(data.message)
-    })),
-    encode: SchemaGetter.forbiddenEncoding
-  }
-))
+  ({ data }) => ({
+    _tag: "InStockAudit" as const,
+    instockNo: data.instock_no,
+    ...audit(data.instock_status, data.message)
+  })
+)
 
 /**
  * @since 0.1.0
@@ -158,14 +157,13 @@ export interface InStockAudit extends Schema.Schema.Type<typeof InStockAudit> {}
  * @since 0.1.0
  * @category schemas
  */
-export const UnknownNotification = notification(
+export const UnknownNotification = fromNotification(
   Schema.String.check(
     Schema.makeFilter((type) => type !== orderAuditType && type !== inStockAuditType, {
       expected: "a notify_type this version does not know"
     })
   ),
-  Schema.JsonObject
-).pipe(Schema.decodeTo(
+  Schema.JsonObject,
   Schema.TaggedStruct("UnknownNotification", {
     notifyType: Schema.String,
     /** Every `request_data` field; numbers as their exact source text. */
@@ -173,16 +171,13 @@ export const UnknownNotification = notification(
     /** `request_data` exactly as signed. */
     requestData: Schema.String
   }),
-  {
-    decode: SchemaGetter.transform(({ data, notifyType, requestData }) => ({
-      _tag: "UnknownNotification" as const,
-      notifyType,
-      fields: data,
-      requestData
-    })),
-    encode: SchemaGetter.forbiddenEncoding
-  }
-))
+  ({ data, notifyType, requestData }) => ({
+    _tag: "UnknownNotification" as const,
+    notifyType,
+    fields: data,
+    requestData
+  })
+)
 
 /**
  * @since 0.1.0
