@@ -14,7 +14,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac, type IdempotencyStore, type RawDelivery, type Routes } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
-import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import type * as Layer from "effect/Layer"
@@ -83,7 +83,7 @@ export const cases: ReadonlyArray<Case> = [
     provider: "goldenpay",
     delivery: () => {
       const id = `GP-${crypto.randomUUID()}`
-      const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ id }), secrets.goldenpay)
+      const raw = GoldenPayTesting.sign(GoldenPayTesting.collect({ id }), secrets.goldenpay)
       return { raw: { ...raw, url: "/goldenpay" }, key: `goldenpay:collect:${id}:60` }
     },
     ack: () => ({ status: 200, text: "success" })

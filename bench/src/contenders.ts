@@ -20,6 +20,7 @@ import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { Igv } from "@hookline/provider-igv"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
@@ -135,7 +136,7 @@ export const signedRequest = (scheme: Scheme, i: number): SignedRequest => {
         "/"
       )
     case "goldenpay":
-      return fromRaw(GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP-${i}` }), goldenpaySecret), "/")
+      return fromRaw(GoldenPayTesting.sign(GoldenPayTesting.collect({ id: `GP-${i}` }), goldenpaySecret), "/")
     case "em":
       return fromRaw(
         EmTesting.sign({

@@ -6,6 +6,7 @@ import { defineHandler, type RawDelivery, type WebhookHandler } from "@hookline/
 import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { Igv } from "@hookline/provider-igv"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
@@ -49,7 +50,7 @@ export const providerBenches = async (): Promise<ReadonlyArray<ProviderBench>> =
     await bench(
       "goldenpay",
       defineHandler(GoldenPay.provider({ secret: goldenpaySecret }), () => Effect.void),
-      (i) => GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP-${i}` }), goldenpaySecret)
+      (i) => GoldenPayTesting.sign(GoldenPayTesting.collect({ id: `GP-${i}` }), goldenpaySecret)
     ),
     await bench(
       "em (form body)",

@@ -21,6 +21,7 @@ import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { Igv } from "@hookline/provider-igv"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
@@ -107,12 +108,11 @@ const makeRoutes = (onRun: (provider: string, event: unknown) => void) => {
     "/hmac": defineHandler(Hmac.provider(hmacOptions), handle("hmac")),
     "/hmac-body": defineHandler(Hmac.provider(hmacBodyOptions), handle("hmac-body")),
     "/igv": defineHandler(Igv.provider({ secret }), handle("igv"), { bodyLimit }),
-    "/goldenpay": defineHandler(GoldenPay.provider({ secret, bodyLimit, kind: "collect" }), handle("goldenpay")),
-    "/goldenpay/payout": defineHandler(
-      GoldenPay.provider({ secret, bodyLimit, kind: "payout" }),
-      handle("goldenpay-payout")
-    ),
-    "/goldenpay/auto": defineHandler(GoldenPay.provider({ secret, bodyLimit }), handle("goldenpay-auto")),
+    "/goldenpay": defineHandler(GoldenPay.provider({ secret, kind: "collect" }), handle("goldenpay"), { bodyLimit }),
+    "/goldenpay/payout": defineHandler(GoldenPay.provider({ secret, kind: "payout" }), handle("goldenpay-payout"), {
+      bodyLimit
+    }),
+    "/goldenpay/auto": defineHandler(GoldenPay.provider({ secret }), handle("goldenpay-auto"), { bodyLimit }),
     "/em": defineHandler(Em.provider(emOptions), handle("em"), { bodyLimit })
   })
 }
@@ -171,11 +171,11 @@ export const authentic = (provider: ProviderName, body?: string): RawDelivery.Ra
           `{"createdAt":"2025-12-17T13:44:16","orderId":${n},"orderNum":"SO${n}","sellerOrderStatus":1,"buyerId":"1907369850568257537"}`
       })
     case "goldenpay": {
-      const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP${n}`, trans_id: `ORDER-${n}` }), secret)
+      const raw = GoldenPayTesting.sign(GoldenPayTesting.collect({ id: `GP${n}`, trans_id: `ORDER-${n}` }), secret)
       return { ...raw, url: "/goldenpay" }
     }
     case "goldenpay-payout": {
-      const raw = GoldenPay.testing.sign(GoldenPay.testing.payout({ id: `GP${n}`, trans_id: `PAYOUT-${n}` }), secret)
+      const raw = GoldenPayTesting.sign(GoldenPayTesting.payout({ id: `GP${n}`, trans_id: `PAYOUT-${n}` }), secret)
       return { ...raw, url: "/goldenpay/payout" }
     }
     case "em":
@@ -378,7 +378,7 @@ export const awkward = (
           provider: "goldenpay",
           request: {
             ...asRequest(
-              GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GP${n}`, mch_id: 10n ** 30n }), secret)
+              GoldenPayTesting.sign(GoldenPayTesting.collect({ id: `GP${n}`, mch_id: 10n ** 30n }), secret)
             ),
             url: "/goldenpay"
           }
@@ -399,8 +399,8 @@ export const awkward = (
           provider: "goldenpay",
           request: {
             ...asRequest(
-              GoldenPay.testing.sign(
-                GoldenPay.testing.collect({ id: `GP${n}`, __proto__: "x", constructor: "y" }),
+              GoldenPayTesting.sign(
+                GoldenPayTesting.collect({ id: `GP${n}`, __proto__: "x", constructor: "y" }),
                 secret
               )
             ),
@@ -500,7 +500,7 @@ export const goldenpayCaptures = (): ReadonlyArray<GoldenPayCapture> => {
       signsKind: true,
       raw: at(
         "/goldenpay",
-        GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GPC${n}`, trans_id: `ORDER-${n}` }), secret)
+        GoldenPayTesting.sign(GoldenPayTesting.collect({ id: `GPC${n}`, trans_id: `ORDER-${n}` }), secret)
       )
     },
     {
@@ -508,8 +508,8 @@ export const goldenpayCaptures = (): ReadonlyArray<GoldenPayCapture> => {
       signsKind: false,
       raw: at(
         "/goldenpay",
-        GoldenPay.testing.sign(
-          GoldenPay.testing.collect({
+        GoldenPayTesting.sign(
+          GoldenPayTesting.collect({
             id: `GPF${n}`,
             trans_id: `ORDER-F${n}`,
             status: 70,
@@ -526,7 +526,7 @@ export const goldenpayCaptures = (): ReadonlyArray<GoldenPayCapture> => {
       signsKind: false,
       raw: at(
         "/goldenpay/payout",
-        GoldenPay.testing.sign(GoldenPay.testing.payout({ id: `GPP${n}`, trans_id: `PAYOUT-${n}` }), secret)
+        GoldenPayTesting.sign(GoldenPayTesting.payout({ id: `GPP${n}`, trans_id: `PAYOUT-${n}` }), secret)
       )
     },
     {
@@ -534,8 +534,8 @@ export const goldenpayCaptures = (): ReadonlyArray<GoldenPayCapture> => {
       signsKind: false,
       raw: at(
         "/goldenpay/payout",
-        GoldenPay.testing.sign(
-          GoldenPay.testing.payout({ id: `GPQ${n}`, trans_id: `PAYOUT-Q${n}`, status: 20, payed_at: null }),
+        GoldenPayTesting.sign(
+          GoldenPayTesting.payout({ id: `GPQ${n}`, trans_id: `PAYOUT-Q${n}`, status: 20, payed_at: null }),
           secret
         )
       )
@@ -606,26 +606,26 @@ export const reshaped = (raw: RawDelivery.RawDelivery): ReadonlyArray<{
 /** Deliveries signed with the real token whose field names or values contain `&` or `=`. */
 export const separatorsSigned = (): ReadonlyArray<{ readonly label: string; readonly request: Request_ }> => {
   const n = unique()
-  const signed = (url: string, fields: Readonly<Record<string, GoldenPay.TestField>>) => ({
-    ...asRequest(GoldenPay.testing.sign(fields, secret)),
+  const signed = (url: string, fields: Readonly<Record<string, GoldenPayTesting.TestField>>) => ({
+    ...asRequest(GoldenPayTesting.sign(fields, secret)),
     url
   })
   return [
     {
       label: "& and = in trans_id",
-      request: signed("/goldenpay", GoldenPay.testing.collect({ id: `GPS${n}`, trans_id: "ORDER-1&status=60" }))
+      request: signed("/goldenpay", GoldenPayTesting.collect({ id: `GPS${n}`, trans_id: "ORDER-1&status=60" }))
     },
     {
       label: "= in a value",
-      request: signed("/goldenpay", GoldenPay.testing.collect({ id: `GPT${n}`, channel: "A=B" }))
+      request: signed("/goldenpay", GoldenPayTesting.collect({ id: `GPT${n}`, channel: "A=B" }))
     },
     {
       label: "& in a field name",
-      request: signed("/goldenpay/payout", GoldenPay.testing.payout({ id: `GPU${n}`, "note&x": "1" }))
+      request: signed("/goldenpay/payout", GoldenPayTesting.payout({ id: `GPU${n}`, "note&x": "1" }))
     },
     {
       label: "= in a field name",
-      request: signed("/goldenpay/payout", GoldenPay.testing.payout({ id: `GPV${n}`, "a=b": "1" }))
+      request: signed("/goldenpay/payout", GoldenPayTesting.payout({ id: `GPV${n}`, "a=b": "1" }))
     }
   ]
 }

@@ -14,6 +14,7 @@ import { Hmac } from "@hookline/core"
 import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as Redacted from "effect/Redacted"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as crypto from "node:crypto"
@@ -187,13 +188,13 @@ const cases: ReadonlyArray<Case> = [
   {
     provider: "GoldenPay",
     junk: "goldenpay-small",
-    routes: [{ path: "/goldenpay", limit: GoldenPay.defaultBodyLimit, expect: 401 }]
+    routes: [{ path: "/goldenpay", limit: GoldenPay.defaults.bodyLimit, expect: 401 }]
   },
   {
     provider: "GoldenPay",
     junk: "goldenpay-array",
     routes: [
-      { path: "/goldenpay", limit: GoldenPay.defaultBodyLimit, expect: 413 },
+      { path: "/goldenpay", limit: GoldenPay.defaults.bodyLimit, expect: 413 },
       { path: "/goldenpay-1m", limit: raisedLimit, expect: 400 }
     ]
   },
@@ -201,7 +202,7 @@ const cases: ReadonlyArray<Case> = [
     provider: "GoldenPay",
     junk: "goldenpay-fields",
     routes: [
-      { path: "/goldenpay", limit: GoldenPay.defaultBodyLimit, expect: 413 },
+      { path: "/goldenpay", limit: GoldenPay.defaults.bodyLimit, expect: 413 },
       { path: "/goldenpay-1m", limit: raisedLimit, expect: 400 }
     ]
   },
@@ -336,7 +337,7 @@ export const run = async (options: Options): Promise<Figures> => {
     let n = 0
     const authentic: Record<string, () => Hostile.Request_> = {
       GoldenPay: () => ({
-        ...Hostile.asRequest(GoldenPay.testing.sign(GoldenPay.testing.collect({ id: `GPL${++n}` }), secret)),
+        ...Hostile.asRequest(GoldenPayTesting.sign(GoldenPayTesting.collect({ id: `GPL${++n}` }), secret)),
         url: "/goldenpay"
       }),
       EM: () =>
@@ -352,7 +353,7 @@ export const run = async (options: Options): Promise<Figures> => {
     }
     const phases: ReadonlyArray<{ provider: string; junk: JunkName | undefined; route?: string; limit?: number }> = [
       { provider: "GoldenPay", junk: undefined },
-      { provider: "GoldenPay", junk: "goldenpay-array", route: "/goldenpay", limit: GoldenPay.defaultBodyLimit },
+      { provider: "GoldenPay", junk: "goldenpay-array", route: "/goldenpay", limit: GoldenPay.defaults.bodyLimit },
       { provider: "GoldenPay", junk: "goldenpay-array", route: "/goldenpay-1m", limit: raisedLimit },
       { provider: "EM", junk: undefined },
       { provider: "EM", junk: "em-json-array", route: "/em", limit: Em.defaults.bodyLimit },

@@ -33,10 +33,9 @@ const handle = () => Effect.void
 
 const routes = route({
   "/goldenpay": defineHandler(GoldenPay.provider({ secret, kind: "collect" }), handle),
-  "/goldenpay-1m": defineHandler(
-    GoldenPay.provider({ secret, kind: "collect", name: "goldenpay-1m", bodyLimit: raisedLimit }),
-    handle
-  ),
+  "/goldenpay-1m": defineHandler(GoldenPay.provider({ secret, kind: "collect", name: "goldenpay-1m" }), handle, {
+    bodyLimit: raisedLimit
+  }),
   "/em": defineHandler(Em.provider({ appId, secret }), handle),
   "/hmac": defineHandler(Hmac.provider({ ...hmacOptions, secret }), handle),
   "/igv": defineHandler(Igv.provider({ secret }), handle)

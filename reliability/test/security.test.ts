@@ -18,6 +18,7 @@ import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { Igv } from "@hookline/provider-igv"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
@@ -116,8 +117,8 @@ const fixtures: ReadonlyArray<Fixture> = [
     toleranceMs: 0,
     handler: defineHandler(GoldenPay.provider({ secret }), fail),
     sign: (n, body) =>
-      GoldenPay.testing.sign(
-        GoldenPay.testing.collect({ id: `GP${runId}${n}`, trans_id: body === undefined ? `T${n}` : body }),
+      GoldenPayTesting.sign(
+        GoldenPayTesting.collect({ id: `GP${runId}${n}`, trans_id: body === undefined ? `T${n}` : body }),
         secret
       ),
     corrupt: (raw) => {

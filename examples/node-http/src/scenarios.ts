@@ -4,7 +4,7 @@
  */
 import { Hmac, type RawDelivery } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
-import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import type * as Redacted from "effect/Redacted"
 import { hmacOptions } from "./app.ts"
@@ -159,13 +159,13 @@ const igvScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
 
 const goldenpayScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
   const at = (raw: RawDelivery.RawDelivery, url = "/goldenpay") => ({ ...raw, url })
-  const paid = at(GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-1" }), secrets.goldenpay))
+  const paid = at(GoldenPayTesting.sign(GoldenPayTesting.collect({ id: "GP-1" }), secrets.goldenpay))
   const underpaid = at(
-    GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-2", payed_amount: "99.99" }), secrets.goldenpay)
+    GoldenPayTesting.sign(GoldenPayTesting.collect({ id: "GP-2", payed_amount: "99.99" }), secrets.goldenpay)
   )
   const canceled = at(
-    GoldenPay.testing.sign(
-      GoldenPay.testing.payout({ id: "GP-3", status: 50, payed_at: null, canceled_at: "2026-05-04 11:05:00" }),
+    GoldenPayTesting.sign(
+      GoldenPayTesting.payout({ id: "GP-3", status: 50, payed_at: null, canceled_at: "2026-05-04 11:05:00" }),
       secrets.goldenpay
     ),
     "/goldenpay/payout"
@@ -173,8 +173,8 @@ const goldenpayScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
   // A failed collect carries null amount and channel, which the sign leaves out: stripping them from
   // a capture keeps the same sign. Once made the kind's decider, they turned it into a payout event.
   const failed = at(
-    GoldenPay.testing.sign(
-      GoldenPay.testing.collect({ id: "GP-5", status: 30, payed_amount: null, channel: null }),
+    GoldenPayTesting.sign(
+      GoldenPayTesting.collect({ id: "GP-5", status: 30, payed_amount: null, channel: null }),
       secrets.goldenpay
     )
   )
@@ -187,7 +187,7 @@ const goldenpayScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
       ))
     )
   }
-  const signed = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-4" }), secrets.goldenpay)
+  const signed = GoldenPayTesting.sign(GoldenPayTesting.collect({ id: "GP-4" }), secrets.goldenpay)
   const tampered = at({
     ...signed,
     body: new TextEncoder().encode(new TextDecoder().decode(signed.body).replace("\"100.00\"", "\"1000.00\""))

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac, RawDelivery } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
-import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import * as Redacted from "effect/Redacted"
 import { createHmac } from "node:crypto"
@@ -69,7 +69,7 @@ describe("reference receiver (npm run example:server)", () => {
     const secret = Redacted.make("server-goldenpay-token")
     const server = await startServer({ GOLDENPAY_SECRET: Redacted.value(secret) })
     try {
-      const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP-S1", payed_amount: "99.90" }), secret)
+      const raw = GoldenPayTesting.sign(GoldenPayTesting.collect({ id: "GP-S1", payed_amount: "99.90" }), secret)
       assert.deepStrictEqual(await server.send(raw, "/goldenpay"), { status: 200, text: "success" })
       await server.printed("goldenpay:collect:GP-S1:60")
       const line: any = server.handled()[0]

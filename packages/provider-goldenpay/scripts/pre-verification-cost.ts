@@ -40,10 +40,7 @@ const secret = Redacted.make("goldenpay-api-token")
 const rounds = 20
 
 const measure = async (size: number, bodyLimit: number | undefined, label: string) => {
-  const handler = defineHandler(
-    GoldenPay.provider({ secret, ...(bodyLimit === undefined ? {} : { bodyLimit }) }),
-    () => Effect.void
-  )
+  const handler = defineHandler(GoldenPay.provider({ secret }), () => Effect.void, { bodyLimit })
   const layer = MemoryStore.layer()
   for (const [name, body] of Object.entries(bodies(size))) {
     const raw = RawDelivery.make({

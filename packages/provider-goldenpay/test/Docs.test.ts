@@ -2,6 +2,7 @@
 import { assert, it } from "@effect/vitest"
 import { defineHandler, RawDelivery, route, Routes } from "@hookline/core"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import { Effect, Redacted } from "effect"
 import * as BigDecimal from "effect/BigDecimal"
@@ -13,7 +14,7 @@ const payments = defineHandler(GoldenPay.provider({ secret, kind: "collect" }), 
 
 it.effect("processes a paid collect once", () =>
   Effect.gen(function*() {
-    const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ payed_amount: "99.99" }), secret)
+    const raw = GoldenPayTesting.sign(GoldenPayTesting.collect({ payed_amount: "99.99" }), secret)
     assert.strictEqual((yield* payments.process(raw))._tag, "Processed")
     assert.strictEqual((yield* payments.process(raw))._tag, "Duplicate")
   }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
@@ -45,8 +46,8 @@ it.effect("the amount check of the guide flags a short payment and credits a ful
       CollectProcessing: () => Effect.void,
       CollectFailed: () => Effect.void
     })
-    const short = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP1", payed_amount: "99.99" }), secret)
-    const full = GoldenPay.testing.sign(GoldenPay.testing.collect({ id: "GP2", payed_amount: "100" }), secret)
+    const short = GoldenPayTesting.sign(GoldenPayTesting.collect({ id: "GP1", payed_amount: "99.99" }), secret)
+    const full = GoldenPayTesting.sign(GoldenPayTesting.collect({ id: "GP2", payed_amount: "100" }), secret)
     assert.strictEqual((yield* handler.run(short)).body, "success")
     assert.strictEqual((yield* handler.run(full)).body, "success")
     assert.deepStrictEqual([credited, flagged], [["ORDER-1001"], ["ORDER-1001 99.99"]])
@@ -71,7 +72,7 @@ it.effect("the Setup snippet: a collect route and a payout route side by side, e
       })
     })
     const at = (path: string) => Routes.resolve(routes, path)!
-    const { collect, payout, sign } = GoldenPay.testing
+    const { collect, payout, sign } = GoldenPayTesting
     const answers = [
       (yield* at("/goldenpay/collect").run(sign(collect(), secret))).body,
       (yield* at("/goldenpay/collect").run(sign(collect({ id: "GP9", status: 40, payed_amount: null }), secret))).body,
@@ -87,7 +88,7 @@ it.effect("the Setup snippet: a collect route and a payout route side by side, e
   }).pipe(Effect.provide(Logs.capturing(MemoryStore.layer()))))
 
 it("the diagnose snippet: a capture read as bytes names its form", () => {
-  const body = GoldenPay.testing.sign(GoldenPay.testing.collect(), Redacted.make("tok"), "secret-suffix").body
+  const body = GoldenPayTesting.sign(GoldenPayTesting.collect(), Redacted.make("tok"), "secret-suffix").body
   const diagnosis = GoldenPay.diagnose(RawDelivery.make({ body }), Redacted.make("tok"))
   assert.deepStrictEqual(diagnosis.matched, ["secret-suffix"])
 })

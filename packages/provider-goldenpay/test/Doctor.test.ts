@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { RawDelivery } from "@hookline/core"
-import { SignForm } from "@hookline/core/provider"
+import { SignDoctor, SignForm } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
-import { parseArguments, report } from "@hookline/provider-goldenpay/doctor"
+import { doctor } from "@hookline/provider-goldenpay/doctor"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as Redacted from "effect/Redacted"
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
@@ -48,7 +49,7 @@ describe("GoldenPay.diagnose (the sign doctor)", () => {
 
   it("identifies the form of deliveries made by testing.sign, upper-case sign included", () => {
     for (const form of formNames) {
-      const raw = GoldenPay.testing.sign(GoldenPay.testing.collect(), secret, form)
+      const raw = GoldenPayTesting.sign(GoldenPayTesting.collect(), secret, form)
       assert.deepStrictEqual(GoldenPay.diagnose(raw, secret).matched, [form])
       const text = new TextDecoder().decode(raw.body)
       const upper = text.replace(/"sign":"([0-9a-f]{32})"/, (_, sign: string) => `"sign":"${sign.toUpperCase()}"`)
@@ -100,13 +101,13 @@ describe("GoldenPay.diagnose (the sign doctor)", () => {
     for (const body of ["<xml/>", `{"id":{"nested":1},"sign":"00"}`]) {
       const diagnosis = diagnoseText(body)
       assert.deepStrictEqual(diagnosis.matched, [])
-      assert.include(diagnosis.summary, "not a GoldenPay callback body")
+      assert.include(diagnosis.summary, "not a GoldenPay callback")
     }
   })
 
   it("extra forms can be tried", () => {
     const apikey = SignForm.make({
-      ...GoldenPay.keyParam,
+      ...GoldenPay.signForms.forms["key-param"],
       name: "apikey-param",
       secret: { _tag: "Param", name: "apikey" }
     })
@@ -115,7 +116,7 @@ describe("GoldenPay.diagnose (the sign doctor)", () => {
     const extended = GoldenPay.diagnose(
       RawDelivery.make({ body: capture(`${params}&apikey=${token}`) }),
       secret,
-      [...GoldenPay.signForms, apikey]
+      [...SignForm.formsOf(GoldenPay.signForms), apikey]
     )
     assert.deepStrictEqual(extended.matched, ["apikey-param"])
   })
@@ -144,7 +145,7 @@ describe("goldenpay-doctor (the command)", () => {
     assert.strictEqual(result.status, 0, result.stderr)
     assert.match(result.stdout, /MATCH\s+key-param/)
     assert.match(result.stdout, /no match\s+token-first/)
-    assert.include(result.stdout, `Signed parameters (token excluded): ${params}`)
+    assert.include(result.stdout, `Signed parameters (secret excluded): ${params}`)
     assert.include(result.stdout, `signForm: "key-param"`)
     assert.notInclude(result.stdout + result.stderr, token)
   })
@@ -169,15 +170,18 @@ describe("goldenpay-doctor (the command)", () => {
     assert.strictEqual(unreadable.status, 2)
   })
 
-  it("report() and parseArguments() behave as the command uses them", () => {
+  it("SignDoctor.report() and parseArguments() behave as the command uses them", () => {
+    const { parseArguments } = SignDoctor
     assert.deepStrictEqual(parseArguments(["--json", "a.json"]), { json: true, file: "a.json" })
     assert.deepStrictEqual(parseArguments([]), { json: false, file: undefined })
     assert.deepStrictEqual(parseArguments(["-"]), { json: false, file: undefined })
     assert.isUndefined(parseArguments(["--help"]))
     assert.isUndefined(parseArguments(["a.json", "b.json"]))
     const body = new TextEncoder().encode(captures["token-first"])
-    assert.strictEqual(report({ body, token }).exitCode, 0)
-    assert.strictEqual(report({ body, token: "" }).exitCode, 2)
-    assert.deepStrictEqual(report({ body, token, json: true }).diagnosis?.matched, ["token-first"])
+    assert.strictEqual(SignDoctor.report(doctor, { body, secret: token }).exitCode, 0)
+    assert.strictEqual(SignDoctor.report(doctor, { body, secret: "" }).exitCode, 2)
+    assert.deepStrictEqual(SignDoctor.report(doctor, { body, secret: token, json: true }).diagnosis?.matched, [
+      "token-first"
+    ])
   })
 })

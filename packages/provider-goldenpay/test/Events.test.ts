@@ -15,6 +15,7 @@ import {
 } from "@hookline/core"
 import { AckPolicy, type Provider } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Duration from "effect/Duration"
@@ -34,7 +35,7 @@ type Route = Provider.Provider<GoldenPay.Event, GoldenPay.Payload>
 const provider: Route = GoldenPay.provider({ secret })
 const collectRoute: Route = GoldenPay.provider({ secret, kind: "collect" })
 const payoutRoute: Route = GoldenPay.provider({ secret, kind: "payout" })
-const { collect, payout, sign } = GoldenPay.testing
+const { collect, payout, sign } = GoldenPayTesting
 type Fields = Parameters<typeof sign>[0]
 
 const verified = (fields: Fields, on: Route = provider) => {
@@ -211,6 +212,12 @@ describe("GoldenPay events", () => {
       assert.isTrue(failed._tag === "CollectFailed" && failed.channel === null && failed.payedAmount === null)
     }))
 
+  it.effect("a signed field named _tag is ignored, as any unknown field", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* decoded(collect({ _tag: "PayoutCanceled" })))._tag, "CollectSucceeded")
+      assert.strictEqual((yield* decoded(payout({ _tag: "x" }), payoutRoute))._tag, "PayoutSucceeded")
+    }))
+
   it.effect("malformed required values are DecodeFailed naming the field", () =>
     Effect.gen(function*() {
       const cases: ReadonlyArray<readonly [Fields, string]> = [
@@ -230,7 +237,7 @@ describe("GoldenPay events", () => {
       }
     }))
 
-  it.effect("EventFromPayload (the union) decodes the same events and encodes them back", () =>
+  it.effect("the kind's union (CollectEvent, PayoutEvent) decodes the same events and encodes them back", () =>
     Effect.gen(function*() {
       const all: ReadonlyArray<readonly [Fields, Route]> = [
         [collect(), provider],
@@ -243,11 +250,12 @@ describe("GoldenPay events", () => {
       for (const [fields, on] of all) {
         const { payload, raw } = yield* verified(fields, on)
         const viaProvider = yield* on.decode(payload, raw)
-        const viaUnion = yield* Schema.decodeUnknownEffect(GoldenPay.EventFromPayload)(payload)
+        const union = payload.kind === "collect" ? GoldenPay.CollectEvent : GoldenPay.PayoutEvent
+        const viaUnion = yield* Schema.decodeUnknownEffect(union)(payload.fields)
         assert.strictEqual(viaUnion._tag, viaProvider._tag)
         assert.isTrue(Schema.is(GoldenPay.Event)(viaUnion))
-        const encoded = yield* Schema.encodeEffect(GoldenPay.EventFromPayload)(viaUnion)
-        const again = yield* Schema.decodeUnknownEffect(GoldenPay.EventFromPayload)(encoded)
+        const encoded = yield* Schema.encodeEffect(union)(viaUnion)
+        const again = yield* Schema.decodeUnknownEffect(union)(encoded)
         assert.strictEqual(again._tag, viaUnion._tag)
         assert.strictEqual(again.id, viaUnion.id)
       }
@@ -267,19 +275,15 @@ describe("GoldenPay defaults and ack", () => {
     ]
     // The body limit was core's 1 MiB (issue #15, item 4).
     assert.deepStrictEqual(settings, [4_000, 50_000, 7 * 24 * 3_600_000, 64 * 1024])
-    assert.strictEqual(GoldenPay.defaultBodyLimit, 64 * 1024)
+    assert.strictEqual(GoldenPay.defaults.bodyLimit, 64 * 1024)
     assert.isBelow(Duration.toMillis(handler.settings.timeBudget), 5_000)
     assert.isBelow(Duration.toMillis(handler.settings.lease), 60_000)
-    const custom = defineHandler(
-      GoldenPay.provider({
-        secret,
-        timeBudget: "100 millis",
-        lease: "20 seconds",
-        retention: "1 day",
-        bodyLimit: 4096
-      }),
-      () => Effect.void
-    )
+    const custom = defineHandler(GoldenPay.provider({ secret }), () => Effect.void, {
+      timeBudget: "100 millis",
+      lease: "20 seconds",
+      retention: "1 day",
+      bodyLimit: 4096
+    })
     assert.deepStrictEqual(
       [
         Duration.toMillis(custom.settings.timeBudget),

@@ -3,6 +3,7 @@ import { defineHandler, IdempotencyStore, Misconfigured, RawDelivery, route, typ
 import { listen, type TestServer } from "@hookline/core/testing"
 import { toWebHandler } from "@hookline/core/web"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Config from "effect/Config"
@@ -18,7 +19,7 @@ const token = "http-token-77aa"
 const secret = Redacted.make(token)
 const provider = GoldenPay.provider({ secret })
 const payoutRoute = GoldenPay.provider({ secret, kind: "payout" })
-const { collect, payout, sign } = GoldenPay.testing
+const { collect, payout, sign } = GoldenPayTesting
 
 const servers: Array<TestServer> = []
 const serve = async <R, E>(
@@ -128,9 +129,10 @@ describe("GoldenPay over real HTTP", () => {
     )
     const release = gate()
     let runs = 0
-    const slow = GoldenPay.provider({ secret, timeBudget: "100 millis" })
     const server = await serve(
-      defineHandler(slow, () => release.wait.pipe(Effect.andThen(Effect.sync(() => runs++)))),
+      defineHandler(provider, () => release.wait.pipe(Effect.andThen(Effect.sync(() => runs++))), {
+        timeBudget: "100 millis"
+      }),
       observed
     )
     const raw = sign(collect(), secret)

@@ -5,13 +5,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { defineHandler, Outcome, RawDelivery } from "@hookline/core"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("pre-verification-token")
-const { collect, sign } = GoldenPay.testing
+const { collect, sign } = GoldenPayTesting
 const forgedSign = `"sign":"${"0".repeat(32)}"`
 
 // `collect()` has 9 fields; `extra` more makes a body of 9 + extra + 1 (`sign`) values.
@@ -20,8 +21,8 @@ const withExtraFields = (extra: number) => ({
   ...Object.fromEntries(Array.from({ length: extra }, (_, i) => [`x${i}`, `v${i}`]))
 })
 
-const outcomeOf = (body: string | Uint8Array, provider = GoldenPay.provider({ secret })) =>
-  defineHandler(provider, () => Effect.void).process(RawDelivery.make({ body })).pipe(
+const outcomeOf = (body: string | Uint8Array, settings?: { readonly bodyLimit: number }) =>
+  defineHandler(GoldenPay.provider({ secret }), () => Effect.void, settings).process(RawDelivery.make({ body })).pipe(
     Effect.provide(Logs.capturing(MemoryStore.layer()))
   )
 
@@ -39,8 +40,7 @@ describe("body limit", () => {
       assert.strictEqual(Outcome.label(yield* outcomeOf(exact.body)), "Processed")
       const over = padded(65_537)
       assert.strictEqual(Outcome.label(yield* outcomeOf(over.body)), "Rejected(BodyTooLarge)")
-      const raised = GoldenPay.provider({ secret, bodyLimit: 1024 * 1024 })
-      assert.strictEqual(Outcome.label(yield* outcomeOf(over.body, raised)), "Processed")
+      assert.strictEqual(Outcome.label(yield* outcomeOf(over.body, { bodyLimit: 1024 * 1024 })), "Processed")
     }))
 })
 

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { MalformedDelivery, Misconfigured, RawDelivery, SignatureInvalid } from "@hookline/core"
 import { SignForm } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -63,12 +64,13 @@ describe("the independent MD5 used by these tests", () => {
 })
 
 describe("GoldenPay sign forms", () => {
-  it("the known forms, default first, with stable names; signForm() resolves names and passes forms through", () => {
-    assert.deepStrictEqual(GoldenPay.signForms.map((form) => form.name), [...formNames])
-    assert.strictEqual(GoldenPay.defaultSignForm.name, "token-first")
-    assert.strictEqual(GoldenPay.signForm(), GoldenPay.tokenFirst)
-    assert.strictEqual(GoldenPay.signForm("key-param"), GoldenPay.keyParam)
-    assert.strictEqual(GoldenPay.signForm(GoldenPay.secretSuffix), GoldenPay.secretSuffix)
+  it("the known forms, default first, with stable names; resolve() takes names and passes forms through", () => {
+    const { forms } = GoldenPay.signForms
+    assert.deepStrictEqual(SignForm.formsOf(GoldenPay.signForms).map((form) => form.name), [...formNames])
+    assert.strictEqual(GoldenPay.signForms.default, "token-first")
+    assert.strictEqual(SignForm.resolve(GoldenPay.signForms, undefined), forms["token-first"])
+    assert.strictEqual(SignForm.resolve(GoldenPay.signForms, "key-param"), forms["key-param"])
+    assert.strictEqual(SignForm.resolve(GoldenPay.signForms, forms["secret-suffix"]), forms["secret-suffix"])
   })
 
   it.effect("a sign from the independent MD5 verifies under its form and no other", () =>
@@ -142,8 +144,8 @@ describe("GoldenPay sign forms", () => {
   it.effect("rotation: every configured token is accepted; a retired one is rejected", () =>
     Effect.gen(function*() {
       const next = Redacted.make("gp-api-token-next")
-      const oldSigned = GoldenPay.testing.sign(GoldenPay.testing.collect(), secret)
-      const newSigned = GoldenPay.testing.sign(GoldenPay.testing.collect(), next)
+      const oldSigned = GoldenPayTesting.sign(GoldenPayTesting.collect(), secret)
+      const newSigned = GoldenPayTesting.sign(GoldenPayTesting.collect(), next)
       const both = GoldenPay.provider({ secret: [secret, next] })
       assert.strictEqual((yield* both.verify(oldSigned)).kind, "collect")
       assert.strictEqual((yield* both.verify(newSigned)).kind, "collect")
@@ -154,7 +156,7 @@ describe("GoldenPay sign forms", () => {
   it.effect("the token can come from Config; a missing one is Misconfigured and names the setting only", () =>
     Effect.gen(function*() {
       const fromConfig = GoldenPay.provider({ secret: Config.Redacted("GOLDENPAY_SECRET") })
-      const raw = GoldenPay.testing.sign(GoldenPay.testing.collect(), secret)
+      const raw = GoldenPayTesting.sign(GoldenPayTesting.collect(), secret)
       const payload = yield* fromConfig.verify(raw).pipe(
         Effect.provideService(
           ConfigProvider.ConfigProvider,
@@ -229,7 +231,7 @@ describe("GoldenPay sign forms", () => {
 
   it.effect("the merchant check runs after the signature: a bad sign for another merchant is a sign failure", () =>
     Effect.gen(function*() {
-      const raw = GoldenPay.testing.sign(GoldenPay.testing.collect({ mch_id: 2002 }), Redacted.make("other-token"))
+      const raw = GoldenPayTesting.sign(GoldenPayTesting.collect({ mch_id: 2002 }), Redacted.make("other-token"))
       const error = yield* Effect.flip(GoldenPay.provider({ secret, expectedMerchantId: "1001" }).verify(raw))
       assert.instanceOf(error, SignatureInvalid)
       assert.include(error.message, "token-first")
@@ -240,7 +242,7 @@ describe("GoldenPay sign forms", () => {
       // Public example of a sibling gateway (key appended as `&mch_key=`); its md5 was checked with
       // `printf '%s' '…&mch_key=hkdrg' | openssl md5`.
       const mchKey = SignForm.make({
-        ...GoldenPay.keyParam,
+        ...GoldenPay.signForms.forms["key-param"],
         name: "mch-key-param",
         secret: { _tag: "Param", name: "mch_key" }
       })
@@ -260,7 +262,7 @@ describe("GoldenPay sign forms", () => {
   it.effect("testing.sign signs in every form, as the independent MD5 computes it", () =>
     Effect.gen(function*() {
       for (const form of formNames) {
-        const raw = GoldenPay.testing.sign(GoldenPay.testing.payout(), secret, form)
+        const raw = GoldenPayTesting.sign(GoldenPayTesting.payout(), secret, form)
         const body = JSON.parse(new TextDecoder().decode(raw.body))
         const canonical = "created_at=2026-05-04 11:00:00&id=GP202605040002&mch_id=1001&order_amount=250.00" +
           "&payed_at=2026-05-04 11:02:30&status=60&trans_id=PAYOUT-2001"

@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { defineHandler, MalformedDelivery, Outcome, RawDelivery } from "@hookline/core"
 import { CanonicalString, type Provider } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -15,7 +16,7 @@ import { captures } from "./Captures.ts"
 
 const token = "signed-content-token"
 const secret = Redacted.make(token)
-const { collect, payout, sign } = GoldenPay.testing
+const { collect, payout, sign } = GoldenPayTesting
 type Fields = Parameters<typeof sign>[0]
 
 const {
