@@ -18,9 +18,9 @@ import { ordersPath, ordersReply, receiverFromEnv } from "../../node-http/src/re
 
 const { capConnections, layer, listening, port, routes, serverOptions } = receiverFromEnv()
 
-// The webhook routes read the exact body themselves (with the provider's body limit); the store
-// comes from the application's layers.
-const Webhooks = HooklineHttp.layer(routes).pipe(Layer.provide(layer))
+// The webhook routes read the exact body themselves (with the provider's body limit); the store is
+// their request requirement, given to them alone here (or provide it to the whole served app).
+const Webhooks = HooklineHttp.layer(routes).pipe(HttpRouter.provideRequest(layer))
 
 const Orders = HttpRouter.add(
   "POST",

@@ -3,7 +3,6 @@ import { HooklineHttp } from "@hookline/core/http"
 import * as Effect from "effect/Effect"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
-import * as Layer from "effect/Layer"
 import { afterBodyParser, describeMountedExample } from "../../../test-support/MountedExample.ts"
 
 describeMountedExample("effect-router", import.meta.url)
@@ -12,7 +11,7 @@ describe("effect-router: no body-parser pitfall", () => {
   it("a middleware that read request.json first leaves the exact bytes (Effect caches them): Processed", async () => {
     const result = await afterBodyParser(
       (routes, layer) =>
-        HttpRouter.toWebHandler(HooklineHttp.layer(routes).pipe(Layer.provide(layer)), {
+        HttpRouter.toWebHandler(HooklineHttp.layer(routes).pipe(HttpRouter.provideRequest(layer)), {
           disableLogger: true,
           middleware: (app) =>
             Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.json).pipe(

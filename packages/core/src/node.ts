@@ -26,9 +26,9 @@ import type * as http from "node:http"
 import type * as Ack from "./Ack.ts"
 import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
+import * as Body from "./internal/body.ts"
 import * as Runtime from "./internal/Runtime.ts"
-import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
-import * as RawDelivery from "./RawDelivery.ts"
+import * as Serve from "./internal/serve.ts"
 import * as Routes from "./Routes.ts"
 
 /**
@@ -68,9 +68,11 @@ export interface NodeListener {
   readonly dispose: () => Promise<void>
 }
 
-const write = (res: http.ServerResponse, ack: Ack.Ack, close = false): void => {
-  if (res.headersSent) return
-  res.writeHead(ack.status, close ? { ...ack.headers, connection: "close" } : ack.headers)
+// A body left unread (refused before reading, cut off at the limit) must not be parsed as the next
+// request on the connection: such answers close it.
+const write = (req: http.IncomingMessage, res: http.ServerResponse, ack: Ack.Ack | undefined): void => {
+  if (ack === undefined || res.headersSent) return
+  res.writeHead(ack.status, req.readableEnded ? ack.headers : { ...ack.headers, connection: "close" })
   res.end(ack.body)
 }
 
@@ -93,6 +95,23 @@ const consumed = new BodyUnavailable({
     "\"buffer\" content-type parser and listener.deliver(request.raw, reply.raw, request.body) (Fastify)."
 })
 
+const read = (req: http.IncomingMessage, res: http.ServerResponse, limit: number): Promise<Body.Read> =>
+  new Promise((resolve) => {
+    const body = Body.chunks(limit)
+    const onData = (chunk: Buffer) => {
+      if (body.add(chunk)) return
+      // Stop reading at the limit; the connection is closed after the 413.
+      req.off("data", onData)
+      req.pause()
+      res.once("finish", () => req.destroy())
+      resolve("TooLarge")
+    }
+    req.on("data", onData)
+    req.once("end", () => resolve(body.bytes()))
+    // The client went away mid-body: nobody to answer, nothing was processed.
+    req.once("error", () => resolve("Unreadable"))
+  })
+
 /**
  * Creates the listener. The runtime is built from `layer` once, at the first request.
  *
@@ -105,67 +124,15 @@ export const toNodeListener = <R, E>(
   options?: RuntimeOptions
 ): NodeListener => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
-
   const serve = (req: http.IncomingMessage, res: http.ServerResponse, buffered: Uint8Array | undefined): void => {
-    const url = req.url ?? "/"
-    const method = req.method ?? "GET"
-    const declared = parseLength(req.headers["content-length"])
-    const step = plan(endpoint, method, url, declared)
-    if (step._tag === "Respond") {
-      void execute(runtime, step.handler, step.effect).then((ack) => write(res, ack, true))
-      return
-    }
-    const handler = step.handler
-    const deliver = (body: Uint8Array) => {
-      const raw = RawDelivery.make({ method, url, headers: req.headers, body })
-      void execute(runtime, handler, handler.run(raw)).then((ack) => write(res, ack))
-    }
-
-    if (buffered !== undefined) {
-      if (buffered.length > handler.settings.bodyLimit) {
-        void execute(runtime, handler, tooLarge(handler)).then((ack) => write(res, ack))
-      } else {
-        deliver(buffered)
-      }
-      return
-    }
-    if (bodyConsumed(req)) {
-      void execute(runtime, handler, handler.refuse(consumed)).then((ack) => write(res, ack))
-      return
-    }
-
-    const chunks: Array<Buffer> = []
-    let size = 0
-    let finished = false
-    const onData = (chunk: Buffer) => {
-      if (finished) return
-      size += chunk.length
-      if (size > handler.settings.bodyLimit) {
-        // Stop reading at the limit; the connection is closed after the 413.
-        finished = true
-        chunks.length = 0
-        req.off("data", onData)
-        req.pause()
-        void execute(runtime, handler, tooLarge(handler)).then((ack) => {
-          write(res, ack, true)
-          res.once("finish", () => req.destroy())
-        })
-        return
-      }
-      chunks.push(chunk)
-    }
-    req.on("data", onData)
-    req.once("end", () => {
-      if (finished) return
-      finished = true
-      deliver(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
-    })
-    req.once("error", () => {
-      // The client went away mid-body: nobody to answer, nothing was processed.
-      finished = true
-    })
+    void Serve.answer(runtime, endpoint, {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      headers: req.headers,
+      contentLength: req.headers["content-length"],
+      body: buffered ?? (bodyConsumed(req) ? consumed : (limit) => read(req, res, limit))
+    }).then((ack) => write(req, res, ack))
   }
-
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => serve(req, res, rawBodyOf(req))
   const deliver = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => serve(req, res, body)
   return Object.assign(listener, { deliver, start: runtime.start, dispose: runtime.dispose })

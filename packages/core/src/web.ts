@@ -20,9 +20,9 @@ import type * as Layer from "effect/Layer"
 import type * as Ack from "./Ack.ts"
 import { BodyUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
+import * as Body from "./internal/body.ts"
 import * as Runtime from "./internal/Runtime.ts"
-import { execute, parseLength, plan, tooLarge } from "./internal/serve.ts"
-import * as RawDelivery from "./RawDelivery.ts"
+import * as Serve from "./internal/serve.ts"
 import * as Routes from "./Routes.ts"
 
 /**
@@ -53,32 +53,24 @@ export interface WebHandler {
   readonly dispose: () => Promise<void>
 }
 
-const toResponse = (ack: Ack.Ack): Response => new Response(ack.body, { status: ack.status, headers: ack.headers })
+// `undefined`: the body could not be read.
+const toResponse = (ack: Ack.Ack | undefined): Response =>
+  ack === undefined
+    ? new Response(null, { status: 400 })
+    : new Response(ack.body, { status: ack.status, headers: ack.headers })
 
-// Reads the body up to `limit` bytes; `undefined` when it is larger (reading stops there).
-const readLimited = async (request: Request, limit: number): Promise<Uint8Array | undefined> => {
-  if (request.body === null) return new Uint8Array(0)
-  const reader = request.body.getReader()
-  const chunks: Array<Uint8Array> = []
-  let size = 0
+const read = async (stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Body.Read> => {
+  if (stream === null) return new Uint8Array(0)
+  const reader = stream.getReader()
+  const body = Body.chunks(limit)
   for (;;) {
     const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size > limit) {
+    if (done) return body.bytes()
+    if (!body.add(value)) {
       await reader.cancel().catch(() => undefined)
-      return undefined
+      return "TooLarge"
     }
-    chunks.push(value)
   }
-  if (chunks.length === 1) return chunks[0]!
-  const body = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.length
-  }
-  return body
 }
 
 const bodyUsed = new BodyUnavailable({
@@ -99,16 +91,15 @@ export const toWebHandler = <R, E>(
   options?: RuntimeOptions
 ): WebHandler => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
-  const handle = async (request: Request): Promise<Response> => {
-    const step = plan(endpoint, request.method, request.url, parseLength(request.headers.get("content-length")))
-    if (step._tag === "Respond") return toResponse(await execute(runtime, step.handler, step.effect))
-    const handler = step.handler
-    if (request.bodyUsed) return toResponse(await execute(runtime, handler, handler.refuse(bodyUsed)))
-    const body = await readLimited(request, handler.settings.bodyLimit).catch(() => null)
-    if (body === null) return new Response(null, { status: 400 })
-    if (body === undefined) return toResponse(await execute(runtime, handler, tooLarge(handler)))
-    const raw = RawDelivery.make({ method: request.method, url: request.url, headers: request.headers, body })
-    return toResponse(await execute(runtime, handler, handler.run(raw)))
-  }
+  const handle = (request: Request): Promise<Response> =>
+    Serve.answer(runtime, endpoint, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      contentLength: request.headers.get("content-length"),
+      body: request.bodyUsed
+        ? bodyUsed
+        : (limit) => read(request.body, limit).catch((): Body.Read => "Unreadable")
+    }).then(toResponse)
   return Object.assign(handle, { start: runtime.start, dispose: runtime.dispose })
 }

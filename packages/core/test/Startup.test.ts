@@ -77,7 +77,7 @@ describe("start() reports configuration problems at start-up", () => {
 
   it("Effect HttpRouter: building the layer fails with Misconfigured", async () => {
     const app = HooklineHttp.layer(routes()).pipe(
-      Layer.provide(Logs.capturing(MemoryStore.layer())),
+      HttpRouter.provideRequest(Logs.capturing(MemoryStore.layer())),
       Layer.provide(HttpRouter.layer)
     )
     const exit = await Effect.runPromiseExit(Effect.scoped(Layer.build(app)))

@@ -1,22 +1,20 @@
+/**
+ * What every adapter does with a request around the pipeline: the refusals decided before a byte of
+ * the body is read (method, declared length), and — for the promise-based adapters (`/node`, `/web`),
+ * which route by path themselves — the whole way from a received request to its answer.
+ */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import type * as Ack from "../Ack.ts"
-import { BodyTooLarge, MethodNotAllowed, StoreUnavailable } from "../DeliveryError.ts"
+import { BodyTooLarge, BodyUnavailable, MethodNotAllowed, StoreUnavailable } from "../DeliveryError.ts"
 import type { IdempotencyStore } from "../IdempotencyStore.ts"
 import * as Outcome from "../Outcome.ts"
+import * as RawDelivery from "../RawDelivery.ts"
 import * as Routes from "../Routes.ts"
 import type { WebhookHandler } from "../WebhookHandler.ts"
+import type * as Body from "./body.ts"
 import type * as Runtime from "./Runtime.ts"
-
-/** What an adapter does with a request before reading its body. */
-export type Plan<R> =
-  | {
-    readonly _tag: "Respond"
-    readonly handler: WebhookHandler<R> | undefined
-    readonly effect: Effect.Effect<Ack.Ack>
-  }
-  | { readonly _tag: "Read"; readonly handler: WebhookHandler<R> }
 
 export const tooLarge = <R>(handler: WebhookHandler<R>): Effect.Effect<Ack.Ack> =>
   handler.refuse(
@@ -26,30 +24,21 @@ export const tooLarge = <R>(handler: WebhookHandler<R>): Effect.Effect<Ack.Ack> 
     })
   )
 
-/** Route, method and declared length are checked before a byte of the body is read. */
-export const plan = <R>(
-  endpoint: Routes.Endpoint<R>,
+/** The answer to a request refused before its body is read, or `undefined` when it is to be read. */
+export const refuseUnread = <R>(
+  handler: WebhookHandler<R>,
   method: string,
-  url: string,
-  declaredLength: number | undefined
-): Plan<R> => {
-  const handler = Routes.resolve(endpoint, url)
-  if (handler === undefined) return { _tag: "Respond", handler, effect: Effect.succeed(Routes.notFound) }
+  declaredLength: string | null | undefined
+): Effect.Effect<Ack.Ack> | undefined => {
   const upper = method.toUpperCase()
   if (!handler.methods.includes(upper)) {
-    return {
-      _tag: "Respond",
-      handler,
-      effect: handler.refuse(new MethodNotAllowed({ message: `Method ${upper} is not allowed`, method: upper }))
-    }
+    return handler.refuse(new MethodNotAllowed({ message: `Method ${upper} is not allowed`, method: upper }))
   }
-  if (declaredLength !== undefined && declaredLength > handler.settings.bodyLimit) {
-    return { _tag: "Respond", handler, effect: tooLarge(handler) }
-  }
-  return { _tag: "Read", handler }
+  const length = parseLength(declaredLength)
+  return length !== undefined && length > handler.settings.bodyLimit ? tooLarge(handler) : undefined
 }
 
-export const parseLength = (value: string | null | undefined): number | undefined => {
+const parseLength = (value: string | null | undefined): number | undefined => {
   if (value === null || value === undefined || !/^\d+$/.test(value.trim())) return undefined
   return Number(value.trim())
 }
@@ -58,7 +47,7 @@ export const parseLength = (value: string | null | undefined): number | undefine
  * Runs the effect in the runtime. When the runtime cannot be built (the store is unreachable at
  * start-up), answers "retry" in the provider's language: never an ack.
  */
-export const execute = <R>(
+const execute = <R>(
   runtime: Runtime.Runtime<R | IdempotencyStore>,
   handler: WebhookHandler<R> | undefined,
   effect: Effect.Effect<Ack.Ack, never, R | IdempotencyStore>
@@ -80,3 +69,50 @@ export const execute = <R>(
       ? { status: 503, headers: { "content-type": "application/json" }, body: "{\"outcome\":\"Failed\"}" }
       : handler.respond(outcome)
   })
+
+/** A request as a promise-based adapter received it, its body not read yet. */
+export interface Incoming {
+  readonly method: string
+  readonly url: string
+  readonly headers: NonNullable<RawDelivery.RawDeliveryInput["headers"]>
+  readonly contentLength: string | null | undefined
+  readonly body: Body.Body
+}
+
+const notFound = Effect.succeed(Routes.notFound)
+
+/**
+ * Answers a request with the endpoint: route, method and declared length are checked before a byte
+ * of the body is read, the body is read under the handler's limit, and the pipeline runs over the
+ * exact bytes. `undefined` when the body could not be read: the client is gone, nothing ran.
+ */
+export const answer = <R>(
+  runtime: Runtime.Runtime<R | IdempotencyStore>,
+  endpoint: Routes.Endpoint<R>,
+  incoming: Incoming
+): Promise<Ack.Ack | undefined> => {
+  const handler = Routes.resolve(endpoint, incoming.url)
+  if (handler === undefined) return execute(runtime, handler, notFound)
+  const refused = refuseUnread(handler, incoming.method, incoming.contentLength)
+  if (refused !== undefined) return execute(runtime, handler, refused)
+  const body = incoming.body
+  return typeof body === "function"
+    ? body(handler.settings.bodyLimit).then((read) => deliver(runtime, handler, incoming, read))
+    : deliver(runtime, handler, incoming, body)
+}
+
+const deliver = <R>(
+  runtime: Runtime.Runtime<R | IdempotencyStore>,
+  handler: WebhookHandler<R>,
+  incoming: Incoming,
+  body: Body.Read | BodyUnavailable
+): Promise<Ack.Ack | undefined> => {
+  if (body === "Unreadable") return Promise.resolve(undefined)
+  if (body instanceof BodyUnavailable) return execute(runtime, handler, handler.refuse(body))
+  // Bytes a framework buffered were not read under the limit: it applies to them here.
+  if (body === "TooLarge" || body.length > handler.settings.bodyLimit) {
+    return execute(runtime, handler, tooLarge(handler))
+  }
+  const raw = RawDelivery.make({ method: incoming.method, url: incoming.url, headers: incoming.headers, body })
+  return execute(runtime, handler, handler.run(raw))
+}
