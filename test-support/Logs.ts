@@ -7,8 +7,9 @@
  * Where the logs come from decides how the capture is applied:
  * - `it.effect` / `it.live`: `Effect.provide(Logs.layer)` (or `Logs.capturing(storeLayer)` where a
  *   store layer is provided anyway).
- * - adapters (`toNodeListener`, `toWebHandler`, `listen`, `HooklineHttp.layer`): pass
- *   `Logs.capturing(storeLayer)` as their layer; the store's own construction logs are captured too.
+ * - adapters (`toNodeListener`, `toWebHandler`, `listen`): pass `Logs.capturing(storeLayer)` as
+ *   their layer (`HooklineHttp.layer`: `HttpRouter.provideRequest(Logs.capturing(storeLayer))`); the
+ *   store's own construction logs are captured too.
  * - child processes (the examples' servers): `Logs.watch(label, () => stderr)`; `ExampleProcess`
  *   does it for every server it starts.
  * - logs no layer of the test reaches (core's "runtime not available" error, which goes through
