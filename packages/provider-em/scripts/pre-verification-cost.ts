@@ -4,15 +4,11 @@
  * Reports ~700 KiB bodies under the default body limit and under a 1 MiB override (which shows what
  * the pre-verification parse itself costs), and 63 KiB bodies (the largest the default admits).
  */
-import { defineHandler, RawDelivery } from "@hookline/core"
+import { defineHandler } from "@hookline/core"
 import { Em } from "@hookline/provider-em"
-import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-
-const fill = (size: number, unit: string, prefix: string, suffix: string) =>
-  prefix + unit.repeat(Math.floor((size - prefix.length - suffix.length) / unit.length)).slice(0, -1) + suffix
+import { fill, measure as measureBodies } from "../../../test-support/PreVerificationCost.ts"
 
 // Unsigned bodies shaped to make a parser work hard: numbers (a reviver call each), object members,
 // nesting, form fields, percent-escapes.
@@ -28,25 +24,12 @@ const bodies = (size: number): Record<string, { readonly type: string; readonly 
 })
 
 const secret = Redacted.make("em-secret")
-const rounds = 20
-
-const measure = async (size: number, bodyLimit: number | undefined, label: string) => {
-  const handler = defineHandler(Em.provider({ appId: "a", secret }), () => Effect.void, { bodyLimit })
-  const layer = MemoryStore.layer()
-  for (const [name, { body, type }] of Object.entries(bodies(size))) {
-    const raw = RawDelivery.make({ method: "POST", url: "/", headers: { "content-type": type }, body })
-    const once = () => Effect.runPromise(handler.run(raw).pipe(Effect.provide(layer), Effect.provide(Logger.layer([]))))
-    await once()
-    const start = process.cpuUsage()
-    let status = 0
-    for (let i = 0; i < rounds; i++) status = (await once()).status
-    const used = process.cpuUsage(start)
-    console.log(
-      `${label.padEnd(17)} ${name.padEnd(18)} ${(body.length / 1024).toFixed(0)} KiB -> ${status}: ` +
-        `${((used.user + used.system) / rounds / 1000).toFixed(2)} ms CPU per request`
-    )
-  }
-}
+const measure = (size: number, bodyLimit: number | undefined, label: string) =>
+  measureBodies(
+    defineHandler(Em.provider({ appId: "a", secret }), () => Effect.void, { bodyLimit }),
+    label,
+    bodies(size)
+  )
 
 await measure(700 * 1024, undefined, "default bodyLimit")
 await measure(700 * 1024, 1024 * 1024, "bodyLimit 1 MiB")

@@ -3,11 +3,11 @@ import { RawDelivery, SignDoctor, type SignForm } from "@hookline/core/provider"
 import { Em } from "@hookline/provider-em"
 import { doctor } from "@hookline/provider-em/doctor"
 import * as Redacted from "effect/Redacted"
-import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { runCommand } from "../../../test-support/Command.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 
 const appId = "KEY_AAAAAA"
@@ -68,17 +68,9 @@ describe("em-doctor (the command)", () => {
   writeFileSync(jsonFile, jsonCapture)
   writeFileSync(formFile, formCapture)
 
-  // Runs the documented command, `EM_APP_SECRET=… em-doctor [--json] [file]`, as a real process on
-  // the Node that runs the tests. Inside the repository the packages resolve to their TypeScript
-  // sources through the `@hookline/source` condition (an installed package resolves to dist/).
-  const run = (args: ReadonlyArray<string>, env: Record<string, string>, input?: string) => {
-    const result = spawnSync(process.execPath, ["--conditions=@hookline/source", bin, ...args], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      input,
-      encoding: "utf8"
-    })
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr }
-  }
+  // Runs the documented command as a real process.
+  const run = (args: ReadonlyArray<string>, env: Record<string, string>, input?: string) =>
+    runCommand(bin, args, env, input)
 
   it("reports the matching form of a captured JSON body, exit 0, without printing the secret", () => {
     const result = run([jsonFile], { EM_APP_SECRET: secretText })

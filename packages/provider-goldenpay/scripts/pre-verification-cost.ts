@@ -10,16 +10,13 @@
  *
  * Every body carries a well-formed but wrong `sign`, so nothing short-circuits on a missing one.
  */
-import { defineHandler, RawDelivery } from "@hookline/core"
+import { defineHandler } from "@hookline/core"
 import { GoldenPay } from "@hookline/provider-goldenpay"
-import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
+import { fill, measure as measureBodies } from "../../../test-support/PreVerificationCost.ts"
 
 const sign = `"sign":"${"0".repeat(32)}"`
-const fill = (size: number, unit: string, prefix: string, suffix: string) =>
-  prefix + unit.repeat(Math.floor((size - prefix.length - suffix.length) / unit.length)).slice(0, -1) + suffix
 const fields = (size: number, value: string) => {
   // `"k00000":<value>,` per field, distinct names.
   const count = Math.floor((size - sign.length - 3) / (value.length + 10))
@@ -37,30 +34,12 @@ const bodies = (size: number): Record<string, string> => ({
 })
 
 const secret = Redacted.make("goldenpay-api-token")
-const rounds = 20
-
-const measure = async (size: number, bodyLimit: number | undefined, label: string) => {
-  const handler = defineHandler(GoldenPay.provider({ secret }), () => Effect.void, { bodyLimit })
-  const layer = MemoryStore.layer()
-  for (const [name, body] of Object.entries(bodies(size))) {
-    const raw = RawDelivery.make({
-      method: "POST",
-      url: "/",
-      headers: { "content-type": "application/json" },
-      body
-    })
-    const once = () => Effect.runPromise(handler.run(raw).pipe(Effect.provide(layer), Effect.provide(Logger.layer([]))))
-    await once()
-    const start = process.cpuUsage()
-    let status = 0
-    for (let i = 0; i < rounds; i++) status = (await once()).status
-    const used = process.cpuUsage(start)
-    console.log(
-      `${label.padEnd(18)} ${name.padEnd(21)} ${(raw.body.length / 1024).toFixed(0)} KiB -> ${status}: ` +
-        `${((used.user + used.system) / rounds / 1000).toFixed(2)} ms CPU per request`
-    )
-  }
-}
+const measure = (size: number, bodyLimit: number | undefined, label: string) =>
+  measureBodies(
+    defineHandler(GoldenPay.provider({ secret }), () => Effect.void, { bodyLimit }),
+    label,
+    Object.fromEntries(Object.entries(bodies(size)).map(([name, body]) => [name, { type: "application/json", body }]))
+  )
 
 await measure(700 * 1024, undefined, "default bodyLimit")
 // The largest bodies the default limit lets in (it is 64 KiB since issue #15; it was 1 MiB).

@@ -5,11 +5,11 @@ import { GoldenPay } from "@hookline/provider-goldenpay"
 import { doctor } from "@hookline/provider-goldenpay/doctor"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as Redacted from "effect/Redacted"
-import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { runCommand } from "../../../test-support/Command.ts"
 import { md5Hex } from "../../../test-support/Md5.ts"
 
 const token = "doctor-token-5c1e"
@@ -128,17 +128,9 @@ describe("goldenpay-doctor (the command)", () => {
   const file = join(dir, "capture.json")
   writeFileSync(file, captures["key-param"])
 
-  // Runs the documented command: `GOLDENPAY_SECRET=… goldenpay-doctor [--json] [file]`. Inside the
-  // repository the package resolves to its TypeScript sources through the `@hookline/source`
-  // condition (an installed package resolves to dist/).
-  const run = (args: ReadonlyArray<string>, env: Record<string, string>, input?: string) => {
-    const result = spawnSync(process.execPath, ["--conditions=@hookline/source", bin, ...args], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-      input,
-      encoding: "utf8"
-    })
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr }
-  }
+  // Runs the documented command as a real process.
+  const run = (args: ReadonlyArray<string>, env: Record<string, string>, input?: string) =>
+    runCommand(bin, args, env, input)
 
   it("reports the matching form of a captured body file, exit 0, without printing the token", () => {
     const result = run([file], { GOLDENPAY_SECRET: token })
