@@ -4,10 +4,14 @@
  * the source text (`context.source`, Node ≥ 21 / V8 11.4) so that integers beyond 2^53 arrive as
  * exact `bigint`s — or every number as its exact source text, for money amounts.
  *
+ * A runtime without that access (Node.js 20) cannot parse losslessly; rather than round ids
+ * silently, {@link parse} throws `Misconfigured` there, and so does `Provider.make` (see
+ * {@link checkRuntime}).
+ *
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
-import { MalformedDelivery } from "./DeliveryError.ts"
+import { MalformedDelivery, Misconfigured } from "./DeliveryError.ts"
 
 /**
  * How numbers are returned:
@@ -42,11 +46,50 @@ interface ReviverContext {
 
 const integer = /^-?\d+$/
 
+/**
+ * Whether this runtime's `JSON.parse` gives revivers the source text of each number
+ * (`context.source`: Node.js ≥ 21, Deno, Bun, current browsers). Probed once, when the module loads.
+ *
+ * @since 0.1.0
+ * @category runtime
+ */
+export const sourceTextAvailable: boolean = ((): boolean => {
+  let available = false
+  JSON.parse("1", (_key, value: unknown, context?: ReviverContext) => {
+    available = typeof context?.source === "string"
+    return value
+  })
+  return available
+})()
+
+const runtimeName = (): string => {
+  const version = globalThis.process?.versions?.node
+  return version === undefined ? "this runtime" : `Node.js ${version}`
+}
+
+const unsupportedRuntime = (): Misconfigured =>
+  new Misconfigured({
+    message: `hookline requires Node.js >= 22.19 (or another runtime whose JSON.parse gives revivers the ` +
+      `source text of numbers, which Node.js has since version 21); ${runtimeName()} does not, so integers ` +
+      `beyond 2^53 would be rounded (9007199254740993 would arrive as 9007199254740992). Upgrade Node.js.`
+  })
+
+/**
+ * The `Misconfigured` error for a runtime without lossless JSON parsing (`available` false, by
+ * default {@link sourceTextAvailable}), naming the Node.js version required; `undefined` when parsing
+ * is lossless. `Provider.make` and {@link parse} throw it: on such a runtime `9007199254740993`
+ * would arrive as `9007199254740992`, and a receiver must refuse to start rather than round ids.
+ *
+ * @since 0.1.0
+ * @category runtime
+ */
+export const checkRuntime = (available: boolean = sourceTextAvailable): Misconfigured | undefined =>
+  available ? undefined : unsupportedRuntime()
+
 const reviver = (mode: NumberMode) => (_key: string, value: unknown, context?: ReviverContext): unknown => {
   if (typeof value !== "number") return value
-  const source = context?.source
-  // Without source access (very old runtimes) we cannot do better than the double.
-  if (source === undefined) return value
+  // `parse` refused runtimes without source access: it is always there.
+  const source = context!.source!
   if (mode === "source") return source
   return !Number.isSafeInteger(value) && integer.test(source) ? BigInt(source) : value
 }
@@ -130,12 +173,15 @@ export const checkLimits = (text: string, limits: Limits): Result.Result<void, M
 /**
  * Parses JSON text losslessly (see {@link NumberMode}). Fails with `MalformedDelivery` on invalid
  * JSON or when the text exceeds `limits`. The error message never quotes the body (V8's own error
- * text does, so it is not used): it may be logged before the delivery is verified.
+ * text does, so it is not used): it may be logged before the delivery is verified. Throws
+ * `Misconfigured` on a runtime that cannot parse losslessly (see {@link checkRuntime}), whatever the
+ * text: a receiver fails its first test there, not its first large id in production.
  *
  * @since 0.1.0
  * @category parsing
  */
 export const parse = (text: string, options?: ParseOptions): Result.Result<Json, MalformedDelivery> => {
+  if (!sourceTextAvailable) throw unsupportedRuntime()
   if (options?.limits !== undefined) {
     const checked = checkLimits(text, options.limits)
     if (Result.isFailure(checked)) return Result.fail(checked.failure)

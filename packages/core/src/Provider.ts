@@ -17,6 +17,7 @@ import * as Schema from "effect/Schema"
 import * as AckPolicy from "./AckPolicy.ts"
 import type { Misconfigured, Rejection } from "./DeliveryError.ts"
 import { DecodeFailed, MalformedDelivery } from "./DeliveryError.ts"
+import * as LosslessJson from "./LosslessJson.ts"
 import type { RawDelivery } from "./RawDelivery.ts"
 import type * as Signing from "./Signing.ts"
 
@@ -170,15 +171,21 @@ export type MakeOptions<A, P> =
   )
 
 /**
- * Builds a provider.
+ * Builds a provider. The payload type is inferred from `verify`'s result, so `raw` and `payload` need
+ * no annotations — as long as `verify` is written before `key`, `fingerprint` and `decode`:
+ * TypeScript infers from unannotated functions in the order they appear.
+ *
+ * Throws `Misconfigured` on a runtime whose `JSON.parse` cannot parse large integers exactly
+ * (Node.js 20; see `LosslessJson.checkRuntime`), so a receiver fails at start-up there rather than
+ * round ids.
  *
  * @since 0.1.0
  * @category constructors
  * @example
  * ```ts
  * import { Effect, Redacted, Schema } from "effect"
- * import { RawDelivery } from "@hookline/core"
-import { LosslessJson, Provider, Signing } from "@hookline/core/provider"
+ * import { SignatureInvalid } from "@hookline/core"
+ * import { LosslessJson, Provider, RawDelivery, Signing } from "@hookline/core/provider"
  *
  * const secret = Redacted.make("s3cret")
  * const Acme = Provider.make({
@@ -198,6 +205,8 @@ import { LosslessJson, Provider, Signing } from "@hookline/core/provider"
  * ```
  */
 export const make = <A, P>(options: MakeOptions<A, P>): Provider<A, P> => {
+  const runtime = LosslessJson.checkRuntime()
+  if (runtime !== undefined) throw runtime
   const decode = options.schema === undefined ? options.decode : decodeWith(options.schema)
   const fingerprint = options.fingerprint
   return {

@@ -111,6 +111,20 @@ describe("LosslessJson limits (a parse before verification)", () => {
   })
 })
 
+describe("LosslessJson.checkRuntime", () => {
+  it("a runtime without source text access gets Misconfigured naming the Node.js version; this one passes", () => {
+    const refused = LosslessJson.checkRuntime(false)
+    assert.strictEqual(refused?._tag, "Misconfigured")
+    assert.include(refused?.message, "requires Node.js >= 22.19")
+    assert.include(refused?.message, `Node.js ${process.versions.node} does not`)
+    assert.include(refused?.message, "9007199254740993 would arrive as 9007199254740992")
+    assert.isUndefined(LosslessJson.checkRuntime(true))
+    // The probe ran on the Node.js that runs the tests (>= 22.19): lossless, so no error by default.
+    assert.isTrue(LosslessJson.sourceTextAvailable)
+    assert.isUndefined(LosslessJson.checkRuntime())
+  })
+})
+
 describe("FormUrlEncoded", () => {
   it("maxFields refuses a body with more pairs before decoding any", () => {
     assert.strictEqual(ok(FormUrlEncoded.parse("a=1&b=2&c=3", { maxFields: 3 })).length, 3)
