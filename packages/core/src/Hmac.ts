@@ -128,6 +128,11 @@ export interface BaseOptions<A = HmacEvent> {
    * Default: `HmacEvent` (`{ _tag, id, payload }`).
    */
   readonly schema?: Schema.Decoder<A> | undefined
+  /**
+   * The event field naming the event's type, for handler maps (`defineHandler(provider, { "order.paid": … })`).
+   * Default `"_tag"`; most platforms' events carry a `type`.
+   */
+  readonly discriminator?: string | undefined
   readonly ack?: AckPolicy.AckPolicy | undefined
   /** The handler settings' defaults for this platform; a user still overrides them in `defineHandler`. */
   readonly defaults?: Provider.SettingsInput | undefined
@@ -190,8 +195,13 @@ const resolve = <A>(options: Options<A>): Resolved => ({
  */
 export const provider: {
   (options: Options<HmacEvent> & { readonly schema?: undefined }): Provider.Provider<HmacEvent, Payload>
-  <A>(options: Options<A> & { readonly schema: Schema.Decoder<A> }): Provider.Provider<A, Payload>
-} = <A>(options: Options<A>): Provider.Provider<A | HmacEvent, Payload> => {
+  <A, const D extends string = "_tag">(
+    options: Options<A> & { readonly schema: Schema.Decoder<A>; readonly discriminator?: D | undefined }
+  ): Provider.Provider<A, Payload, D>
+  // The discriminator's type is the option's literal, which each overload states; the one
+  // implementation cannot name it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+} = <A>(options: Options<A>): Provider.Provider<A | HmacEvent, Payload, any> => {
   const config = resolve(options)
   const name = options.name ?? "hmac"
   // The signature check is synchronous; only reading a `Config` secret and the clock are effects.
@@ -264,8 +274,9 @@ export const provider: {
   const decode = schema === undefined
     ? (payload: Payload) => Effect.succeed<HmacEvent>({ _tag: "HmacEvent", id: payload.id, payload: payload.json })
     : (payload: Payload) => Provider.decodeWith(schema)(payload.json)
-  return Provider.make<A | HmacEvent, Payload>({
+  return Provider.make<A | HmacEvent, Payload, string>({
     name,
+    discriminator: options.discriminator ?? "_tag",
     verify,
     validate: Secret.resolve(options.secret, `${name} secret`),
     key: (payload) => payload.id,

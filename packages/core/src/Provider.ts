@@ -94,7 +94,7 @@ export const resolveSettings = (base: Settings, input: SettingsInput | undefined
  * @since 0.1.0
  * @category models
  */
-export interface Provider<out A, in out P = unknown> {
+export interface Provider<out A, in out P = unknown, out D extends string = "_tag"> {
   readonly [TypeId]: typeof TypeId
   /** Name used to namespace idempotency keys and in logs, spans and metrics. */
   readonly name: string
@@ -110,6 +110,12 @@ export interface Provider<out A, in out P = unknown> {
   readonly decode: (payload: P, raw: RawDelivery) => Effect.Effect<A, DecodeFailed>
   /** Turns outcomes into the platform's responses. */
   readonly ack: AckPolicy.AckPolicy
+  /**
+   * The event field whose value names the event's type: the keys of a handler map
+   * (`defineHandler(provider, { [value]: handle })`). `"_tag"` unless the provider says otherwise
+   * (most platforms' events carry a `type`).
+   */
+  readonly discriminator: D
   readonly defaults: Defaults
   /**
    * Refuses settings the protocol cannot work with (e.g. a retention shorter than the timestamp
@@ -131,9 +137,11 @@ export interface Provider<out A, in out P = unknown> {
  * @since 0.1.0
  * @category models
  */
-export type MakeOptions<A, P> =
+export type MakeOptions<A, P, D extends string = "_tag"> =
   & {
     readonly name: string
+    /** The event field naming the event's type (see {@link Provider.discriminator}). Default `"_tag"`. */
+    readonly discriminator?: D | undefined
     readonly verify: (raw: RawDelivery) => Effect.Effect<P, Rejection | Misconfigured>
     /** The idempotency key, or a `MalformedDelivery` when the delivery carries none. */
     readonly key: (payload: P, raw: RawDelivery) => Result.Result<string, MalformedDelivery> | string
@@ -204,7 +212,7 @@ export type MakeOptions<A, P> =
  * })
  * ```
  */
-export const make = <A, P>(options: MakeOptions<A, P>): Provider<A, P> => {
+export const make = <A, P, D extends string = "_tag">(options: MakeOptions<A, P, D>): Provider<A, P, D> => {
   const runtime = LosslessJson.checkRuntime()
   if (runtime !== undefined) throw runtime
   const decode = options.schema === undefined ? options.decode : decodeWith(options.schema)
@@ -228,6 +236,8 @@ export const make = <A, P>(options: MakeOptions<A, P>): Provider<A, P> => {
     decode,
     validate: options.validate === undefined ? Effect.void : Effect.asVoid(options.validate),
     ack: options.ack ?? AckPolicy.status(),
+    // Without a discriminator option, D is its default "_tag".
+    discriminator: options.discriminator ?? ("_tag" as D),
     defaults: resolveSettings(baseSettings, options.defaults),
     checkSettings: options.checkSettings ?? (() => undefined)
   }
@@ -251,5 +261,5 @@ export const decodeWith = <A>(schema: Schema.Decoder<A>) => {
  * @since 0.1.0
  * @category guards
  */
-export const isProvider = (u: unknown): u is Provider<unknown, never> =>
+export const isProvider = (u: unknown): u is Provider<unknown, never, string> =>
   typeof u === "object" && u !== null && TypeId in u

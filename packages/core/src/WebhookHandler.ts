@@ -89,21 +89,40 @@ export interface DeliveryContext {
 export type Handle<A, E, R> = (event: A, context: DeliveryContext) => Effect.Effect<unknown, E, R>
 
 /**
- * A record of functions keyed by event `_tag`, each typed for its tag. Must cover every tag.
+ * The values the events' discriminator `D` takes: the keys of a handler map.
  *
  * @since 0.1.0
  * @category models
  */
-export type Handlers<A extends { readonly _tag: string }> = {
-  readonly [K in A["_tag"]]: (
-    event: Extract<A, { readonly _tag: K }>,
+export type EventTypes<A, D extends string = "_tag"> = A extends { readonly [K in D]: infer V extends string } ? V
+  : never
+
+/**
+ * A record of functions keyed by the value of the events' discriminator `D` (the provider's
+ * `discriminator`: `_tag` by default, e.g. `type` for most platforms), each typed for its event.
+ * Must cover every value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handlers<A, D extends string = "_tag"> = {
+  readonly [V in EventTypes<A, D>]: (
+    event: Extract<A, { readonly [K in D]: V }>,
     context: DeliveryContext
   ) => Effect.Effect<unknown, unknown, unknown>
 }
 
-type HandlersContext<H> = {
-  [K in keyof H]: H[K] extends (...args: ReadonlyArray<never>) => Effect.Effect<unknown, unknown, infer R> ? R : never
-}[keyof H]
+// A key of a handler map that names no event type: the error shown at that key.
+type UnknownEventTypes<H, A, D extends string> = H extends (...args: ReadonlyArray<never>) => unknown ? unknown
+  : {
+    readonly [K in Exclude<keyof H, EventTypes<A, D>>]: `"${K & string}" is not the ${D} of any event of this provider`
+  }
+
+type ContextOf<F> = F extends (...args: ReadonlyArray<never>) => Effect.Effect<unknown, unknown, infer R> ? R : never
+
+// What a handler (one function, or a map of them) requires.
+type HandlersContext<H> = H extends (...args: ReadonlyArray<never>) => unknown ? ContextOf<H>
+  : { [K in keyof H]: ContextOf<H[K]> }[keyof H]
 
 /**
  * Per-handler overrides of the provider's defaults: `bodyLimit`, `timeBudget`, `lease`,
@@ -197,9 +216,10 @@ export const leaseMargin = (lease: Duration.Duration): number => Math.min(1000, 
 /**
  * Joins a provider and the code that handles its events.
  *
- * `handle` is one function of the event, or — for providers whose events are a tagged union — a
- * record with one function per `_tag`, each receiving its own event type. The record must be
- * exhaustive.
+ * `handle` is one function of the event, or a record with one function per event type — keyed by
+ * the value of the provider's `discriminator` (`_tag` by default; `type` for most platforms), each
+ * receiving its own event type. The record must be exhaustive; a key that names no event type is
+ * a type error at that key.
  *
  * @since 0.1.0
  * @category constructors
@@ -214,41 +234,44 @@ export const leaseMargin = (lease: Duration.Duration): number => Math.min(1000, 
  * )
  * ```
  */
-export const defineHandler: {
-  <A extends { readonly _tag: string }, P, const H extends Handlers<A>>(
-    provider: Provider.Provider<A, P>,
-    handlers: H & { readonly [K in Exclude<keyof H, A["_tag"]>]: never },
-    options?: HandlerOptions
-  ): WebhookHandler<HandlersContext<H>>
-  <A, P, E, R>(
-    provider: Provider.Provider<A, P>,
-    handle: Handle<A, E, R>,
-    options?: HandlerOptions
-  ): WebhookHandler<R>
-} = <A, P>(
-  provider: Provider.Provider<A, P>,
-  handleOrHandlers: Handle<A, unknown, unknown> | Record<string, Handle<A, unknown, unknown>>,
+export const defineHandler = <
+  A,
+  P,
+  D extends string,
+  const H extends
+    | Handle<A, unknown, unknown>
+    | ([EventTypes<A, D>] extends [never] ? never : Handlers<A, D>)
+>(
+  provider: Provider.Provider<A, P, D>,
+  // NoInfer: the unknown-key check must not take part in inferring H (the handlers' parameters
+  // would lose their types).
+  handle: H & NoInfer<UnknownEventTypes<H, A, D>>,
   options?: HandlerOptions
-): WebhookHandler<unknown> => {
-  const handle: Handle<A, unknown, unknown> = typeof handleOrHandlers === "function"
-    ? handleOrHandlers
+): WebhookHandler<HandlersContext<H>> => {
+  const discriminator = provider.discriminator
+  const handlers = handle as Handle<A, unknown, unknown> | Record<string, Handle<A, unknown, unknown>>
+  const one: Handle<A, unknown, unknown> = typeof handlers === "function"
+    ? handlers
     : (event, context) => {
-      const fn = handleOrHandlers[tagOf(event) ?? ""]
-      // The record is exhaustive by type; an unknown tag can only come from an unsafe cast.
+      const tag = tagOf(event, discriminator)
+      // The record is exhaustive by type; an unknown value can only come from an unsafe cast. Own
+      // keys only: an event type named "constructor" must not find Object.prototype's.
+      const fn = tag !== undefined && Object.hasOwn(handlers, tag) ? handlers[tag] : undefined
       return fn === undefined
-        ? Effect.die(new Error(`No handler for event tag ${String(tagOf(event))}`))
+        ? Effect.die(new Error(`No handler for event ${discriminator} ${String(tag)}`))
         : fn(event, context)
     }
-  return make(provider, handle, options)
+  return make(provider, one, options) as WebhookHandler<HandlersContext<H>>
 }
 
-const tagOf = (event: unknown): string | undefined =>
-  typeof event === "object" && event !== null && "_tag" in event && typeof event._tag === "string"
-    ? event._tag
-    : undefined
+const tagOf = (event: unknown, discriminator: string): string | undefined => {
+  if (typeof event !== "object" || event === null) return undefined
+  const value = (event as Record<string, unknown>)[discriminator]
+  return typeof value === "string" ? value : undefined
+}
 
-const make = <A, P, E, R>(
-  provider: Provider.Provider<A, P>,
+const make = <A, P, D extends string, E, R>(
+  provider: Provider.Provider<A, P, D>,
   handle: Handle<A, E, R>,
   options: HandlerOptions | undefined
 ): WebhookHandler<R> => {
@@ -401,7 +424,7 @@ const make = <A, P, E, R>(
             onFailure: failed,
             onSuccess: (done): Effect.Effect<Outcome.Outcome> =>
               done
-                ? Effect.succeed(Outcome.Processed({ key, eventTag: tagOf(event) }))
+                ? Effect.succeed(Outcome.Processed({ key, eventTag: tagOf(event, provider.discriminator) }))
                 : failed(
                   new TimedOut({
                     message: "The claim's lease expired before completion; another delivery took it over",

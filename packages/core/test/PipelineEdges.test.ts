@@ -242,7 +242,7 @@ describe("what each outcome carries", () => {
       assert.isTrue(reason?._tag === "HandlerFailed" && reason.defect)
       assert.strictEqual(
         reason?._tag === "HandlerFailed" ? String(reason.error) : undefined,
-        "Error: No handler for event tag Paid"
+        "Error: No handler for event _tag Paid"
       )
     }).pipe(Effect.provide(store())))
 
