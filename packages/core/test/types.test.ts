@@ -71,3 +71,27 @@ describe("route types", () => {
     expect([both.handlers.size, onlyA.handlers.size]).toEqual([3, 3])
   })
 })
+
+describe("Provider.make inference", () => {
+  it("infers the payload from verify: raw and payload need no annotations", () => {
+    const withSchema = Provider.make({
+      name: "inferred",
+      verify: (raw) => Effect.succeed({ id: "x", size: raw.body.length }),
+      key: (payload) => payload.id,
+      fingerprint: (payload) => `${payload.id}:${payload.size}`,
+      schema: Schema.Struct({ id: Schema.String })
+    })
+    const payload: Provider.Provider<{ readonly id: string }, { id: string; size: number }> = withSchema
+    // @ts-expect-error the payload is { id, size }, not unknown
+    const loose: Provider.Provider<{ readonly id: string }, unknown> = withSchema
+
+    const withDecode = Provider.make({
+      name: "decoded",
+      verify: (_raw) => Effect.succeed({ id: "x" }),
+      key: (payload) => payload.id,
+      decode: (payload, raw) => Effect.succeed({ id: payload.id, url: raw.url })
+    })
+    const event: Provider.Provider<{ id: string; url: string }, { id: string }> = withDecode
+    expect([payload.name, loose.name, event.name]).toEqual(["inferred", "inferred", "decoded"])
+  })
+})
