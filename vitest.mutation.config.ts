@@ -43,6 +43,7 @@ export const mutationConfig = (projects: ReadonlyArray<string>, testTimeout: num
     resolve: {
       conditions,
       alias: [
+        { find: /^@hookline\/core\/testing\/vitest$/, replacement: path.join(packages, "core/src/testing/vitest.ts") },
         // `@hookline/core/testing`, `@hookline/core/node`, … (one module per subpath).
         { find: /^@hookline\/core\/([A-Za-z]+)$/, replacement: path.join(packages, "core/src/$1.ts") },
         { find: /^@hookline\/([a-z-]+)$/, replacement: path.join(packages, "$1/src/index.ts") }

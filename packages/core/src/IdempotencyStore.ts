@@ -3,7 +3,7 @@
  * delivery's key is new (`Claimed`), already processed (`Completed`) or being processed right now
  * (`InFlight`). Implementations live in their own packages (`@hookline/store-memory`,
  * `@hookline/store-redis`, `@hookline/store-sql`) and all pass the conformance suite in
- * `@hookline/core/testing`.
+ * `@hookline/core/testing/vitest`.
  *
  * Semantics every implementation guarantees:
  * - `claim` is one atomic step. A new key, or a key whose claim's lease has expired (its holder

@@ -155,3 +155,28 @@ export const decodeUtf8 = (bytes: Uint8Array): Result.Result<string, MalformedDe
  * @category getters
  */
 export const bodyText = (raw: RawDelivery): Result.Result<string, MalformedDelivery> => decodeUtf8(raw.body)
+
+/**
+ * The delivery as a fetch `Request` to `baseUrl` (its URL resolved against `baseUrl`; method, headers
+ * and the exact body bytes as they are), so a signed test delivery can be sent with `fetch` as it
+ * is: `await fetch(RawDelivery.toRequest(raw, server.url))`.
+ *
+ * @since 0.1.0
+ * @category conversions
+ * @example
+ * ```ts
+ * import { Hmac, RawDelivery } from "@hookline/core"
+ * import { Redacted } from "effect"
+ *
+ * const raw = Hmac.testing.sign({ secret: Redacted.make("s3cret") }, { body: `{"id":"evt_1"}`, url: "/hmac" })
+ * const response = await fetch(RawDelivery.toRequest(raw, "http://127.0.0.1:3000"))
+ * console.log(response.status)
+ * ```
+ */
+export const toRequest = (raw: RawDelivery, baseUrl: string | URL): Request =>
+  new Request(new URL(raw.url, baseUrl), {
+    method: raw.method,
+    headers: raw.headers,
+    // A copy: `Request` takes bytes backed by an `ArrayBuffer` (not a `SharedArrayBuffer`).
+    ...(raw.method === "GET" || raw.method === "HEAD" ? {} : { body: new Uint8Array(raw.body) })
+  })

@@ -1,8 +1,8 @@
 /**
  * hookline core, the user API: `defineHandler` and `route`, outcomes, the typed errors, the generic
  * `Hmac` provider and the idempotency store service. Adapters live in the subpaths
- * `@hookline/core/node`, `@hookline/core/web` and `@hookline/core/http`; test helpers and the store
- * conformance suite in `@hookline/core/testing`; the provider author's toolkit (`Provider`,
+ * `@hookline/core/node`, `@hookline/core/web` and `@hookline/core/http`; test helpers in
+ * `@hookline/core/testing` and the store conformance suite in `@hookline/core/testing/vitest`; the provider author's toolkit (`Provider`,
  * `Signing`, `SignForm`, `LosslessJson`, …) in `@hookline/core/provider`.
  *
  * @since 0.1.0

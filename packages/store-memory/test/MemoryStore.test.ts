@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { IdempotencyStore } from "@hookline/core"
-import { storeConformance } from "@hookline/core/testing"
+import { storeConformance } from "@hookline/core/testing/vitest"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

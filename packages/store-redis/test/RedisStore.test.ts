@@ -1,7 +1,7 @@
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { IdempotencyStore } from "@hookline/core"
-import { storeConformance } from "@hookline/core/testing"
+import { storeConformance } from "@hookline/core/testing/vitest"
 import { RedisStore } from "@hookline/store-redis"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"

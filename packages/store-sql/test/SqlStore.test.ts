@@ -1,7 +1,7 @@
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { afterAll, assert, describe, it, layer } from "@effect/vitest"
 import { IdempotencyStore } from "@hookline/core"
-import { storeConformance } from "@hookline/core/testing"
+import { storeConformance } from "@hookline/core/testing/vitest"
 import { SqlStore } from "@hookline/store-sql"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
