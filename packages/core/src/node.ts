@@ -9,6 +9,9 @@
  * stream (`express.json()`, `@koa/bodyparser`, Fastify's JSON parser), it answers with a clear
  * `BodyUnavailable` failure (500) naming the fix instead of a false signature failure.
  *
+ * Routes match the path the request arrived on: `req.originalUrl` when the framework set it (an
+ * Express sub-router, `app.use("/api", router)`, strips `/api` from `req.url`), else `req.url`.
+ *
  * ```ts
  * import * as http from "node:http"
  * import { toNodeListener } from "@hookline/core/node"
@@ -76,12 +79,19 @@ const write = (req: http.IncomingMessage, res: http.ServerResponse, ack: Ack.Ack
   res.end(ack.body)
 }
 
-// What a framework may have left on the request: `req.body` (Express, Koa's raw-body users) and
-// body-parser's `req._body` flag, set when a parser consumed the stream.
+// What a framework may have left on the request: `req.body` (Express, Koa's raw-body users),
+// body-parser's `req._body` flag, set when a parser consumed the stream, and the URL before a router
+// rewrote it (Express and Connect set `req.originalUrl`).
 interface FrameworkRequest {
   readonly body?: unknown
   readonly _body?: unknown
+  readonly originalUrl?: unknown
 }
+
+// An Express sub-router (`app.use("/api", router)`) strips its mount path from `req.url`; routes are
+// keyed by the path the request arrived on, which `originalUrl` keeps.
+const urlOf = (req: http.IncomingMessage & FrameworkRequest): string =>
+  typeof req.originalUrl === "string" ? req.originalUrl : req.url ?? "/"
 
 const rawBodyOf = (req: http.IncomingMessage & FrameworkRequest): Uint8Array | undefined =>
   req.body instanceof Uint8Array ? req.body : undefined
@@ -127,7 +137,7 @@ export const toNodeListener = <R, E>(
   const serve = (req: http.IncomingMessage, res: http.ServerResponse, buffered: Uint8Array | undefined): void => {
     void Serve.answer(runtime, endpoint, {
       method: req.method ?? "GET",
-      url: req.url ?? "/",
+      url: urlOf(req),
       headers: req.headers,
       contentLength: req.headers["content-length"],
       body: buffered ?? (bodyConsumed(req) ? consumed : (limit) => read(req, res, limit))
