@@ -23,8 +23,11 @@ const projectsIn = (dir: string) =>
       .map((entry) => project(entry.name, `${dir}/${entry.name}`))
     : []
 
-// Root folders that are workspace packages with tests of their own (reliability's reduced runs).
-const rootProjects = ["reliability", "bench"].filter((dir) => existsSync(`${dir}/test`)).map((dir) => project(dir, dir))
+// Root folders with tests of their own: reliability's reduced runs, the bench's, and packaging (the
+// packed tarballs: publint, attw, a consumer installed outside the workspace).
+const rootProjects = ["reliability", "bench", "packaging"]
+  .filter((dir) => existsSync(`${dir}/test`))
+  .map((dir) => project(dir, dir))
 
 export default defineConfig({
   resolve: { conditions },
