@@ -1,0 +1,7 @@
+/**
+ * GitHub webhooks: the scheme (`Provider.ts`) and the events (`Events.ts`). Signed test deliveries: `@hookline/provider-github/testing`.
+ *
+ * @since 0.1.0
+ */
+export * from "./Events.ts"
+export * from "./Provider.ts"
