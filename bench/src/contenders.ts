@@ -1,7 +1,7 @@
 /**
  * The HTTP contenders and the signed requests they are fed. Every contender does the same work per
  * request — read the raw body, verify an HMAC (or the provider's real scheme) in constant time,
- * parse the JSON, dedupe by delivery id in memory, run a trivial handler, answer 200 — and answers a
+ * parse the JSON, dedupe by delivery id, run a trivial handler, answer 200 — and answers a
  * duplicate 200 (the platform's retry of a delivery already handled must be acknowledged) and a bad
  * signature with a 4xx. `bench/test/contenders.test.ts` holds every contender to that.
  *
@@ -12,7 +12,15 @@
  *   hookline-em      provider-em (form body, MD5), toNodeListener
  *   hookline-web     the hookline-hmac handler through toWebHandler behind a minimal node:http→fetch bridge
  *   octokit          @octokit/webhooks createNodeMiddleware (GitHub scheme), dedupe in its handler
- *   express          Express 5, express.raw() + hand-written HMAC
+ *   express          Express 5, express.raw() + the hand-written HMAC
+ *   fastify          Fastify 5, a raw-body (`parseAs: "buffer"`) content-type parser + the hand-written HMAC
+ *   standardwebhooks the `standardwebhooks` library's `Webhook.verify` in node:http (Standard Webhooks scheme)
+ *   hookline-standard  core's `Hmac.provider` configured for the Standard Webhooks scheme, toNodeListener
+ *   bare-redis       bare node:http deduping on Redis: `SET NX` to claim, `SET` to complete (node-redis)
+ *   hookline-redis   the hookline-hmac handler with store-redis (`RedisStore.layerNode`) on the same Redis
+ *
+ * The two Redis contenders need a Redis URL (`makeContender(name, { redisUrl })`; the bench passes a
+ * private redis-server's in `BENCH_REDIS_URL`).
  */
 import { defineHandler, Hmac, type RawDelivery } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
@@ -24,13 +32,17 @@ import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { Igv } from "@hookline/provider-igv"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import { MemoryStore } from "@hookline/store-memory"
+import { RedisStore } from "@hookline/store-redis"
 import { createNodeMiddleware, Webhooks } from "@octokit/webhooks"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import express from "express"
-import { createHmac, timingSafeEqual } from "node:crypto"
-import type * as http from "node:http"
+import Fastify from "fastify"
+import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto"
+import * as http from "node:http"
+import { createClient } from "redis"
+import { Webhook, WebhookVerificationError } from "standardwebhooks"
 
 /** The contenders, in report order. */
 export const contenderNames = [
@@ -41,22 +53,47 @@ export const contenderNames = [
   "hookline-em",
   "hookline-web",
   "octokit",
-  "express"
+  "express",
+  "fastify",
+  "standardwebhooks",
+  "hookline-standard",
+  "bare-redis",
+  "hookline-redis"
 ] as const
 
 export type ContenderName = typeof contenderNames[number]
 
-/** Which request pool a contender is fed: the five GitHub-scheme contenders share one. */
-export type Scheme = "github" | "igv" | "goldenpay" | "em"
+/** The contenders that keep their idempotency records in Redis. */
+export const usesRedis = (name: ContenderName): boolean => name === "bare-redis" || name === "hookline-redis"
 
-export const schemeOf = (name: ContenderName): Scheme =>
-  name === "hookline-igv"
-    ? "igv"
-    : name === "hookline-goldenpay"
-    ? "goldenpay"
-    : name === "hookline-em"
-    ? "em"
-    : "github"
+/**
+ * Which request pool a contender is fed: the GitHub-scheme contenders share one, the two Standard
+ * Webhooks contenders another, each bundled provider its own.
+ */
+export type Scheme = "github" | "standard" | "igv" | "goldenpay" | "em"
+
+export const schemeOf = (name: ContenderName): Scheme => {
+  switch (name) {
+    case "hookline-igv":
+      return "igv"
+    case "hookline-goldenpay":
+      return "goldenpay"
+    case "hookline-em":
+      return "em"
+    case "standardwebhooks":
+    case "hookline-standard":
+      return "standard"
+    default:
+      return "github"
+  }
+}
+
+/**
+ * How long a scheme's signed requests stay acceptable (their timestamp is checked), in seconds, or
+ * `undefined` when nothing in them ages. The bench re-signs a pool before it gets this old.
+ */
+export const toleranceSecondsOf = (scheme: Scheme): number | undefined =>
+  scheme === "standard" ? 5 * 60 : scheme === "igv" ? 60 * 60 : undefined
 
 // Bench-only secrets (never real ones).
 const githubSecret = "bench-github-secret-0123456789abcdef"
@@ -64,9 +101,18 @@ const igvSecret = Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345")
 const goldenpaySecret = Redacted.make("bench-goldenpay-token")
 const emAppId = "bench"
 const emSecret = Redacted.make("bench-em-secret")
+// Standard Webhooks: the HMAC key is the base64 text after `whsec_`, decoded. `Hmac.provider` takes its
+// key as a UTF-8 string, so it can only use a key whose bytes are valid UTF-8 (a real `whsec_` secret is
+// random bytes): the bench picks an ASCII key so both Standard Webhooks contenders verify the same
+// requests with the same key.
+const standardKey = "bench-standard-webhooks-key-0123456789"
+const standardSecret = `whsec_${Buffer.from(standardKey, "utf8").toString("base64")}`
 
 // Enough for the longest run: duplicates must stay answered from memory, never evicted.
 const maxEntries = 4_000_000
+// The bare Redis contender's lease and retention, as the hookline handler's defaults (60 s, 7 days).
+const leaseMs = 60_000
+const retainMs = 7 * 24 * 60 * 60 * 1000
 
 /** A request ready to send: path, headers, exact body bytes. */
 export interface SignedRequest {
@@ -102,6 +148,10 @@ const githubBody = (i: number): string =>
 const githubSign = (body: Uint8Array): string =>
   `sha256=${createHmac("sha256", githubSecret).update(body).digest("hex")}`
 
+// Standard Webhooks: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, timestamp in Unix seconds.
+const standardSign = (id: string, timestamp: string, body: Uint8Array): string =>
+  `v1,${createHmac("sha256", standardKey).update(`${id}.${timestamp}.`).update(body).digest("base64")}`
+
 const fromRaw = (raw: RawDelivery.RawDelivery, path: string): SignedRequest => {
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(raw.headers)) {
@@ -110,7 +160,7 @@ const fromRaw = (raw: RawDelivery.RawDelivery, path: string): SignedRequest => {
   return { path, headers, body: raw.body }
 }
 
-/** The `i`-th signed delivery of a scheme: a new delivery id for every `i`. */
+/** The `i`-th signed delivery of a scheme: a new delivery id for every `i`, signed now. */
 export const signedRequest = (scheme: Scheme, i: number): SignedRequest => {
   switch (scheme) {
     case "github": {
@@ -122,6 +172,21 @@ export const signedRequest = (scheme: Scheme, i: number): SignedRequest => {
           "x-github-event": "push",
           "x-github-delivery": `00000000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`,
           "x-hub-signature-256": githubSign(body)
+        },
+        body
+      }
+    }
+    case "standard": {
+      const body = encoder.encode(githubBody(i))
+      const id = `msg_bench${i.toString(36).padStart(10, "0")}`
+      const timestamp = String(Math.floor(Date.now() / 1000))
+      return {
+        path: "/",
+        headers: {
+          "content-type": "application/json",
+          "webhook-id": id,
+          "webhook-timestamp": timestamp,
+          "webhook-signature": standardSign(id, timestamp, body)
         },
         body
       }
@@ -160,6 +225,15 @@ export const tampered = (scheme: Scheme, i: number): SignedRequest => {
         ...request,
         headers: { ...request.headers, "x-hub-signature-256": flip(request.headers["x-hub-signature-256"]!) }
       }
+    case "standard": {
+      // Change the first base64 digit of the MAC (all six of its bits count, unlike the last one's).
+      const signature = request.headers["webhook-signature"]!
+      const first = signature[3] === "A" ? "B" : "A"
+      return {
+        ...request,
+        headers: { ...request.headers, "webhook-signature": `v1,${first}${signature.slice(4)}` }
+      }
+    }
     case "igv": {
       const name = Object.keys(request.headers).find((h) => h.includes("sign"))!
       return { ...request, headers: { ...request.headers, [name]: flip(request.headers[name]!) } }
@@ -194,6 +268,21 @@ const trivialHandler = (event: GithubEvent): void => {
   if (event.order.id === "") throw new Error("unreachable")
 }
 
+// Verifies and parses a GitHub-scheme delivery: the event, or the status that refuses it.
+const verified = (
+  id: string | string[] | undefined,
+  signature: string | string[] | undefined,
+  body: Uint8Array
+): GithubEvent | 400 | 401 => {
+  if (!verifyGithub(body, signature)) return 401
+  if (typeof id !== "string") return 400
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8")) as GithubEvent
+  } catch {
+    return 400
+  }
+}
+
 /**
  * The whole per-request work of the hand-written contenders, on a buffered body: 200 (handled or
  * duplicate), 401 (bad signature), 400 (not JSON / no id).
@@ -201,19 +290,38 @@ const trivialHandler = (event: GithubEvent): void => {
 export const handWritten = () => {
   const seen = new Set<string>()
   return (id: string | string[] | undefined, signature: string | string[] | undefined, body: Uint8Array): number => {
-    if (!verifyGithub(body, signature)) return 401
-    if (typeof id !== "string") return 400
-    let event: GithubEvent
-    try {
-      event = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8")) as GithubEvent
-    } catch {
-      return 400
-    }
-    if (seen.has(id)) return 200
+    const event = verified(id, signature, body)
+    if (typeof event === "number") return event
+    if (seen.has(id as string)) return 200
     trivialHandler(event)
-    seen.add(id)
+    seen.add(id as string)
     return 200
   }
+}
+
+/**
+ * The hand-written work deduping on Redis, what a user writes without a library: claim with
+ * `SET key "i:<token>:<fingerprint>" NX GET PX lease` (one round trip: set when new, else the value
+ * already there), run the handler, complete with `SET key "c:<fingerprint>" PX retention`. A
+ * completed key with the same fingerprint is a duplicate (200), with another one a different payload
+ * under a used id (409); a key in flight asks the platform to retry (409). No fencing token check on
+ * complete: two `SET`s cannot do that atomically, the store's script can.
+ */
+export const handWrittenRedis = (client: ReturnType<typeof createClient>) =>
+async (
+  id: string | string[] | undefined,
+  signature: string | string[] | undefined,
+  body: Uint8Array
+): Promise<number> => {
+  const event = verified(id, signature, body)
+  if (typeof event === "number") return event
+  const key = `bare:hmac:${id as string}`
+  const fingerprint = createHash("sha256").update(body).digest("hex")
+  const previous = await client.set(key, `i:${randomUUID()}:${fingerprint}`, { NX: true, PX: leaseMs, GET: true })
+  if (previous !== null) return previous === `c:${fingerprint}` ? 200 : 409
+  trivialHandler(event)
+  await client.set(key, `c:${fingerprint}`, { PX: retainMs })
+  return 200
 }
 
 const readBody = (req: http.IncomingMessage, done: (body: Buffer) => void): void => {
@@ -222,72 +330,107 @@ const readBody = (req: http.IncomingMessage, done: (body: Buffer) => void): void
   req.on("end", () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
 }
 
+const answer = (res: http.ServerResponse, status: number): void => {
+  res.writeHead(status, { "content-type": "text/plain" })
+  res.end(status === 200 ? "ok" : "rejected")
+}
+
 // --- hookline handlers ---------------------------------------------------------------------
 
-/** The schema the hookline-hmac contender decodes the body with. */
+/** The schema the hookline GitHub- and Standard-Webhooks-scheme contenders decode the body with. */
 const GithubEventSchema = Schema.Struct({
   action: Schema.String,
   delivery: Schema.String,
   order: Schema.Struct({ id: Schema.String, amount: Schema.String, currency: Schema.String })
 })
 
-export const hmacHandler = () =>
-  defineHandler(
-    Hmac.provider({
-      secret: Redacted.make(githubSecret),
-      header: "x-hub-signature-256",
-      prefix: "sha256=",
-      idHeader: "x-github-delivery",
-      schema: GithubEventSchema
-    }),
-    (event) => event.order.id === "" ? Effect.die("unreachable") : Effect.void
-  )
+/** The hookline-hmac contender's provider: core's `Hmac.provider` on the GitHub scheme, with a schema. */
+export const hmacProvider = () =>
+  Hmac.provider({
+    secret: Redacted.make(githubSecret),
+    header: "x-hub-signature-256",
+    prefix: "sha256=",
+    idHeader: "x-github-delivery",
+    schema: GithubEventSchema
+  })
+
+/** The hookline-hmac contender's handler body: as trivial as the hand-written ones'. */
+export const hmacHandle = (event: Schema.Schema.Type<typeof GithubEventSchema>) =>
+  event.order.id === "" ? Effect.die("unreachable") : Effect.void
+
+export const hmacHandler = () => defineHandler(hmacProvider(), hmacHandle)
+
+/**
+ * `Hmac.provider` on the Standard Webhooks scheme: `v1,<base64>` in `webhook-signature` over
+ * `id.timestamp.body`, id and timestamp (Unix seconds, 5 minutes either way) in their headers.
+ */
+export const standardProvider = () =>
+  Hmac.provider({
+    name: "standard",
+    secret: Redacted.make(standardKey),
+    header: "webhook-signature",
+    prefix: "v1,",
+    encoding: "base64",
+    idHeader: "webhook-id",
+    signedContent: "id.timestamp.body",
+    timestampHeader: "webhook-timestamp",
+    tolerance: "5 minutes",
+    schema: GithubEventSchema
+  })
+
+/** The bundled providers as the bench configures them, each with its trivial handler. */
+export const igvProvider = () => Igv.provider({ secret: igvSecret })
+export const goldenpayProvider = () => GoldenPay.provider({ secret: goldenpaySecret })
+export const emProvider = () => Em.provider({ appId: emAppId, secret: emSecret })
 
 const store = () => MemoryStore.layer({ maxEntries })
 
-/** A running contender's node:http request listener and how to release it. */
+/** A contender's node:http request listener, when it can take requests, and how to release it. */
 export interface Contender {
   readonly listener: http.RequestListener
+  /** Resolves when the contender is ready (store connected, framework routes compiled). */
+  readonly ready: Promise<void>
   readonly dispose: () => Promise<void>
 }
 
+export interface ContenderOptions {
+  /** The Redis server of `bare-redis` and `hookline-redis`. */
+  readonly redisUrl?: string | undefined
+}
+
+const hookline = (listener: ReturnType<typeof toNodeListener>): Contender => ({
+  listener,
+  ready: listener.start(),
+  dispose: listener.dispose
+})
+
+const handWrittenListener = (work: ReturnType<typeof handWritten>): http.RequestListener => (req, res) =>
+  readBody(req, (body) => answer(res, work(req.headers["x-github-delivery"], req.headers["x-hub-signature-256"], body)))
+
+const redisUrlOf = (name: ContenderName, options: ContenderOptions | undefined): string => {
+  if (options?.redisUrl === undefined) throw new Error(`${name} needs a Redis URL (options.redisUrl)`)
+  return options.redisUrl
+}
+
 /** Builds a contender's request listener (no socket yet). */
-export const makeContender = (name: ContenderName): Contender => {
+export const makeContender = (name: ContenderName, options?: ContenderOptions): Contender => {
   switch (name) {
-    case "bare": {
-      const work = handWritten()
-      return {
-        listener: (req, res) =>
-          readBody(req, (body) => {
-            const status = work(req.headers["x-github-delivery"], req.headers["x-hub-signature-256"], body)
-            res.writeHead(status, { "content-type": "text/plain" })
-            res.end(status === 200 ? "ok" : "rejected")
-          }),
-        dispose: async () => {}
-      }
-    }
-    case "hookline-hmac": {
-      const listener = toNodeListener(hmacHandler(), store())
-      return { listener, dispose: listener.dispose }
-    }
-    case "hookline-igv": {
-      const listener = toNodeListener(defineHandler(Igv.provider({ secret: igvSecret }), () => Effect.void), store())
-      return { listener, dispose: listener.dispose }
-    }
-    case "hookline-goldenpay": {
-      const listener = toNodeListener(
-        defineHandler(GoldenPay.provider({ secret: goldenpaySecret }), () => Effect.void),
-        store()
+    case "bare":
+      return { listener: handWrittenListener(handWritten()), ready: Promise.resolve(), dispose: async () => {} }
+    case "hookline-hmac":
+      return hookline(toNodeListener(hmacHandler(), store()))
+    case "hookline-igv":
+      return hookline(toNodeListener(defineHandler(igvProvider(), () => Effect.void), store()))
+    case "hookline-goldenpay":
+      return hookline(toNodeListener(defineHandler(goldenpayProvider(), () => Effect.void), store()))
+    case "hookline-em":
+      return hookline(toNodeListener(defineHandler(emProvider(), () => Effect.void), store()))
+    case "hookline-standard":
+      return hookline(toNodeListener(defineHandler(standardProvider(), hmacHandle), store()))
+    case "hookline-redis":
+      return hookline(
+        toNodeListener(hmacHandler(), RedisStore.layerNode({ url: redisUrlOf(name, options), prefix: "hookline:" }))
       )
-      return { listener, dispose: listener.dispose }
-    }
-    case "hookline-em": {
-      const listener = toNodeListener(
-        defineHandler(Em.provider({ appId: emAppId, secret: emSecret }), () => Effect.void),
-        store()
-      )
-      return { listener, dispose: listener.dispose }
-    }
     case "hookline-web": {
       const handle = toWebHandler(hmacHandler(), store())
       // The minimal bridge a user would write: buffer the body, build a Request, copy the Response.
@@ -308,7 +451,7 @@ export const makeContender = (name: ContenderName): Contender => {
             res.end(bytes)
           })
         })
-      return { listener, dispose: handle.dispose }
+      return { listener, ready: Promise.resolve(), dispose: handle.dispose }
     }
     case "octokit": {
       const webhooks = new Webhooks({ secret: githubSecret })
@@ -324,7 +467,7 @@ export const makeContender = (name: ContenderName): Contender => {
         path: "/",
         log: { debug: quiet, info: quiet, warn: quiet, error: quiet }
       })
-      return { listener: (req, res) => void middleware(req, res), dispose: async () => {} }
+      return { listener: (req, res) => void middleware(req, res), ready: Promise.resolve(), dispose: async () => {} }
     }
     case "express": {
       const work = handWritten()
@@ -336,7 +479,77 @@ export const makeContender = (name: ContenderName): Contender => {
           : 400
         res.status(status).type("text/plain").send(status === 200 ? "ok" : "rejected")
       })
-      return { listener: app, dispose: async () => {} }
+      return { listener: app, ready: Promise.resolve(), dispose: async () => {} }
+    }
+    case "fastify": {
+      const work = handWritten()
+      // Fastify owns its request handler; `serverFactory` hands it over so the bench's server runs it.
+      let route: http.RequestListener = () => {
+        throw new Error("fastify is not ready")
+      }
+      const app = Fastify({
+        logger: false,
+        serverFactory: (handler) => {
+          route = handler
+          return http.createServer()
+        }
+      })
+      // Every body as the exact received bytes (Fastify's JSON parser would lose them).
+      app.removeAllContentTypeParsers()
+      app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_req, body, done) => {
+        done(null, body)
+      })
+      app.post("/", (req, reply) => {
+        const body: unknown = req.body
+        const status = body instanceof Uint8Array
+          ? work(req.headers["x-github-delivery"], req.headers["x-hub-signature-256"], body)
+          : 400
+        void reply.code(status).type("text/plain").send(status === 200 ? "ok" : "rejected")
+      })
+      return {
+        listener: (req, res) => route(req, res),
+        ready: Promise.resolve(app.ready()).then(() => undefined),
+        dispose: () => app.close()
+      }
+    }
+    case "standardwebhooks": {
+      const webhook = new Webhook(standardSecret)
+      const seen = new Set<string>()
+      return {
+        listener: (req, res) =>
+          readBody(req, (body) => {
+            let event: GithubEvent
+            try {
+              // Verifies (constant time, timestamp tolerance) and parses the JSON.
+              event = webhook.verify(body, req.headers as Record<string, string>) as GithubEvent
+            } catch (error) {
+              return answer(res, error instanceof WebhookVerificationError ? 401 : 400)
+            }
+            const id = req.headers["webhook-id"] as string
+            if (!seen.has(id)) {
+              trivialHandler(event)
+              seen.add(id)
+            }
+            answer(res, 200)
+          }),
+        ready: Promise.resolve(),
+        dispose: async () => {}
+      }
+    }
+    case "bare-redis": {
+      const client = createClient({ url: redisUrlOf(name, options), disableOfflineQueue: true })
+      const work = handWrittenRedis(client)
+      return {
+        listener: (req, res) =>
+          readBody(req, (body) => {
+            work(req.headers["x-github-delivery"], req.headers["x-hub-signature-256"], body).then(
+              (status) => answer(res, status),
+              () => answer(res, 503)
+            )
+          }),
+        ready: client.connect().then(() => undefined),
+        dispose: () => client.close()
+      }
     }
   }
 }

@@ -1,20 +1,46 @@
 /**
  * HTTP throughput: each contender in its own server process pinned to CPU 0, wrk pinned to CPU 1,
- * loopback, keep-alive. wrk replays a pool of pre-signed requests (a Lua script cycles through
- * them), so it does no crypto; a cycled pool repeats delivery ids, which every contender answers 200
- * as duplicates. Rounds are interleaved (every contender once per round, the order rotated) and
- * each figure is the median over the rounds.
+ * loopback, keep-alive. wrk replays pools of pre-signed requests (a Lua script walks through them),
+ * so it does no crypto. Two measured pools per signature scheme, `poolSize` requests each, reported
+ * separately:
+ *
+ * - **new deliveries**: every request a delivery id of its own;
+ * - **duplicate-heavy**: two requests in three repeat a delivery handled 150 or 300 requests earlier
+ *   (a platform's retries), which every contender answers 200 as a duplicate; the same mix for every
+ *   contender, however fast it is (a cycled pool gives the fast ones more duplicates).
+ *
+ * Per contender and round: a fresh server process, a warm-up on a cycled pool of ids of its own
+ * (`warmPoolSize`), then the two measured runs, each shortened from the warm-up's rate so its pool
+ * lasts; a request past a pool's end repeats an id and is counted in the duplicate share reported.
+ * Rounds are interleaved (every contender once per round, the order rotated) and each figure is the
+ * median over the rounds. The Redis contenders share a private redis-server (pinned to wrk's CPU),
+ * emptied before each of them.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
-import { type ContenderName, type Scheme, schemeOf, type SignedRequest, signedRequest } from "./contenders.ts"
+import { createClient } from "redis"
+import * as RedisServer from "../../test-support/RedisServer.ts"
+import {
+  type ContenderName,
+  type Scheme,
+  schemeOf,
+  type SignedRequest,
+  signedRequest,
+  toleranceSecondsOf,
+  usesRedis
+} from "./contenders.ts"
 import { median } from "./stats.ts"
 
 const here = path.dirname(new URL(import.meta.url).pathname)
 const serverEntry = path.join(here, "server.ts")
+
+/** The two measured request pools: every delivery new, or two in three a duplicate. */
+export type Pool = "new" | "duplicates"
+
+export const pools: ReadonlyArray<Pool> = ["new", "duplicates"]
 
 export interface HttpOptions {
   readonly contenders: ReadonlyArray<ContenderName>
@@ -22,7 +48,10 @@ export interface HttpOptions {
   readonly warmupSeconds: number
   readonly seconds: number
   readonly connections: number
+  /** Requests in each measured pool (each request sent once per run). */
   readonly poolSize: number
+  /** Deliveries in the cycled warm-up pool. */
+  readonly warmPoolSize: number
   readonly workDir: string
 }
 
@@ -33,16 +62,22 @@ export interface HttpRound {
   readonly non2xx: number
   readonly socketErrors: number
   readonly requests: number
+  /** Share of the measured requests that repeated a delivery id the server had already seen. */
+  readonly duplicateShare: number
+  readonly seconds: number
 }
 
 export interface HttpRow {
   readonly name: ContenderName
+  readonly pool: Pool
   readonly requestsPerSecond: number
   readonly p50Ms: number
   readonly p99Ms: number
-  /** Summed over the measured rounds (warm-ups excluded; they are checked too). */
+  /** Summed over the measured rounds (and the warm-ups, counted with the new-deliveries pool). */
   readonly non2xx: number
   readonly socketErrors: number
+  /** Median share of duplicates among the measured requests. */
+  readonly duplicateShare: number
   readonly ratioToBare: number | undefined
   /** Resident set size of the server process after its last measured round. */
   readonly rssMiB: number
@@ -80,52 +115,118 @@ const rawRequest = (request: SignedRequest): Buffer => {
   return Buffer.concat([Buffer.from(head.join("\r\n"), "latin1"), request.body])
 }
 
-const writePool = (file: string, scheme: Scheme, size: number): void => {
+// Delivery numbers: the warm-up pool takes [0, warmPoolSize), each measured pool a range of its
+// own, the sanity request before each run one outside all of them.
+const newBase = 100_000_000
+const duplicatesBase = 200_000_000
+const sanityId = 99_000_000
+// How far back (in deliveries of the pool, three requests each) a duplicate repeats: far enough that
+// the first delivery was answered (32 connections in flight), near enough to be a prompt retry.
+export const repeatBack = [50, 100] as const
+
+/** The warm-up pool and the two measured pools. */
+export type PoolFile = Pool | "warm"
+
+// The pool's delivery numbers, in sending order.
+export const deliveryNumbers = (
+  pool: PoolFile,
+  options: Pick<HttpOptions, "poolSize" | "warmPoolSize">
+): Array<number> => {
+  switch (pool) {
+    case "warm":
+      return Array.from({ length: options.warmPoolSize }, (_, i) => i)
+    case "new":
+      return Array.from({ length: options.poolSize }, (_, i) => newBase + i)
+    case "duplicates": {
+      // Delivery m, then repeats of m - 50 and m - 100 (the first ones repeat warm-up deliveries,
+      // which the warm-up has sent: it runs for at least `repeatBack[1] * 2` requests).
+      const numbers: Array<number> = []
+      for (let m = 0; numbers.length < options.poolSize; m++) {
+        numbers.push(duplicatesBase + m)
+        for (const back of repeatBack) numbers.push(m >= back ? duplicatesBase + m - back : m + back)
+      }
+      return numbers.slice(0, options.poolSize)
+    }
+  }
+}
+
+/** The requests of a pool that repeat a delivery the server has handled, when `sent` were sent. */
+export const duplicatesAmong = (pool: Pool, options: Pick<HttpOptions, "poolSize">, sent: number): number => {
+  const firstPass = Math.min(sent, options.poolSize)
+  const repeats = pool === "new" ? 0 : firstPass - Math.ceil(firstPass / 3)
+  return repeats + Math.max(0, sent - options.poolSize)
+}
+
+const writePool = (file: string, scheme: Scheme, numbers: ReadonlyArray<number>): void => {
   const parts: Array<Buffer> = []
-  for (let i = 0; i < size; i++) {
-    const raw = rawRequest(signedRequest(scheme, i))
+  // One signature per delivery: a repeat is the same request again, as a platform's retry would be.
+  const signed = new Map<number, Buffer>()
+  for (const i of numbers) {
+    let raw = signed.get(i)
+    if (raw === undefined) {
+      raw = rawRequest(signedRequest(scheme, i))
+      signed.set(i, raw)
+    }
     parts.push(Buffer.from(`${raw.length}\n`, "latin1"), raw)
   }
   writeFileSync(file, Buffer.concat(parts))
 }
 
-// The wrk script: loads the pool, starts at the offset given, cycles; counts non-2xx answers
-// (wrk itself only counts status >= 400) and prints one JSON line at the end.
+/**
+ * The pool files of a run, written on first use and re-signed when their timestamps would come near
+ * the scheme's tolerance (the Standard Webhooks scheme accepts 5 minutes; a full run takes longer).
+ */
+const written = new Map<string, number>()
+const poolFiles = (options: HttpOptions) => (scheme: Scheme, pool: PoolFile): string => {
+  const file = path.join(options.workDir, `pool-${scheme}-${pool}.bin`)
+  const tolerance = toleranceSecondsOf(scheme)
+  const at = written.get(file)
+  if (at !== undefined && (tolerance === undefined || performance.now() - at < (tolerance * 1000) / 2)) return file
+  writePool(file, scheme, deliveryNumbers(pool, options))
+  written.set(file, performance.now())
+  return file
+}
+
+// The wrk script: loads the pool, starts at the offset given, cycles; counts the requests it sent
+// and the non-2xx answers (wrk itself only counts status >= 400) and prints one JSON line at the end.
+// Entries are read one by one (length line, then bytes), so a large pool is held once in memory.
 const luaScript = `
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 local pool, size, at = {}, 0, 0
 non2xx = 0
+sent = 0
 function init(args)
   local file = assert(io.open(args[1], "rb"))
-  local data = file:read("*a")
-  file:close()
-  local pos = 1
-  while pos <= #data do
-    local nl = string.find(data, "\\n", pos, true)
-    local len = tonumber(string.sub(data, pos, nl - 1))
+  while true do
+    local len = file:read("*l")
+    if len == nil then break end
     size = size + 1
-    pool[size] = string.sub(data, nl + 1, nl + len)
-    pos = nl + 1 + len
+    pool[size] = file:read(tonumber(len))
   end
+  file:close()
   at = (tonumber(args[2]) or 0) % size
 end
 function request()
   at = at + 1
   if at > size then at = 1 end
+  sent = sent + 1
   return pool[at]
 end
 function response(status, headers, body)
   if status < 200 or status > 299 then non2xx = non2xx + 1 end
 end
 function done(summary, latency, requests)
-  local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + (thread:get("non2xx") or 0) end
+  local bad, count = 0, 0
+  for _, thread in ipairs(threads) do
+    bad = bad + (thread:get("non2xx") or 0)
+    count = count + (thread:get("sent") or 0)
+  end
   local e = summary.errors
   io.write(string.format(
-    'WRK_RESULT {"requests":%d,"durationUs":%d,"non2xx":%d,"socketErrors":%d,"p50Us":%d,"p99Us":%d}\\n',
+    'WRK_RESULT {"requests":%d,"durationUs":%d,"non2xx":%d,"socketErrors":%d,"p50Us":%d,"p99Us":%d,"sent":%d}\\n',
     summary.requests, summary.duration, bad, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), count))
 end
 `
 
@@ -136,6 +237,8 @@ interface WrkResult {
   readonly socketErrors: number
   readonly p50Us: number
   readonly p99Us: number
+  /** Requests sent (answered or still in flight at the end). */
+  readonly sent: number
 }
 
 const runWrk = (
@@ -247,77 +350,137 @@ export const sendOnce = (port: number, request: SignedRequest, agent?: http.Agen
     req.end(request.body)
   })
 
-/** Runs the HTTP section. */
+/** The private redis-server of the Redis contenders: pinned beside wrk, emptied before each run. */
+interface HttpRedis {
+  readonly url: string
+  readonly flush: () => Promise<void>
+  readonly stop: () => Promise<void>
+}
+
+const startRedis = async (): Promise<HttpRedis> => {
+  const server = await RedisServer.start()
+  const admin = createClient({ url: server.url })
+  await admin.connect()
+  // On wrk's CPU, so the receiver's CPU serves only the receiver; Redis's own work still counts.
+  const pid = /process_id:(\d+)/.exec(await admin.info("server"))?.[1]
+  if (pinned && pid !== undefined) spawnSync("taskset", ["-pc", "1", pid], { stdio: "ignore" })
+  return {
+    url: server.url,
+    flush: async () => {
+      await admin.flushAll()
+    },
+    stop: async () => {
+      await admin.close().catch(() => undefined)
+      await server.stop()
+    }
+  }
+}
+
+const roundOf = (result: WrkResult, duplicates: number, extra?: WrkResult): HttpRound => ({
+  requestsPerSecond: result.requests / (result.durationUs / 1e6),
+  p50Ms: result.p50Us / 1000,
+  p99Ms: result.p99Us / 1000,
+  non2xx: result.non2xx + (extra?.non2xx ?? 0),
+  socketErrors: result.socketErrors + (extra?.socketErrors ?? 0),
+  requests: result.requests,
+  duplicateShare: result.sent === 0 ? 0 : duplicates / result.sent,
+  seconds: result.durationUs / 1e6
+})
+
+/** Runs the HTTP section: one row per contender and pool, the new-deliveries rows first. */
 export const runHttp = async (options: HttpOptions, log: (line: string) => void): Promise<ReadonlyArray<HttpRow>> => {
   const script = path.join(options.workDir, "pool.lua")
   writeFileSync(script, luaScript)
-  const pools = new Map<Scheme, string>()
-  for (const name of options.contenders) {
-    const scheme = schemeOf(name)
-    if (pools.has(scheme)) continue
-    const file = path.join(options.workDir, `pool-${scheme}.bin`)
-    writePool(file, scheme, options.poolSize)
-    pools.set(scheme, file)
-  }
+  const poolFile = poolFiles(options)
+  const schemes = [...new Set(options.contenders.map(schemeOf))]
+  for (const scheme of schemes) for (const pool of ["warm", ...pools] as const) poolFile(scheme, pool)
   log(
-    `  pools: ${options.poolSize.toLocaleString("en-US")} pre-signed requests per scheme (${
-      [...pools.keys()].join(", ")
-    })`
+    `  pools per scheme (${schemes.join(", ")}): ${options.poolSize.toLocaleString("en-US")} requests each ` +
+      `(new deliveries; duplicate-heavy), warm-up ${options.warmPoolSize.toLocaleString("en-US")} cycled`
   )
-
-  const rounds = new Map<ContenderName, Array<HttpRound>>(options.contenders.map((name) => [name, []]))
+  const redis = options.contenders.some(usesRedis) ? await startRedis() : undefined
+  const key = (name: ContenderName, pool: Pool) => `${name} ${pool}`
+  const rounds = new Map<string, Array<HttpRound>>()
   const rss = new Map<ContenderName, number>()
-  for (let round = 0; round < options.rounds; round++) {
-    const order = options.contenders.map((_, i) => options.contenders[(i + round) % options.contenders.length]!)
-    for (const name of order) {
-      const server = await startServer(name)
-      try {
-        const scheme = schemeOf(name)
-        // Sanity: a delivery outside the pool is answered 200 (the pool's own ids stay new).
-        const status = await sendOnce(server.port, signedRequest(scheme, options.poolSize + 1))
-        if (status !== 200) throw new Error(`${name} answered ${status} to a signed delivery`)
-        const pool = pools.get(scheme)!
-        const warm = await runWrk(server.port, script, pool, 0, options.warmupSeconds, options.connections)
-        const result = await runWrk(server.port, script, pool, warm.requests, options.seconds, options.connections)
-        const measured: HttpRound = {
-          requestsPerSecond: result.requests / (result.durationUs / 1e6),
-          p50Ms: result.p50Us / 1000,
-          p99Ms: result.p99Us / 1000,
-          non2xx: result.non2xx + warm.non2xx,
-          socketErrors: result.socketErrors + warm.socketErrors,
-          requests: result.requests
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      const order = options.contenders.map((_, i) => options.contenders[(i + round) % options.contenders.length]!)
+      for (const name of order) {
+        if (usesRedis(name)) await redis!.flush()
+        const server = await startServer(name, [], redis === undefined ? {} : { BENCH_REDIS_URL: redis.url })
+        try {
+          const scheme = schemeOf(name)
+          // Sanity: a delivery outside every pool is answered 200 (the pools' own ids stay new).
+          const status = await sendOnce(server.port, signedRequest(scheme, sanityId))
+          if (status !== 200) throw new Error(`${name} answered ${status} to a signed delivery`)
+          const warm = await runWrk(
+            server.port,
+            script,
+            poolFile(scheme, "warm"),
+            0,
+            options.warmupSeconds,
+            options.connections
+          )
+          if (warm.sent < 2 * repeatBack[1]) throw new Error(`${name}: the warm-up sent only ${warm.sent} requests`)
+          // Each measured run as long as its pool lasts at 1.5× the warm-up's rate, up to `seconds`.
+          const seconds = Math.max(
+            1,
+            Math.min(options.seconds, Math.floor(options.poolSize / (1.5 * warm.requests / (warm.durationUs / 1e6))))
+          )
+          for (const pool of pools) {
+            const result = await runWrk(server.port, script, poolFile(scheme, pool), 0, seconds, options.connections)
+            const measured = roundOf(
+              result,
+              duplicatesAmong(pool, options, result.sent),
+              pool === "new" ? warm : undefined
+            )
+            const list = rounds.get(key(name, pool)) ?? []
+            list.push(measured)
+            rounds.set(key(name, pool), list)
+            log(
+              `  round ${round + 1}/${options.rounds} ${name.padEnd(19)} ${pool.padEnd(10)} ${
+                Math.round(measured.requestsPerSecond).toLocaleString("en-US").padStart(7)
+              } req/s  p50 ${measured.p50Ms.toFixed(2)} ms  p99 ${measured.p99Ms.toFixed(2)} ms  dup ${
+                (100 * measured.duplicateShare).toFixed(0)
+              } %  ${measured.seconds.toFixed(0)} s  non-2xx ${measured.non2xx}`
+            )
+          }
+          rss.set(name, rssMiB(server.pid))
+        } finally {
+          await server.stop()
         }
-        rounds.get(name)!.push(measured)
-        rss.set(name, rssMiB(server.pid))
-        log(
-          `  round ${round + 1}/${options.rounds} ${name.padEnd(19)} ${
-            Math.round(measured.requestsPerSecond).toLocaleString("en-US").padStart(7)
-          } req/s  p50 ${measured.p50Ms.toFixed(2)} ms  p99 ${measured.p99Ms.toFixed(2)} ms  non-2xx ${measured.non2xx}`
-        )
-      } finally {
-        await server.stop()
       }
     }
+  } finally {
+    await redis?.stop()
   }
-  const rows = options.contenders.map((name) => {
-    const all = rounds.get(name)!
-    return {
-      name,
-      requestsPerSecond: median(all.map((r) => r.requestsPerSecond)),
-      p50Ms: median(all.map((r) => r.p50Ms)),
-      p99Ms: median(all.map((r) => r.p99Ms)),
-      non2xx: all.reduce((n, r) => n + r.non2xx, 0),
-      socketErrors: all.reduce((n, r) => n + r.socketErrors, 0),
-      ratioToBare: undefined as number | undefined,
-      rssMiB: rss.get(name) ?? Number.NaN,
-      rounds: all
+  const rows: Array<HttpRow> = []
+  for (const pool of pools) {
+    const inPool = options.contenders.map((name): HttpRow => {
+      const all = rounds.get(key(name, pool))!
+      return {
+        name,
+        pool,
+        requestsPerSecond: median(all.map((r) => r.requestsPerSecond)),
+        p50Ms: median(all.map((r) => r.p50Ms)),
+        p99Ms: median(all.map((r) => r.p99Ms)),
+        non2xx: all.reduce((n, r) => n + r.non2xx, 0),
+        socketErrors: all.reduce((n, r) => n + r.socketErrors, 0),
+        duplicateShare: median(all.map((r) => r.duplicateShare)),
+        ratioToBare: undefined,
+        rssMiB: rss.get(name) ?? Number.NaN,
+        rounds: all
+      }
+    })
+    const bare = inPool.find((row) => row.name === "bare")
+    for (const row of inPool) {
+      rows.push({
+        ...row,
+        ratioToBare: bare === undefined ? undefined : row.requestsPerSecond / bare.requestsPerSecond
+      })
     }
-  })
-  const bare = rows.find((row) => row.name === "bare")
-  return rows.map((row) => ({
-    ...row,
-    ratioToBare: bare === undefined ? undefined : row.requestsPerSecond / bare.requestsPerSecond
-  }))
+  }
+  return rows
 }
 
 /**
@@ -373,21 +536,22 @@ export interface Frame {
 }
 
 /**
- * Profiles one contender under wrk load: the V8 CPU profiler runs in the server process only while
- * the measured wrk run does (start-up, warm-up and JIT are left out).
+ * Profiles one contender under wrk load: a warm-up on the warm-up pool, then the V8 CPU
+ * profiler runs in the server process only while wrk sends the new-deliveries pool (start-up,
+ * warm-up and JIT are left out).
  */
 export const profile = async (name: ContenderName, options: HttpOptions): Promise<ProfileSummary> => {
   const script = path.join(options.workDir, "pool.lua")
   writeFileSync(script, luaScript)
-  const pool = path.join(options.workDir, `pool-${schemeOf(name)}.bin`)
-  if (!existsSync(pool)) writePool(pool, schemeOf(name), options.poolSize)
+  const poolFile = poolFiles(options)
   const file = path.join(options.workDir, `${name}.cpuprofile`)
+  if (usesRedis(name)) throw new Error(`profile: ${name} needs a Redis server; profile a memory-store contender`)
   const server = await startServer(name, [], { BENCH_PROFILE: file })
   try {
-    const warm = await runWrk(server.port, script, pool, 0, options.warmupSeconds, options.connections)
+    await runWrk(server.port, script, poolFile(schemeOf(name), "warm"), 0, options.warmupSeconds, options.connections)
     server.signal("SIGUSR2")
     await new Promise((resolve) => setTimeout(resolve, 100))
-    await runWrk(server.port, script, pool, warm.requests, options.seconds, options.connections)
+    await runWrk(server.port, script, poolFile(schemeOf(name), "new"), 0, options.seconds, options.connections)
   } finally {
     await server.stop()
   }

@@ -1,30 +1,32 @@
 /**
- * `npm run bench`: hookline side by side with bare node:http, Express and @octokit/webhooks, the
- * stores against their bare round trips, and the memory figures; writes bench/results/latest.json
- * and regenerates docs/benchmarks.md.
+ * `npm run bench`: hookline side by side with bare node:http and the libraries users pick (Express,
+ * Fastify, @octokit/webhooks, standardwebhooks), on two request pools (new deliveries only, and
+ * duplicate-heavy), a Redis-backed HTTP pair, the per-stage cost of each provider, the stores against
+ * their bare round trips, and the memory figures; writes bench/results/latest.json and regenerates
+ * docs/benchmarks.md.
  *
- *   npm run bench                    full run (~25 minutes on 2 cores: 5 HTTP rounds, 1M deliveries for the server RSS)
- *   npm run bench -- --quick         ~2 minutes: shorter rounds, fewer deliveries
+ *   npm run bench                    full run (~45 minutes on 2 cores: 5 HTTP rounds, 1M deliveries for the server RSS)
+ *   npm run bench -- --quick         ~6 minutes: 1 s runs, fewer rounds, deliveries and keys
  *   npm run bench -- --check         exit 1 when a target is missed
  *   npm run bench -- --only=http,stores   some sections only; prints, writes nothing
+ *   npm run bench -- --contenders=bare,hookline-hmac   some HTTP contenders only; prints, writes nothing
  *   npm run bench -- --report-only   regenerate docs/benchmarks.md from bench/results/latest.json
  *
- * Sections: signature, inprocess, http, profile, stores, memory. Needs wrk (installed with apt-get
- * when absent), taskset, redis-server on the PATH and PostgreSQL at HOOKLINE_PG_URL (default
+ * Sections: signature, inprocess, stages, http, profile, stores, memory. Needs wrk (installed with
+ * apt-get when absent), taskset, redis-server on the PATH and PostgreSQL at HOOKLINE_PG_URL (default
  * postgres://postgres@127.0.0.1:5432/test).
  */
 import { spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { contenderNames } from "./contenders.ts"
+import { type ContenderName, contenderNames } from "./contenders.ts"
 import { ensureWrk, type HttpOptions, pinned, profile, runHttp, serverRssAfter } from "./http.ts"
 import { runInProcess } from "./inprocess.ts"
 import { storeBytesPerKey } from "./memory.ts"
-import { providerBenches } from "./providers.ts"
 import { markdown, type Results, targets } from "./report.ts"
 import { runSignature } from "./signature.ts"
-import { opsPerSecond } from "./stats.ts"
+import { runStages } from "./stages.ts"
 import { runStores } from "./stores.ts"
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..")
@@ -32,11 +34,20 @@ const args = process.argv.slice(2)
 const quick = args.includes("--quick")
 const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",")
 const wanted = (section: string) => only === undefined || only.includes(section)
+const chosen = args.find((a) => a.startsWith("--contenders="))?.slice("--contenders=".length).split(",")
+const unknown = chosen?.filter((name) => !(contenderNames as ReadonlyArray<string>).includes(name)) ?? []
+if (unknown.length > 0) {
+  console.error(`unknown contender(s) ${unknown.join(", ")}; known: ${contenderNames.join(", ")}`)
+  process.exit(2)
+}
+const contenders = chosen === undefined ? contenderNames : (chosen as ReadonlyArray<ContenderName>)
+const partial = only !== undefined || chosen !== undefined
 
 const settings = quick
   ? {
-    http: { rounds: 3, warmupSeconds: 1, seconds: 1, connections: 32, poolSize: 20_000 },
+    http: { rounds: 3, warmupSeconds: 1, seconds: 1, connections: 32, poolSize: 30_000, warmPoolSize: 20_000 },
     inProcess: { deliveries: 10_000, rounds: 3 },
+    stages: { deliveries: 5_000, rounds: 3 },
     stores: { seconds: 0.5, rounds: 1, pgPool: 16 },
     storeKeys: 250_000,
     serverDeliveries: 20_000,
@@ -44,8 +55,9 @@ const settings = quick
     sampleMs: 300
   }
   : {
-    http: { rounds: 5, warmupSeconds: 3, seconds: 10, connections: 32, poolSize: 100_000 },
+    http: { rounds: 5, warmupSeconds: 3, seconds: 10, connections: 32, poolSize: 300_000, warmPoolSize: 100_000 },
     inProcess: { deliveries: 100_000, rounds: 5 },
+    stages: { deliveries: 30_000, rounds: 5 },
     stores: { seconds: 5, rounds: 3, pgPool: 16 },
     storeKeys: 1_000_000,
     serverDeliveries: 1_000_000,
@@ -89,7 +101,7 @@ log(
 
 try {
   const wrk = wanted("http") || wanted("profile") ? ensureWrk() : "not used"
-  const httpOptions: HttpOptions = { contenders: contenderNames, ...settings.http, workDir }
+  const httpOptions: HttpOptions = { contenders, ...settings.http, workDir }
 
   let signature: Results["signature"] = []
   if (wanted("signature")) {
@@ -101,7 +113,6 @@ try {
   }
 
   let inProcess: Results["inProcess"] | undefined
-  let providers: Results["providers"] = []
   if (wanted("inprocess")) {
     section("in-process")
     inProcess = await runInProcess(settings.inProcess, log)
@@ -110,16 +121,20 @@ try {
         inProcess.overheadDuplicateUs.toFixed(1)
       } µs per duplicate`
     )
-    for (const bench of await providerBenches()) {
-      const perSecond = await opsPerSecond(bench.run, settings.sampleMs)
-      providers = [...providers, { name: bench.name, deliveriesPerSecond: perSecond }]
-      log(`  ${bench.name.padEnd(16)} ${Math.round(perSecond).toLocaleString("en-US")} deliveries/s`)
-    }
+  }
+
+  let stages: Results["stages"] | undefined
+  if (wanted("stages")) {
+    section("per-stage cost (µs per new delivery)")
+    stages = await runStages(settings.stages, log)
+    log(`  Effect.runSync(Effect.sync(…)) ${stages.runSyncUs.toFixed(2)} µs (inside every runSync-timed stage)`)
   }
 
   let http: Results["http"] = []
   if (wanted("http")) {
-    section(`http (${httpOptions.rounds} rounds × ${contenderNames.length} contenders${pinned ? "" : ", NOT pinned"})`)
+    section(
+      `http (${httpOptions.rounds} rounds × ${contenders.length} contenders × 2 pools${pinned ? "" : ", NOT pinned"})`
+    )
     http = await runHttp(httpOptions, log)
   }
 
@@ -174,8 +189,8 @@ try {
     memory = { store, server }
   }
 
-  if (only !== undefined) {
-    log("\n--only: partial run, results and docs not written")
+  if (partial) {
+    log("\n--only / --contenders: partial run, results and docs not written")
   } else {
     const dirty = git("status", "--porcelain", "--", "packages", "bench").length > 0
     const results: Results = {
@@ -199,6 +214,8 @@ try {
         "@effect/sql-pg": versionOf("@effect/sql-pg"),
         "@octokit/webhooks": versionOf("@octokit/webhooks"),
         express: versionOf("express"),
+        fastify: versionOf("fastify"),
+        standardwebhooks: versionOf("standardwebhooks"),
         "node-redis": versionOf("redis"),
         wrk,
         Redis: stores?.redisVersion ?? "?",
@@ -207,12 +224,13 @@ try {
       settings: {
         http: settings.http,
         inProcess: settings.inProcess,
+        stages: settings.stages,
         stores: settings.stores,
         serverDeliveries: settings.serverDeliveries
       },
       signature,
       inProcess: inProcess!,
-      providers,
+      stages: stages!,
       http,
       profiles,
       stores: stores!,

@@ -1,7 +1,8 @@
 /**
  * One contender as its own server process: `node --conditions=@hookline/source src/server.ts <name>`.
- * Listens on an ephemeral port of 127.0.0.1 and prints `{"port":N}` on stdout; SIGTERM closes it.
- * The bench starts it pinned to one CPU (`taskset -c 0`).
+ * Listens on an ephemeral port of 127.0.0.1 once the contender is ready (store connected) and prints
+ * `{"port":N}` on stdout; SIGTERM closes it. The bench starts it pinned to one CPU (`taskset -c 0`).
+ * The Redis contenders read their server from `BENCH_REDIS_URL`.
  *
  * With `BENCH_PROFILE=<file>`, SIGUSR2 starts the V8 CPU profiler (after the warm-up, so start-up
  * and JIT are left out) and SIGTERM writes the profile to `<file>` before exiting.
@@ -17,8 +18,9 @@ if (name === undefined || !contenderNames.includes(name)) {
   console.error(`usage: server.ts <${contenderNames.join("|")}>`)
   process.exit(2)
 }
-const contender = makeContender(name)
+const contender = makeContender(name, { redisUrl: process.env["BENCH_REDIS_URL"] })
 const server = http.createServer({ keepAliveTimeout: 60_000 }, contender.listener)
+await contender.ready
 server.listen(0, "127.0.0.1", () => {
   console.log(JSON.stringify({ port: (server.address() as AddressInfo).port }))
 })

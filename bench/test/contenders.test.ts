@@ -2,18 +2,22 @@
  * The fairness guard of the HTTP benchmark: every contender, over real HTTP, answers a signed
  * delivery 200, the same delivery again (a duplicate) 200 — so a cycled request pool is answered
  * 200 throughout — and a delivery with a broken signature with a 4xx, so none skips verification.
+ * The Redis contenders run against a private redis-server (a missing `redis-server` fails the test).
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { createClient } from "redis"
 import * as Logs from "../../test-support/Logs.ts"
+import * as RedisServer from "../../test-support/RedisServer.ts"
 import {
   contenderNames,
   makeContender,
   schemeOf,
   type SignedRequest,
   signedRequest,
-  tampered
+  tampered,
+  usesRedis
 } from "../src/contenders.ts"
 
 const send = (port: number, request: SignedRequest) =>
@@ -39,15 +43,26 @@ const send = (port: number, request: SignedRequest) =>
 
 const cleanups: Array<() => Promise<void>> = []
 afterAll(async () => {
-  for (const cleanup of cleanups) await cleanup()
+  for (const cleanup of cleanups.reverse()) await cleanup()
 })
+
+let redis: Promise<RedisServer.RedisServer> | undefined
+const redisUrl = async () => {
+  if (redis === undefined) {
+    redis = RedisServer.start()
+    const server = await redis
+    cleanups.push(() => server.stop())
+  }
+  return (await redis).url
+}
 
 describe("bench contenders", () => {
   for (const name of contenderNames) {
     it(`${name}: signed 200, duplicate 200, bad signature 4xx`, async () => {
       // A contender builds its runtime with its own store layer, so its logs reach the console.
       const output = Logs.captureConsole()
-      const contender = makeContender(name)
+      const contender = makeContender(name, { redisUrl: usesRedis(name) ? await redisUrl() : undefined })
+      await contender.ready
       const server = http.createServer(contender.listener)
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
       cleanups.push(async () => {
@@ -60,6 +75,14 @@ describe("bench contenders", () => {
 
       const first = await send(port, signedRequest(scheme, 7))
       assert.strictEqual(first.status, 200, `first delivery: ${first.body}`)
+      if (usesRedis(name)) {
+        // The delivery was recorded in Redis, not in the process: one completed key per contender.
+        const client = createClient({ url: await redisUrl() })
+        await client.connect()
+        const keys = await client.keys(name === "bare-redis" ? "bare:*" : "hookline:*")
+        await client.close()
+        assert.strictEqual(keys.length, 1, `${name} keys in Redis: ${keys.join(", ")}`)
+      }
       const again = await send(port, signedRequest(scheme, 7))
       assert.strictEqual(again.status, 200, `duplicate: ${again.body}`)
       const forged = await send(port, tampered(scheme, 8))

@@ -1,0 +1,176 @@
+/**
+ * The targets on docs/benchmarks.md are issue #16's, evaluated per request pool, with the goals at
+ * their exact thresholds; the page renders every section from a results file.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import type { ContenderName } from "../src/contenders.ts"
+import type { HttpRow, Pool } from "../src/http.ts"
+import { markdown, type Results, targets } from "../src/report.ts"
+import { stageNames } from "../src/stages.ts"
+
+const row = (name: ContenderName, pool: Pool, requestsPerSecond: number, p99Ms = 5): HttpRow => ({
+  name,
+  pool,
+  requestsPerSecond,
+  p50Ms: 1,
+  p99Ms,
+  non2xx: 0,
+  socketErrors: 0,
+  duplicateShare: pool === "new" ? 0 : 2 / 3,
+  ratioToBare: requestsPerSecond / 10_000,
+  rssMiB: 80,
+  rounds: []
+})
+
+const profile = { frames: [{ frame: "f", selfPercent: 10 }], groups: [{ frame: "g", selfPercent: 10 }] }
+
+// hookline-hmac exactly at 0.85× and ahead of its rivals on new deliveries, just below on duplicates.
+const http = (["new", "duplicates"] as const).flatMap((pool) => {
+  const hmac = pool === "new" ? 8_500 : 8_499
+  return [
+    row("bare", pool, 10_000, 4),
+    row("hookline-hmac", pool, hmac, pool === "new" ? 5.2 : 5.3),
+    row("hookline-igv", pool, 7_500),
+    row("hookline-goldenpay", pool, 7_499),
+    row("hookline-em", pool, 8_000),
+    row("hookline-web", pool, 7_000),
+    row("octokit", pool, 8_000),
+    row("express", pool, 6_000),
+    row("fastify", pool, pool === "new" ? 8_400 : 9_000),
+    row("standardwebhooks", pool, 9_500),
+    row("hookline-standard", pool, 8_000),
+    row("bare-redis", pool, 6_000),
+    row("hookline-redis", pool, 5_000)
+  ]
+})
+
+const stages = Object.fromEntries(stageNames.map((stage) => [stage, 1])) as Record<typeof stageNames[number], number>
+
+const results: Results = {
+  date: "2026-12-01 00:00 UTC",
+  mode: "quick",
+  commit: "abc1234",
+  machine: { cpu: "cpu", cores: 2, memoryGiB: 4, os: "Linux", load: [0.1, 0.1, 0.1], pinned: true },
+  versions: { Node: "v24" },
+  settings: {
+    http: { rounds: 3, warmupSeconds: 1, seconds: 1, connections: 32, poolSize: 30_000, warmPoolSize: 20_000 },
+    inProcess: { deliveries: 10, rounds: 1 },
+    stages: { deliveries: 10, rounds: 1 },
+    stores: { seconds: 1, rounds: 1, pgPool: 16 },
+    serverDeliveries: 10
+  },
+  signature: [{ name: "node:crypto", opsPerSecond: 1_000_000 }, { name: "Mac", opsPerSecond: 100_000 }],
+  inProcess: {
+    deliveries: 10,
+    rounds: 1,
+    hooklineNewUs: 20,
+    bareNewUs: 12,
+    hooklineDuplicateUs: 10.1,
+    bareDuplicateUs: 6,
+    overheadNewUs: 8,
+    overheadDuplicateUs: 4.1
+  },
+  stages: {
+    deliveries: 10,
+    rounds: 1,
+    runSyncUs: 0.5,
+    rows: ["hmac", "igv", "goldenpay", "em"].map((provider) => ({
+      provider,
+      stages,
+      sumUs: 8,
+      pipelineUs: 20
+    }))
+  },
+  http,
+  profiles: { "hookline-hmac": profile, bare: profile },
+  stores: {
+    rows: [
+      {
+        store: "redis",
+        concurrency: 64,
+        hooklinePerSecond: 80,
+        barePerSecond: 100,
+        ratio: 0.8,
+        hooklineRoundTrips: 1,
+        bareRoundTrips: 2
+      },
+      {
+        store: "postgres",
+        concurrency: 64,
+        hooklinePerSecond: 84,
+        barePerSecond: 100,
+        ratio: 0.84,
+        hooklineRoundTrips: 2,
+        bareRoundTrips: 2
+      }
+    ],
+    redisVersion: "7",
+    postgresVersion: "15",
+    redisProfile: profile,
+    postgresProfile: profile
+  },
+  memory: { store: { keys: 10, bytesPerKey: 200 }, server: { deliveries: 10, rssMiB: 90, startRssMiB: 60 } }
+}
+
+describe("bench report", () => {
+  const byName = new Map(targets(results).map((t) => [t.name, t]))
+  const met = (name: string) => {
+    const target = byName.get(name)
+    assert.isDefined(target, `no target "${name}" in ${[...byName.keys()].join("; ")}`)
+    return target!.met
+  }
+
+  it("lists issue #16's targets, the HTTP ones on each pool", () => {
+    assert.deepStrictEqual(
+      targets(results).map((t) => `${t.name}: ${t.goal.replace(/ \(.*\)$/, "")}`),
+      [
+        "hookline-hmac throughput vs bare, new deliveries: ≥ 0.85×",
+        "hookline-hmac throughput vs bare, duplicate-heavy: ≥ 0.85×",
+        "hookline-hmac ahead of octokit, Express and Fastify, new deliveries: > 8,400 req/s",
+        "hookline-hmac ahead of octokit, Express and Fastify, duplicate-heavy: > 9,000 req/s",
+        "hookline-hmac p99 vs bare, new deliveries: ≤ 1.30×",
+        "hookline-hmac p99 vs bare, duplicate-heavy: ≤ 1.30×",
+        "hookline-igv throughput vs bare, new deliveries: ≥ 0.75×",
+        "hookline-igv throughput vs bare, duplicate-heavy: ≥ 0.75×",
+        "hookline-goldenpay throughput vs bare, new deliveries: ≥ 0.75×",
+        "hookline-goldenpay throughput vs bare, duplicate-heavy: ≥ 0.75×",
+        "hookline-em throughput vs bare, new deliveries: ≥ 0.75×",
+        "hookline-em throughput vs bare, duplicate-heavy: ≥ 0.75×",
+        "hookline-web throughput vs bare, new deliveries: ≥ 0.75×",
+        "hookline-web throughput vs bare, duplicate-heavy: ≥ 0.75×",
+        "in-process overhead per new delivery: ≤ 8 µs",
+        "in-process overhead per duplicate delivery: ≤ 4 µs",
+        "Redis store vs bare round trips, concurrency 64: ≥ 0.80×",
+        "PostgreSQL store vs bare round trips, concurrency 64: ≥ 0.85×",
+        "memory store per completed key: ≤ 200 bytes"
+      ]
+    )
+  })
+
+  it("holds each goal at its exact threshold", () => {
+    assert.isTrue(met("hookline-hmac throughput vs bare, new deliveries"))
+    assert.isFalse(met("hookline-hmac throughput vs bare, duplicate-heavy"))
+    assert.isTrue(met("hookline-hmac ahead of octokit, Express and Fastify, new deliveries"))
+    assert.isFalse(met("hookline-hmac ahead of octokit, Express and Fastify, duplicate-heavy"))
+    assert.isTrue(met("hookline-hmac p99 vs bare, new deliveries"))
+    assert.isFalse(met("hookline-hmac p99 vs bare, duplicate-heavy"))
+    assert.isTrue(met("hookline-igv throughput vs bare, new deliveries"))
+    assert.isFalse(met("hookline-goldenpay throughput vs bare, new deliveries"))
+    assert.isFalse(met("hookline-web throughput vs bare, new deliveries"))
+    assert.isTrue(met("in-process overhead per new delivery"))
+    assert.isFalse(met("in-process overhead per duplicate delivery"))
+    assert.isTrue(met("Redis store vs bare round trips, concurrency 64"))
+    assert.isFalse(met("PostgreSQL store vs bare round trips, concurrency 64"))
+    assert.isTrue(met("memory store per completed key"))
+  })
+
+  it("renders both pools, the Redis pair and the per-stage table", () => {
+    const page = markdown(results)
+    assert.include(page, "**new deliveries** (RSS: the server after both runs)")
+    assert.include(page, "**duplicate-heavy**")
+    assert.include(page, "| `fastify` | 8,400 | 0.84 |")
+    assert.include(page, "| new deliveries | 6,000 | 5,000 | 0.83 |")
+    assert.include(page, `| provider | ${stageNames.join(" | ")} | sum | handler.run | rest |`)
+    assert.include(page, "| goldenpay | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 8.0 | 20.0 | 12.0 |")
+  })
+})
