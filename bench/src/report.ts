@@ -334,7 +334,7 @@ delivery 200, its duplicate 200 and a forged one 4xx):
 * \`express\` — Express 5, \`express.raw()\` and the same hand-written HMAC;
 * \`fastify\` — Fastify 5, a \`parseAs: "buffer"\` content-type parser for every type (the exact bytes) and the same hand-written HMAC;
 * \`standardwebhooks\` — the \`standardwebhooks\` library's \`Webhook.verify\` (HMAC over \`id.timestamp.body\`, \`v1,<base64>\`, timestamp tolerance; it parses the JSON) in \`node:http\`, a \`Set\` of \`webhook-id\`s;
-* \`hookline-standard\` — core's \`Hmac.provider\` on the same Standard Webhooks requests (\`signedContent: "id.timestamp.body"\`, \`encoding: "base64"\`, \`prefix: "v1,"\`, \`idHeader: "webhook-id"\`, \`timestampHeader: "webhook-timestamp"\`) + memory store + the same \`Schema\` decode. Two limits of \`Hmac.provider\` on this scheme: its secret is used as UTF-8 text, so it cannot take a real \`whsec_\` key (base64 of random bytes) — the bench signs with a key whose bytes are ASCII text so both contenders can verify the same requests — and it reads one signature from the header, so a rotation header with several (\`v1,<old> v1,<new>\`) is refused where the library accepts it;
+* \`hookline-standard\` — core's \`Hmac.provider\` on the same Standard Webhooks requests and \`whsec_\` secret (\`secretEncoding: "whsec"\`, \`signedContent: "id.timestamp.body"\`, \`encoding: "base64"\`, \`prefix: "v1,"\`, \`separator: " "\`, \`idHeader: "webhook-id"\`, \`timestampHeader: "webhook-timestamp"\`) + memory store + the same \`Schema\` decode, \`toNodeListener\`;
 * \`bare-redis\` and \`hookline-redis\` — [the Redis pair](#the-redis-backed-pair) below.
 
 ${httpTables(r)}

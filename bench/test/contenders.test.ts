@@ -96,6 +96,16 @@ describe("bench contenders", () => {
       // The forged delivery was not recorded: its authentic twin is still handled as new (200).
       const authentic = await send(port, signedRequest(scheme, 8))
       assert.strictEqual(authentic.status, 200)
+      if (scheme === "standard") {
+        // A sender rotating its key signs with both: a stale signature beside the valid one passes.
+        const valid = signedRequest(scheme, 9)
+        const stale = tampered(scheme, 9).headers["webhook-signature"]!
+        const rotated = await send(port, {
+          ...valid,
+          headers: { ...valid.headers, "webhook-signature": `${stale} ${valid.headers["webhook-signature"]!}` }
+        })
+        assert.strictEqual(rotated.status, 200, `two signatures, the second valid: ${rotated.body}`)
+      }
     })
   }
 })
