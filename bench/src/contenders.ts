@@ -379,7 +379,7 @@ export const standardProvider = () =>
     schema: GithubEventSchema
   })
 
-/** The bundled providers as the bench configures them, each with its trivial handler. */
+/** The bundled providers as the bench configures them (their secrets are the bench's). */
 export const igvProvider = () => Igv.provider({ secret: igvSecret })
 export const goldenpayProvider = () => GoldenPay.provider({ secret: goldenpaySecret })
 export const emProvider = () => Em.provider({ appId: emAppId, secret: emSecret })
