@@ -14,8 +14,10 @@ import {
   type WebhookHandler
 } from "@hookline/core"
 import { Em } from "@hookline/provider-em"
+import { GitHub } from "@hookline/provider-github"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
+import { Shopify } from "@hookline/provider-shopify"
 import { MemoryStore } from "@hookline/store-memory"
 import { RedisStore } from "@hookline/store-redis"
 import { SqlStore } from "@hookline/store-sql"
@@ -50,6 +52,8 @@ export interface AppConfig {
   readonly igvSecret?: Redacted.Redacted<string> | undefined
   readonly goldenpaySecret?: Redacted.Redacted<string> | undefined
   readonly em?: { readonly appId: string; readonly secret: Redacted.Redacted<string> } | undefined
+  readonly githubSecret?: Redacted.Redacted<string> | undefined
+  readonly shopifySecret?: Redacted.Redacted<string> | undefined
   readonly onEvent: (line: HandledLine) => void
   readonly behavior?: Behavior | undefined
   /** Time budget override for every handler (the demo shortens it; `HOOKLINE_TIME_BUDGET_MS`). */
@@ -151,6 +155,12 @@ export const makeRoutes = (config: AppConfig) => {
       report("em"),
       options
     )
+  }
+  if (config.githubSecret !== undefined) {
+    table["/github"] = defineHandler(GitHub.provider({ secret: config.githubSecret }), report("github"), options)
+  }
+  if (config.shopifySecret !== undefined) {
+    table["/shopify"] = defineHandler(Shopify.provider({ secret: config.shopifySecret }), report("shopify"), options)
   }
   return route(table)
 }

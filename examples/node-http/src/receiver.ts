@@ -67,6 +67,8 @@ const envConfig = Config.all({
   goldenpaySecret: secret("GOLDENPAY_SECRET"),
   emAppId: Config.option(Config.String("EM_APP_ID")),
   emSecret: secret("EM_APP_SECRET"),
+  githubSecret: secret("GITHUB_WEBHOOK_SECRET"),
+  shopifySecret: secret("SHOPIFY_WEBHOOK_SECRET"),
   limits: limitsConfig
 })
 
@@ -114,6 +116,8 @@ export const appConfig = (settings: Settings, onEvent: AppConfig["onEvent"]): Ap
   em: Option.isSome(settings.emAppId) && Option.isSome(settings.emSecret)
     ? { appId: settings.emAppId.value, secret: settings.emSecret.value }
     : undefined,
+  githubSecret: Option.getOrUndefined(settings.githubSecret),
+  shopifySecret: Option.getOrUndefined(settings.shopifySecret),
   handlerDelay: settings.handlerDelay,
   timeBudget: Option.getOrUndefined(settings.timeBudget),
   onEvent
@@ -135,7 +139,9 @@ export const receiverFromEnv = (env: NodeJS.ProcessEnv = process.env): Receiver 
   )
   const routes = makeRoutes(appConfig(settings, (line) => process.stdout.write(`${formatLine(line)}\n`)))
   if (routes.handlers.size === 0) {
-    exit2("No provider configured: set HMAC_SECRET (and/or IGV_SECRET, GOLDENPAY_SECRET, EM_APP_ID + EM_APP_SECRET)")
+    exit2(
+      "No provider configured: set HMAC_SECRET (and/or IGV_SECRET, GOLDENPAY_SECRET, EM_APP_ID + EM_APP_SECRET, GITHUB_WEBHOOK_SECRET, SHOPIFY_WEBHOOK_SECRET)"
+    )
   }
   const paths = [...routes.handlers.keys()]
   return {

@@ -21,7 +21,7 @@ const webCryptoHmac = async (key: string, body: Uint8Array): Promise<string> => 
     false,
     ["sign"]
   )
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", imported, body))
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", imported, Uint8Array.from(body)))
   return btoa(String.fromCharCode(...mac))
 }
 const webCryptoVerify = async (key: string, body: Uint8Array, header: string): Promise<boolean> => {
@@ -33,7 +33,7 @@ const webCryptoVerify = async (key: string, body: Uint8Array, header: string): P
     ["verify"]
   )
   const bytes = Uint8Array.from(atob(header), (char) => char.charCodeAt(0))
-  return crypto.subtle.verify("HMAC", imported, bytes, body)
+  return crypto.subtle.verify("HMAC", imported, bytes, Uint8Array.from(body))
 }
 
 const verify = (raw: RawDelivery.RawDelivery) => Effect.runPromiseExit(provider.verify(raw))
