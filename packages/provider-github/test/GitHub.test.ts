@@ -3,10 +3,9 @@ import { RawDelivery } from "@hookline/core/provider"
 import { GitHub } from "@hookline/provider-github"
 import * as GitHubTesting from "@hookline/provider-github/testing"
 import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-methods"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import { failureTag, successValue as value } from "../../../test-support/Exits.ts"
 
 const secretText = "It's a Secret to Everybody"
 const secret = Redacted.make(secretText)
@@ -15,14 +14,6 @@ const provider = GitHub.provider({ secret })
 const verify = (raw: RawDelivery.RawDelivery) => Effect.runPromiseExit(provider.verify(raw))
 const receive = (raw: RawDelivery.RawDelivery) =>
   Effect.runPromiseExit(Effect.flatMap(provider.verify(raw), (payload) => provider.decode(payload, raw)))
-const failureTag = (exit: Exit.Exit<unknown, { readonly _tag: string }>) =>
-  Exit.isFailure(exit)
-    ? exit.cause.reasons.map((reason) => Cause.isFailReason(reason) ? reason.error._tag : "defect").join()
-    : "ok"
-const value = <A>(exit: Exit.Exit<A, unknown>): A => {
-  if (Exit.isSuccess(exit)) return exit.value
-  throw new Error(`expected success, got ${String(exit.cause)}`)
-}
 
 describe("GitHub signature, both directions against @octokit/webhooks-methods", () => {
   it("GitHub's documented test vector: 'Hello, World!' with 'It's a Secret to Everybody'", () => {
@@ -154,6 +145,19 @@ describe("GitHub events", () => {
     for (const [event, body] of mismatches) {
       assert.strictEqual(failureTag(await receive(GitHubTesting.sign({ event, body, secret }))), "DecodeFailed", event)
     }
+  })
+
+  it("no modelled event name decodes another modelled event's sample (every cross pair is DecodeFailed)", async () => {
+    const samples = Object.entries(GitHubTesting.samples)
+    const decoded: Array<string> = []
+    for (const [event] of samples) {
+      for (const [other, body] of samples) {
+        if (other === event) continue
+        const tag = failureTag(await receive(GitHubTesting.sign({ event, body, secret })))
+        if (tag !== "DecodeFailed") decoded.push(`${event} ← ${other}: ${tag}`)
+      }
+    }
+    assert.deepStrictEqual(decoded, [])
   })
 
   it("the fingerprint covers the event name: same delivery and body, another event → another fingerprint", async () => {

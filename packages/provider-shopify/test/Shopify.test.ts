@@ -2,10 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { RawDelivery } from "@hookline/core/provider"
 import { Shopify } from "@hookline/provider-shopify"
 import * as ShopifyTesting from "@hookline/provider-shopify/testing"
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import { failureTag, successValue as value } from "../../../test-support/Exits.ts"
 
 const secretText = "hush-shopify-client-secret"
 const secret = Redacted.make(secretText)
@@ -39,14 +38,6 @@ const webCryptoVerify = async (key: string, body: Uint8Array, header: string): P
 const verify = (raw: RawDelivery.RawDelivery) => Effect.runPromiseExit(provider.verify(raw))
 const receive = (raw: RawDelivery.RawDelivery) =>
   Effect.runPromiseExit(Effect.flatMap(provider.verify(raw), (payload) => provider.decode(payload, raw)))
-const failureTag = (exit: Exit.Exit<unknown, { readonly _tag: string }>) =>
-  Exit.isFailure(exit)
-    ? exit.cause.reasons.map((reason) => Cause.isFailReason(reason) ? reason.error._tag : "defect").join()
-    : "ok"
-const value = <A>(exit: Exit.Exit<A, unknown>): A => {
-  if (Exit.isSuccess(exit)) return exit.value
-  throw new Error(`expected success, got ${String(exit.cause)}`)
-}
 
 describe("Shopify signature, both directions against an independent WebCrypto implementation", () => {
   it("a known vector: HMAC-SHA256('key', 'The quick brown fox jumps over the lazy dog') in base64", () => {
@@ -182,6 +173,22 @@ describe("Shopify events", () => {
       "706405506930370084",
       "0.00"
     ])
+  })
+
+  it("a modelled topic decodes no sample of another body kind (orders, products, product deletion, shop)", async () => {
+    // Same-kind topics share one body (orders/create|updated|paid|cancelled, products/create|update):
+    // those pairs cannot be told apart (see the docs); every pair across kinds must fail.
+    const kind = (topic: string) => topic === "products/delete" ? topic : topic.split("/")[0]
+    const samples = Object.entries(ShopifyTesting.samples)
+    const decoded: Array<string> = []
+    for (const [topic] of samples) {
+      for (const [other, body] of samples) {
+        if (kind(other) === kind(topic)) continue
+        const tag = failureTag(await receive(ShopifyTesting.sign({ topic, body, secret })))
+        if (tag !== "DecodeFailed") decoded.push(`${topic} ← ${other}: ${tag}`)
+      }
+    }
+    assert.deepStrictEqual(decoded, [])
   })
 
   it("the unsigned topic (and shop domain) must agree with the signed body, else DecodeFailed", async () => {
