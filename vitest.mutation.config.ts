@@ -45,9 +45,15 @@ export const mutationConfig = (projects: ReadonlyArray<string>, testTimeout: num
       conditions,
       alias: [
         { find: /^@hookline\/core\/testing\/vitest$/, replacement: path.join(packages, "core/src/testing/vitest.ts") },
+        // The provider author's toolkit lives in src/toolkit.ts (a file named provider.ts would clash
+        // with Provider.ts on case-insensitive file systems); internals under src/internal.
+        { find: /^@hookline\/core\/provider$/, replacement: path.join(packages, "core/src/toolkit.ts") },
+        { find: /^@hookline\/core\/internal\/([A-Za-z]+)$/, replacement: path.join(packages, "core/src/internal/$1.ts") },
         // `@hookline/core/testing`, `@hookline/core/node`, … (one module per subpath).
         { find: /^@hookline\/core\/([A-Za-z]+)$/, replacement: path.join(packages, "core/src/$1.ts") },
-        { find: /^@hookline\/([a-z-]+)$/, replacement: path.join(packages, "$1/src/index.ts") }
+        { find: /^@hookline\/([a-z-]+)$/, replacement: path.join(packages, "$1/src/index.ts") },
+        // A provider's subpaths (`@hookline/provider-igv/testing`, `…/doctor`).
+        { find: /^@hookline\/([a-z-]+)\/([a-z]+)$/, replacement: path.join(packages, "$1/src/$2.ts") }
       ]
     },
     ssr: { resolve: { conditions, externalConditions: conditions } },
