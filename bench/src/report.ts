@@ -267,7 +267,11 @@ quote). Targets live in the bench, never in unit tests.
 * **Machine**: ${r.machine.cpu}, ${r.machine.cores} cores, ${
     fixed(r.machine.memoryGiB, 1)
   } GiB, ${r.machine.os}.${loadNote}
-* **Versions**: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(", ")}
+* **Versions**: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(", ")}${
+    r.mode === "quick"
+      ? "\n\n**A quick run** (`--quick`: 1 s runs, few rounds): it shows the bench works end to end and what the page\nlooks like; its figures are not measurements to compare or quote — `npm run bench` on a quiet machine gives those."
+      : ""
+  }
 
 ## Targets
 

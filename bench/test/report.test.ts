@@ -164,8 +164,10 @@ describe("bench report", () => {
     assert.isTrue(met("memory store per completed key"))
   })
 
-  it("renders both pools, the Redis pair and the per-stage table", () => {
+  it("renders both pools, the Redis pair, the per-stage table and says when a run was quick", () => {
     const page = markdown(results)
+    assert.include(page, "**A quick run**")
+    assert.notInclude(markdown({ ...results, mode: "full" }), "**A quick run**")
     assert.include(page, "**new deliveries** (RSS: the server after both runs)")
     assert.include(page, "**duplicate-heavy**")
     assert.include(page, "| `fastify` | 8,400 | 0.84 |")
