@@ -48,7 +48,10 @@ export const mutationConfig = (projects: ReadonlyArray<string>, testTimeout: num
         // The provider author's toolkit lives in src/toolkit.ts (a file named provider.ts would clash
         // with Provider.ts on case-insensitive file systems); internals under src/internal.
         { find: /^@hookline\/core\/provider$/, replacement: path.join(packages, "core/src/toolkit.ts") },
-        { find: /^@hookline\/core\/internal\/([A-Za-z]+)$/, replacement: path.join(packages, "core/src/internal/$1.ts") },
+        {
+          find: /^@hookline\/core\/internal\/([A-Za-z]+)$/,
+          replacement: path.join(packages, "core/src/internal/$1.ts")
+        },
         // `@hookline/core/testing`, `@hookline/core/node`, … (one module per subpath).
         { find: /^@hookline\/core\/([A-Za-z]+)$/, replacement: path.join(packages, "core/src/$1.ts") },
         { find: /^@hookline\/([a-z-]+)$/, replacement: path.join(packages, "$1/src/index.ts") },
