@@ -14,8 +14,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Hmac, type IdempotencyStore, type RawDelivery, type Routes } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
+import * as GitHubTesting from "@hookline/provider-github/testing"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as IgvTesting from "@hookline/provider-igv/testing"
+import * as ShopifyTesting from "@hookline/provider-shopify/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -32,7 +34,9 @@ const secrets = {
   hmac: Redacted.make("mount-hmac-secret"),
   igv: Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"),
   goldenpay: Redacted.make("mount-goldenpay-token"),
-  em: { appId: "mount-em-app", secret: Redacted.make("mount-em-secret") }
+  em: { appId: "mount-em-app", secret: Redacted.make("mount-em-secret") },
+  github: Redacted.make("mount-github-secret"),
+  shopify: Redacted.make("mount-shopify-secret")
 }
 
 /** The environment that mounts every bundled provider (as examples/node-http reads it). */
@@ -41,7 +45,9 @@ export const allProviders: Record<string, string> = {
   IGV_SECRET: Redacted.value(secrets.igv),
   GOLDENPAY_SECRET: Redacted.value(secrets.goldenpay),
   EM_APP_ID: secrets.em.appId,
-  EM_APP_SECRET: Redacted.value(secrets.em.secret)
+  EM_APP_SECRET: Redacted.value(secrets.em.secret),
+  GITHUB_WEBHOOK_SECRET: Redacted.value(secrets.github),
+  SHOPIFY_WEBHOOK_SECRET: Redacted.value(secrets.shopify)
 }
 
 /** A signed HMAC delivery for `/hmac` (`body` defaults to a small JSON object). */
@@ -99,6 +105,30 @@ export const cases: ReadonlyArray<Case> = [
       }
     },
     ack: () => ({ status: 200, text: "SUCCESS" })
+  },
+  {
+    provider: "github",
+    delivery: () => {
+      const delivery = crypto.randomUUID()
+      const body = GitHubTesting.samples.push
+      return {
+        raw: GitHubTesting.sign({ event: "push", body, secret: secrets.github, delivery, url: "/github" }),
+        key: `github:${delivery}`
+      }
+    },
+    ack: (first) => ({ status: 200, text: jsonOutcome(first) })
+  },
+  {
+    provider: "shopify",
+    delivery: () => {
+      const eventId = crypto.randomUUID()
+      const body = ShopifyTesting.samples["orders/create"]
+      return {
+        raw: ShopifyTesting.sign({ topic: "orders/create", body, secret: secrets.shopify, eventId, url: "/shopify" }),
+        key: `shopify:${eventId}`
+      }
+    },
+    ack: (first) => ({ status: 200, text: jsonOutcome(first) })
   }
 ]
 

@@ -19,7 +19,9 @@ const retry: Record<string, { readonly status: number; readonly text: string }> 
   hmac: { status: 503, text: JSON.stringify({ outcome: "Failed", reason: "StoreUnavailable" }) },
   igv: { status: 503, text: JSON.stringify({ outcome: "Failed", reason: "StoreUnavailable" }) },
   goldenpay: { status: 503, text: "fail" },
-  em: { status: 503, text: "ERROR" }
+  em: { status: 503, text: "ERROR" },
+  github: { status: 503, text: JSON.stringify({ outcome: "Failed", reason: "StoreUnavailable" }) },
+  shopify: { status: 503, text: JSON.stringify({ outcome: "Failed", reason: "StoreUnavailable" }) }
 }
 
 const runs = (server: ExampleProcess, key: string) => server.handled().filter((line) => line.key === key).length
