@@ -241,7 +241,11 @@ export interface WorkflowRun extends Schema.Schema.Type<typeof WorkflowRun> {}
 export const Installation = Schema.TaggedStruct("Installation", {
   delivery: Schema.String,
   action: Schema.String,
-  installation: Schema.Struct({ id: Id, account: Account }),
+  installation: Schema.Struct({
+    id: Id,
+    /** The user or organisation; an enterprise installation's account has no `login`. */
+    account: Schema.Struct({ id: Id, login: Schema.optionalKey(Schema.String) })
+  }),
   sender: Account
 })
 
@@ -486,14 +490,23 @@ const members: { readonly [event: string]: Member } = {
   installation: member(
     Schema.Struct({
       action: Schema.String,
-      installation: Schema.Struct({ id: Id, account: WireAccount }),
+      installation: Schema.Struct({
+        id: Id,
+        account: Schema.Struct({ id: Id, login: Schema.optionalKey(Schema.String) })
+      }),
       sender: WireAccount
     }),
     (wire, delivery) => ({
       _tag: "Installation",
       delivery,
       action: wire.action,
-      installation: { id: wire.installation.id, account: wire.installation.account },
+      installation: {
+        id: wire.installation.id,
+        account: {
+          id: wire.installation.account.id,
+          ...(wire.installation.account.login === undefined ? {} : { login: wire.installation.account.login })
+        }
+      },
       sender: wire.sender
     }),
     // installation_repositories bodies carry an `installation` too.

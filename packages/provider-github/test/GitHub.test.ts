@@ -120,6 +120,16 @@ describe("GitHub events", () => {
     )
   })
 
+  it("an enterprise installation (account without login) decodes; the account id stays exact", async () => {
+    const body = `{"action":"created","installation":{"id":5,"account":{"id":9007199254740993,"slug":"acme",` +
+      `"name":"Acme"}},"sender":{"login":"octocat","id":1}}`
+    const event = value(await receive(GitHubTesting.sign({ event: "installation", body, secret })))
+    assert.deepStrictEqual(event._tag === "Installation" ? event.installation : undefined, {
+      id: "5",
+      account: { id: "9007199254740993" }
+    })
+  })
+
   it("an event name not modelled → Unknown with the body (numbers as source text) and its action", async () => {
     const body = `{"action":"created","check_run":{"id":9007199254740993},${GitHubTesting.samples.ping.slice(1)}`
     const event = value(await receive(GitHubTesting.sign({ event: "check_run", body, secret, delivery: "d-2" })))
