@@ -21,7 +21,9 @@ const secrets = {
   hmac: Redacted.make("demo-hmac-secret"),
   igv: Redacted.make("aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"),
   goldenpay: Redacted.make("demo-goldenpay-api-token"),
-  em: { appId: "demo-em-app", secret: Redacted.make("demo-em-app-secret") }
+  em: { appId: "demo-em-app", secret: Redacted.make("demo-em-app-secret") },
+  github: Redacted.make("demo-github-secret"),
+  shopify: Redacted.make("demo-shopify-secret")
 }
 
 // Handler runs per idempotency key (failed attempts included), and the scripted behaviours.
@@ -71,6 +73,8 @@ const routes = makeRoutes({
   igvSecret: secrets.igv,
   goldenpaySecret: secrets.goldenpay,
   em: secrets.em,
+  githubSecret: secrets.github,
+  shopifySecret: secrets.shopify,
   onEvent: (line) => handled.push(line),
   behavior,
   timeBudget: "1 second"

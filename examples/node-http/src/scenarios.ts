@@ -4,8 +4,10 @@
  */
 import { Hmac, type RawDelivery } from "@hookline/core"
 import * as EmTesting from "@hookline/provider-em/testing"
+import * as GitHubTesting from "@hookline/provider-github/testing"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as IgvTesting from "@hookline/provider-igv/testing"
+import * as ShopifyTesting from "@hookline/provider-shopify/testing"
 import type * as Redacted from "effect/Redacted"
 import { hmacOptions } from "./app.ts"
 
@@ -26,6 +28,8 @@ export interface Secrets {
   readonly igv: Redacted.Redacted<string>
   readonly goldenpay: Redacted.Redacted<string>
   readonly em: { readonly appId: string; readonly secret: Redacted.Redacted<string> }
+  readonly github?: Redacted.Redacted<string> | undefined
+  readonly shopify?: Redacted.Redacted<string> | undefined
 }
 
 export const scenarios = (
@@ -34,7 +38,9 @@ export const scenarios = (
   ...hmacScenarios(secrets),
   ...igvScenarios(secrets),
   ...goldenpayScenarios(secrets),
-  ...emScenarios(secrets)
+  ...emScenarios(secrets),
+  ...(secrets.github === undefined ? [] : githubScenarios(secrets.github)),
+  ...(secrets.shopify === undefined ? [] : shopifyScenarios(secrets.shopify))
 ]
 
 const hmacScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
@@ -288,6 +294,45 @@ const emScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
       label: "em: another app's notification",
       deliveries: [wrongApp],
       key: "em:OUT_TRADE_AUDIT:DD202409250003:2",
+      expectStatuses: [401],
+      expectRuns: 0
+    }
+  ]
+}
+
+const githubScenarios = (secret: Redacted.Redacted<string>): ReadonlyArray<Scenario> => {
+  const push = GitHubTesting.sign({
+    event: "push",
+    body: GitHubTesting.samples.push,
+    secret,
+    delivery: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    url: "/github"
+  })
+  // The event header is not signed: the captured push replayed as another event, same delivery id.
+  const renamed = { ...push, headers: { ...push.headers, "x-github-event": "create" } }
+  const key = "github:72d3162e-cc78-11e3-81ab-4c9367dc0958"
+  return [
+    { label: "github: push", deliveries: [push], key, expectStatuses: [200], expectRuns: 1 },
+    { label: "github: redelivered", deliveries: [push], key, expectStatuses: [200], expectRuns: 1 },
+    { label: "github: replayed as another event", deliveries: [renamed], key, expectStatuses: [409], expectRuns: 1 }
+  ]
+}
+
+const shopifyScenarios = (secret: Redacted.Redacted<string>): ReadonlyArray<Scenario> => {
+  const body = ShopifyTesting.samples["orders/create"]
+  const order = ShopifyTesting.sign({ topic: "orders/create", body, secret, eventId: "sh-evt-1", url: "/shopify" })
+  const tampered = {
+    ...ShopifyTesting.sign({ topic: "orders/create", body, secret, eventId: "sh-evt-2", url: "/shopify" }),
+    body: new TextEncoder().encode(body.replace(`"total_price":"403.00"`, `"total_price":"0.01"`))
+  }
+  const key = "shopify:sh-evt-1"
+  return [
+    { label: "shopify: orders/create (id > 2^53)", deliveries: [order], key, expectStatuses: [200], expectRuns: 1 },
+    { label: "shopify: retried", deliveries: [order], key, expectStatuses: [200], expectRuns: 1 },
+    {
+      label: "shopify: total tampered",
+      deliveries: [tampered],
+      key: "shopify:sh-evt-2",
       expectStatuses: [401],
       expectRuns: 0
     }
