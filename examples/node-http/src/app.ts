@@ -18,6 +18,8 @@ import { GitHub } from "@hookline/provider-github"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import { Igv } from "@hookline/provider-igv"
 import { Shopify } from "@hookline/provider-shopify"
+import { StandardWebhooks } from "@hookline/provider-standard-webhooks"
+import { Stripe } from "@hookline/provider-stripe"
 import { MemoryStore } from "@hookline/store-memory"
 import { RedisStore } from "@hookline/store-redis"
 import { SqlStore } from "@hookline/store-sql"
@@ -54,6 +56,10 @@ export interface AppConfig {
   readonly em?: { readonly appId: string; readonly secret: Redacted.Redacted<string> } | undefined
   readonly githubSecret?: Redacted.Redacted<string> | undefined
   readonly shopifySecret?: Redacted.Redacted<string> | undefined
+  /** A `whsec_…` Standard Webhooks secret (`STANDARD_WEBHOOKS_SECRET`). */
+  readonly standardWebhooksSecret?: Redacted.Redacted<string> | undefined
+  /** Stripe's endpoint secret (`STRIPE_WEBHOOK_SECRET`). */
+  readonly stripeSecret?: Redacted.Redacted<string> | undefined
   readonly onEvent: (line: HandledLine) => void
   readonly behavior?: Behavior | undefined
   /** Time budget override for every handler (the demo shortens it; `HOOKLINE_TIME_BUDGET_MS`). */
@@ -112,8 +118,13 @@ const printable = (value: unknown): unknown => {
 /** Serialises a handled event line (exact ids and amounts). */
 export const formatLine = (line: HandledLine): string => JSON.stringify(printable(line))
 
+// The event's `_tag`, or its `type` for providers keyed by `type` (Standard Webhooks, Stripe).
 const tagOf = (event: unknown): string =>
-  typeof event === "object" && event !== null && "_tag" in event && typeof event._tag === "string" ? event._tag : "?"
+  typeof event === "object" && event !== null && "_tag" in event && typeof event._tag === "string"
+    ? event._tag
+    : typeof event === "object" && event !== null && "type" in event && typeof event.type === "string"
+    ? event.type
+    : "?"
 
 /** Builds the routes for the configured providers. */
 export const makeRoutes = (config: AppConfig) => {
@@ -161,6 +172,16 @@ export const makeRoutes = (config: AppConfig) => {
   }
   if (config.shopifySecret !== undefined) {
     table["/shopify"] = defineHandler(Shopify.provider({ secret: config.shopifySecret }), report("shopify"), options)
+  }
+  if (config.standardWebhooksSecret !== undefined) {
+    table["/standard-webhooks"] = defineHandler(
+      StandardWebhooks.provider({ secret: config.standardWebhooksSecret }),
+      report("standard-webhooks"),
+      options
+    )
+  }
+  if (config.stripeSecret !== undefined) {
+    table["/stripe"] = defineHandler(Stripe.provider({ secret: config.stripeSecret }), report("stripe"), options)
   }
   return route(table)
 }

@@ -69,6 +69,8 @@ const envConfig = Config.all({
   emSecret: secret("EM_APP_SECRET"),
   githubSecret: secret("GITHUB_WEBHOOK_SECRET"),
   shopifySecret: secret("SHOPIFY_WEBHOOK_SECRET"),
+  standardWebhooksSecret: secret("STANDARD_WEBHOOKS_SECRET"),
+  stripeSecret: secret("STRIPE_WEBHOOK_SECRET"),
   limits: limitsConfig
 })
 
@@ -118,6 +120,8 @@ export const appConfig = (settings: Settings, onEvent: AppConfig["onEvent"]): Ap
     : undefined,
   githubSecret: Option.getOrUndefined(settings.githubSecret),
   shopifySecret: Option.getOrUndefined(settings.shopifySecret),
+  standardWebhooksSecret: Option.getOrUndefined(settings.standardWebhooksSecret),
+  stripeSecret: Option.getOrUndefined(settings.stripeSecret),
   handlerDelay: settings.handlerDelay,
   timeBudget: Option.getOrUndefined(settings.timeBudget),
   onEvent
@@ -140,7 +144,7 @@ export const receiverFromEnv = (env: NodeJS.ProcessEnv = process.env): Receiver 
   const routes = makeRoutes(appConfig(settings, (line) => process.stdout.write(`${formatLine(line)}\n`)))
   if (routes.handlers.size === 0) {
     exit2(
-      "No provider configured: set HMAC_SECRET (and/or IGV_SECRET, GOLDENPAY_SECRET, EM_APP_ID + EM_APP_SECRET, GITHUB_WEBHOOK_SECRET, SHOPIFY_WEBHOOK_SECRET)"
+      "No provider configured: set HMAC_SECRET (and/or IGV_SECRET, GOLDENPAY_SECRET, EM_APP_ID + EM_APP_SECRET, GITHUB_WEBHOOK_SECRET, SHOPIFY_WEBHOOK_SECRET, STANDARD_WEBHOOKS_SECRET, STRIPE_WEBHOOK_SECRET)"
     )
   }
   const paths = [...routes.handlers.keys()]
