@@ -123,6 +123,16 @@ describe("Stripe events", () => {
       })
     }))
 
+  it.live("a thin (v2) event notification is DecodeFailed, as constructEvent refuses it", () =>
+    Effect.gen(function*() {
+      const body = `{"id":"evt_test_65R9","object":"v2.core.event","type":"v1.billing.meter.error_report_triggered",` +
+        `"livemode":false,"created":"2024-09-26T20:21:00.000Z","related_object":{"id":"mtr_1","type":"billing.meter"}}`
+      const error = yield* Effect.flip(verifyAndDecode(StripeTesting.sign({ body, secret })))
+      assert.strictEqual(error._tag, "DecodeFailed")
+      const header = webhooks.generateTestHeaderString({ payload: body, secret: secretText })
+      assert.throws(() => webhooks.constructEvent(body, header, secretText), /thin event/)
+    }))
+
   it.live("a typed event with a broken body is DecodeFailed, not Unknown", () =>
     Effect.gen(function*() {
       const body = StripeTesting.eventBody({ type: "charge.succeeded" }) // a PaymentIntent where a Charge belongs
