@@ -23,7 +23,9 @@ const secrets = {
   goldenpay: Redacted.make("demo-goldenpay-api-token"),
   em: { appId: "demo-em-app", secret: Redacted.make("demo-em-app-secret") },
   github: Redacted.make("demo-github-secret"),
-  shopify: Redacted.make("demo-shopify-secret")
+  shopify: Redacted.make("demo-shopify-secret"),
+  standardWebhooks: Redacted.make("whsec_ZGVtby1zdGFuZGFyZC13ZWJob29rcy1zZWNyZXQ="),
+  stripe: Redacted.make("whsec_demo_stripe_secret")
 }
 
 // Handler runs per idempotency key (failed attempts included), and the scripted behaviours.
@@ -75,6 +77,8 @@ const routes = makeRoutes({
   em: secrets.em,
   githubSecret: secrets.github,
   shopifySecret: secrets.shopify,
+  standardWebhooksSecret: secrets.standardWebhooks,
+  stripeSecret: secrets.stripe,
   onEvent: (line) => handled.push(line),
   behavior,
   timeBudget: "1 second"

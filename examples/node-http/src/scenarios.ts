@@ -8,6 +8,8 @@ import * as GitHubTesting from "@hookline/provider-github/testing"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import * as ShopifyTesting from "@hookline/provider-shopify/testing"
+import * as StandardWebhooksTesting from "@hookline/provider-standard-webhooks/testing"
+import * as StripeTesting from "@hookline/provider-stripe/testing"
 import type * as Redacted from "effect/Redacted"
 import { hmacOptions } from "./app.ts"
 
@@ -30,6 +32,8 @@ export interface Secrets {
   readonly em: { readonly appId: string; readonly secret: Redacted.Redacted<string> }
   readonly github?: Redacted.Redacted<string> | undefined
   readonly shopify?: Redacted.Redacted<string> | undefined
+  readonly standardWebhooks?: Redacted.Redacted<string> | undefined
+  readonly stripe?: Redacted.Redacted<string> | undefined
 }
 
 export const scenarios = (
@@ -40,7 +44,9 @@ export const scenarios = (
   ...goldenpayScenarios(secrets),
   ...emScenarios(secrets),
   ...(secrets.github === undefined ? [] : githubScenarios(secrets.github)),
-  ...(secrets.shopify === undefined ? [] : shopifyScenarios(secrets.shopify))
+  ...(secrets.shopify === undefined ? [] : shopifyScenarios(secrets.shopify)),
+  ...(secrets.standardWebhooks === undefined ? [] : standardWebhooksScenarios(secrets.standardWebhooks)),
+  ...(secrets.stripe === undefined ? [] : stripeScenarios(secrets.stripe))
 ]
 
 const hmacScenarios = (secrets: Secrets): ReadonlyArray<Scenario> => {
@@ -333,6 +339,85 @@ const shopifyScenarios = (secret: Redacted.Redacted<string>): ReadonlyArray<Scen
       label: "shopify: total tampered",
       deliveries: [tampered],
       key: "shopify:sh-evt-2",
+      expectStatuses: [401],
+      expectRuns: 0
+    }
+  ]
+}
+
+const standardWebhooksScenarios = (secret: Redacted.Redacted<string>): ReadonlyArray<Scenario> => {
+  const body = StandardWebhooksTesting.exampleBody
+  // The sender rotating its key: an unknown key's signature listed first, ours second.
+  const contact = StandardWebhooksTesting.sign({
+    body,
+    secret: StandardWebhooksTesting.randomSecret(),
+    alsoSignWith: [secret],
+    id: "msg_demo_1",
+    url: "/standard-webhooks"
+  })
+  const stale = StandardWebhooksTesting.sign({
+    body,
+    secret,
+    id: "msg_demo_2",
+    timestamp: Math.floor(Date.now() / 1000) - 600,
+    url: "/standard-webhooks"
+  })
+  const key = "standard-webhooks:msg_demo_1"
+  return [
+    {
+      label: "standard-webhooks: rotated signature list",
+      deliveries: [contact],
+      key,
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    { label: "standard-webhooks: retried", deliveries: [contact], key, expectStatuses: [200], expectRuns: 1 },
+    {
+      label: "standard-webhooks: 10 minutes old",
+      deliveries: [stale],
+      key: "standard-webhooks:msg_demo_2",
+      expectStatuses: [401],
+      expectRuns: 0
+    }
+  ]
+}
+
+const stripeScenarios = (secret: Redacted.Redacted<string>): ReadonlyArray<Scenario> => {
+  const paid = StripeTesting.sign({
+    body: StripeTesting.eventBody({ id: "evt_demo_1", amount: 9007199254740993n }),
+    secret,
+    url: "/stripe"
+  })
+  const unknown = StripeTesting.sign({
+    body: `{"id":"evt_demo_2","object":"event","type":"customer.created","created":1680064028,"livemode":false,` +
+      `"data":{"object":{"id":"cus_demo"}}}`,
+    secret,
+    url: "/stripe"
+  })
+  const tampered = {
+    ...StripeTesting.sign({ body: StripeTesting.eventBody({ id: "evt_demo_3" }), secret, url: "/stripe" }),
+    body: new TextEncoder().encode(StripeTesting.eventBody({ id: "evt_demo_3", amount: 1n }))
+  }
+  return [
+    {
+      label: "stripe: payment_intent.succeeded (amount > 2^53)",
+      deliveries: [paid],
+      key: "stripe:evt_demo_1",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    { label: "stripe: retried", deliveries: [paid], key: "stripe:evt_demo_1", expectStatuses: [200], expectRuns: 1 },
+    {
+      label: "stripe: unknown type acknowledged",
+      deliveries: [unknown],
+      key: "stripe:evt_demo_2",
+      expectStatuses: [200],
+      expectRuns: 1
+    },
+    {
+      label: "stripe: amount tampered",
+      deliveries: [tampered],
+      key: "stripe:evt_demo_3",
       expectStatuses: [401],
       expectRuns: 0
     }
