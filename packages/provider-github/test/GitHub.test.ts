@@ -178,4 +178,16 @@ describe("GitHub events", () => {
     assert.deepStrictEqual([GitHub.key(pa), GitHub.key(pb)], ["x", "x"])
     assert.notDeepEqual(provider.fingerprint(pa, a), provider.fingerprint(pb, b))
   })
+
+  it("GitHub.Event.match / guards over decoded events; the provider's defaults", async () => {
+    const push = value(await receive(GitHubTesting.sign({ event: "push", body: GitHubTesting.samples.push, secret })))
+    const summary = GitHub.Event.matchOrElse(push, { Push: (p) => `push ${p.ref}` }, (other) => other._tag)
+    assert.strictEqual(summary, "push refs/heads/main")
+    assert.isTrue(GitHub.Event.guards.Push(push))
+    assert.isFalse(GitHub.Event.guards.PullRequest(push))
+    assert.deepStrictEqual(
+      [provider.defaults.timeBudget, provider.defaults.bodyLimit, provider.name, provider.discriminator],
+      [GitHub.defaults.timeBudget, 5 * 1024 * 1024, "github", "_tag"]
+    )
+  })
 })

@@ -207,4 +207,20 @@ describe("Shopify events", () => {
       assert.strictEqual(failureTag(exit), "DecodeFailed", `${topic} ${body.slice(0, 30)}`)
     }
   })
+
+  it("Shopify.Event.matchOrElse / guards over decoded events; the provider's defaults", async () => {
+    const raw = ShopifyTesting.sign({
+      topic: "products/delete",
+      body: ShopifyTesting.samples["products/delete"],
+      secret
+    })
+    const deleted = value(await receive(raw))
+    const summary = Shopify.Event.matchOrElse(deleted, { ProductsDelete: (p) => `deleted ${p.id}` }, (e) => e._tag)
+    assert.strictEqual(summary, "deleted 788032119674292922")
+    assert.isTrue(Shopify.Event.guards.ProductsDelete(deleted))
+    assert.deepStrictEqual(
+      [provider.defaults.timeBudget, provider.defaults.bodyLimit, provider.name, provider.discriminator],
+      [Shopify.defaults.timeBudget, 2 * 1024 * 1024, "shopify", "_tag"]
+    )
+  })
 })
