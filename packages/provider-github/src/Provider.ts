@@ -157,7 +157,9 @@ const check = (
     )
   }
   const event = RawDelivery.requireSingleHeader(raw, headers.event)
-  if (Result.isFailure(event)) return Result.fail(new MalformedDelivery({ message: "Missing header X-GitHub-Event" }))
+  if (Result.isFailure(event)) {
+    return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-GitHub-Event" }))
+  }
   const delivery = RawDelivery.requireSingleHeader(raw, headers.delivery)
   if (Result.isFailure(delivery)) {
     return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-GitHub-Delivery" }))

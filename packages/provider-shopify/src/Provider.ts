@@ -166,10 +166,12 @@ const check = (
     )
   }
   const topic = single(raw, headers.topic)
-  if (topic === undefined) return Result.fail(new MalformedDelivery({ message: "Missing header X-Shopify-Topic" }))
+  if (topic === undefined) {
+    return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-Shopify-Topic" }))
+  }
   const shopDomain = single(raw, headers.shopDomain)
   if (shopDomain === undefined) {
-    return Result.fail(new MalformedDelivery({ message: "Missing header X-Shopify-Shop-Domain" }))
+    return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-Shopify-Shop-Domain" }))
   }
   const eventId = RawDelivery.header(raw, headers.eventId) === undefined
     ? single(raw, headers.webhookId)
