@@ -10,6 +10,8 @@
  *   hookline-igv     provider-igv, its real scheme, toNodeListener
  *   hookline-goldenpay  provider-goldenpay (MD5 sign in the JSON body), toNodeListener
  *   hookline-em      provider-em (form body, MD5), toNodeListener
+ *   hookline-github  provider-github (`GitHub.provider`) on the GitHub-scheme pool, toNodeListener
+ *   hookline-stripe  provider-stripe (`Stripe.provider`, `Stripe-Signature` over `t.body`), toNodeListener
  *   hookline-web     the hookline-hmac handler through toWebHandler behind a minimal node:http→fetch bridge
  *   octokit          @octokit/webhooks createNodeMiddleware (GitHub scheme), dedupe in its handler
  *   express          Express 5, express.raw() + the hand-written HMAC
@@ -27,10 +29,13 @@ import { toNodeListener } from "@hookline/core/node"
 import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
+import { GitHub } from "@hookline/provider-github"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { Igv } from "@hookline/provider-igv"
 import * as IgvTesting from "@hookline/provider-igv/testing"
+import { Stripe } from "@hookline/provider-stripe"
+import * as StripeTesting from "@hookline/provider-stripe/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import { RedisStore } from "@hookline/store-redis"
 import { createNodeMiddleware, Webhooks } from "@octokit/webhooks"
@@ -51,6 +56,8 @@ export const contenderNames = [
   "hookline-igv",
   "hookline-goldenpay",
   "hookline-em",
+  "hookline-github",
+  "hookline-stripe",
   "hookline-web",
   "octokit",
   "express",
@@ -67,10 +74,11 @@ export type ContenderName = typeof contenderNames[number]
 export const usesRedis = (name: ContenderName): boolean => name === "bare-redis" || name === "hookline-redis"
 
 /**
- * Which request pool a contender is fed: the GitHub-scheme contenders share one, the two Standard
- * Webhooks contenders another, each bundled provider its own.
+ * Which request pool a contender is fed: the GitHub-scheme contenders (bare, hookline-hmac,
+ * hookline-github, octokit, express, fastify, hookline-web and the Redis pair) share one, the two
+ * Standard Webhooks contenders another, each other bundled provider its own.
  */
-export type Scheme = "github" | "standard" | "igv" | "goldenpay" | "em"
+export type Scheme = "github" | "standard" | "igv" | "goldenpay" | "em" | "stripe"
 
 export const schemeOf = (name: ContenderName): Scheme => {
   switch (name) {
@@ -80,6 +88,8 @@ export const schemeOf = (name: ContenderName): Scheme => {
       return "goldenpay"
     case "hookline-em":
       return "em"
+    case "hookline-stripe":
+      return "stripe"
     case "standardwebhooks":
     case "hookline-standard":
       return "standard"
@@ -93,7 +103,7 @@ export const schemeOf = (name: ContenderName): Scheme => {
  * `undefined` when nothing in them ages. The bench re-signs a pool before it gets this old.
  */
 export const toleranceSecondsOf = (scheme: Scheme): number | undefined =>
-  scheme === "standard" ? 5 * 60 : scheme === "igv" ? 60 * 60 : undefined
+  scheme === "standard" || scheme === "stripe" ? 5 * 60 : scheme === "igv" ? 60 * 60 : undefined
 
 // Bench-only secrets (never real ones).
 const githubSecret = "bench-github-secret-0123456789abcdef"
@@ -105,6 +115,8 @@ const emSecret = Redacted.make("bench-em-secret")
 // platform issues them (not valid UTF-8 text).
 const standardSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 const standardKey = Buffer.from(standardSecret.slice("whsec_".length), "base64")
+// Stripe uses its `whsec_` secret whole, as UTF-8 text.
+const stripeSecret = Redacted.make("whsec_bench0123456789abcdefghijklmnopqrstuv")
 
 // Enough for the longest run: duplicates must stay answered from memory, never evicted.
 const maxEntries = 4_000_000
@@ -121,27 +133,41 @@ export interface SignedRequest {
 
 const encoder = new TextEncoder()
 
-// A GitHub-like payload of ~700 bytes: string ids and amounts (never through a JS number).
-const githubBody = (i: number): string =>
-  JSON.stringify({
-    action: "completed",
-    delivery: `bench-${i}`,
-    order: {
-      id: `ord_${(1_000_000_000 + i).toString(36)}`,
-      number: `SO${1689644928115784 + i}`,
-      amount: "129.90",
-      currency: "EUR",
-      status: "paid",
-      created_at: "2026-11-23T10:15:30Z",
-      lines: [
-        { sku: "SKU-RED-42", quantity: "2", price: "39.95" },
-        { sku: "SKU-BLUE-7", quantity: "1", price: "50.00" }
-      ]
+// A commit SHA of the bench: 40 hex digits, one per delivery number.
+const sha = (i: number): string => createHash("sha1").update(`bench-${i}`).digest("hex")
+
+// A GitHub `push` body of ~820 bytes (what `X-GitHub-Event: push` announces, so provider-github
+// decodes it as a Push): numeric ids as GitHub sends them (all below 2^53), a 16-digit order number
+// inside the commit message text.
+const githubBody = (i: number): string => {
+  const commit = {
+    id: sha(i),
+    message: `Order SO${1689644928115784 + i} paid`,
+    timestamp: "2026-11-23T10:15:30Z",
+    author: { name: "Hookline Bench", email: "bench@example.com", username: "hookline-bench" }
+  }
+  return JSON.stringify({
+    ref: "refs/heads/main",
+    before: sha(i - 1),
+    after: commit.id,
+    repository: {
+      id: 123456789,
+      node_id: "R_kgDOHdL5hQ",
+      name: "bench",
+      full_name: "hookline/bench",
+      private: false,
+      owner: { login: "hookline", id: 87654321, type: "Organization" },
+      default_branch: "main"
     },
-    customer: { id: `cus_${i}`, email: "buyer@example.com", country: "DE" },
-    repository: { id: "123456789", full_name: "hookline/bench", private: false },
-    sender: { login: "hookline-bench", id: "987654321", type: "Bot" }
+    pusher: { name: "hookline-bench", email: "bench@example.com" },
+    sender: { login: "hookline-bench", id: 987654321, type: "Bot" },
+    created: false,
+    deleted: false,
+    forced: false,
+    compare: `https://github.com/hookline/bench/compare/${sha(i - 1).slice(0, 12)}...${commit.id.slice(0, 12)}`,
+    commits: [commit]
   })
+}
 
 const githubSign = (body: Uint8Array): string =>
   `sha256=${createHmac("sha256", githubSecret).update(body).digest("hex")}`
@@ -210,6 +236,18 @@ export const signedRequest = (scheme: Scheme, i: number): SignedRequest => {
         }),
         "/"
       )
+    case "stripe":
+      // A `payment_intent.succeeded` event signed now (`t=` within Stripe's 300 s, checked both ways).
+      return fromRaw(
+        StripeTesting.sign({
+          secret: stripeSecret,
+          body: StripeTesting.eventBody({
+            id: `evt_bench${i.toString(36).padStart(15, "0")}`,
+            amount: BigInt(1000 + (i % 100_000))
+          })
+        }),
+        "/"
+      )
   }
 }
 
@@ -236,6 +274,12 @@ export const tampered = (scheme: Scheme, i: number): SignedRequest => {
       const name = Object.keys(request.headers).find((h) => h.includes("sign"))!
       return { ...request, headers: { ...request.headers, [name]: flip(request.headers[name]!) } }
     }
+    case "stripe":
+      // `t=…,v1=<hex>`: the last hex digit of the v1 signature.
+      return {
+        ...request,
+        headers: { ...request.headers, "stripe-signature": flip(request.headers["stripe-signature"]!) }
+      }
     case "goldenpay":
     case "em": {
       // The sign travels in the body: change one hex digit of it.
@@ -258,12 +302,12 @@ const verifyGithub = (body: Uint8Array, header: string | string[] | undefined): 
 }
 
 interface GithubEvent {
-  readonly delivery: string
-  readonly order: { readonly id: string; readonly amount: string }
+  readonly ref: string
+  readonly after: string
 }
 
 const trivialHandler = (event: GithubEvent): void => {
-  if (event.order.id === "") throw new Error("unreachable")
+  if (event.after === "") throw new Error("unreachable")
 }
 
 // Verifies and parses a GitHub-scheme delivery: the event, or the status that refuses it.
@@ -335,11 +379,15 @@ const answer = (res: http.ServerResponse, status: number): void => {
 
 // --- hookline handlers ---------------------------------------------------------------------
 
-/** The schema the hookline GitHub- and Standard-Webhooks-scheme contenders decode the body with. */
+/**
+ * The schema the hookline-hmac and hookline-standard contenders decode the (push) body with: a few
+ * fields, as a user of `Hmac.provider` would declare.
+ */
 const GithubEventSchema = Schema.Struct({
-  action: Schema.String,
-  delivery: Schema.String,
-  order: Schema.Struct({ id: Schema.String, amount: Schema.String, currency: Schema.String })
+  ref: Schema.String,
+  after: Schema.String,
+  repository: Schema.Struct({ full_name: Schema.String }),
+  commits: Schema.Array(Schema.Struct({ id: Schema.String, message: Schema.String }))
 })
 
 /** The hookline-hmac contender's provider: core's `Hmac.provider` on the GitHub scheme, with a schema. */
@@ -354,7 +402,7 @@ export const hmacProvider = () =>
 
 /** The hookline-hmac contender's handler body: as trivial as the hand-written ones'. */
 export const hmacHandle = (event: Schema.Schema.Type<typeof GithubEventSchema>) =>
-  event.order.id === "" ? Effect.die("unreachable") : Effect.void
+  event.after === "" ? Effect.die("unreachable") : Effect.void
 
 export const hmacHandler = () => defineHandler(hmacProvider(), hmacHandle)
 
@@ -383,6 +431,16 @@ export const standardProvider = () =>
 export const igvProvider = () => Igv.provider({ secret: igvSecret })
 export const goldenpayProvider = () => GoldenPay.provider({ secret: goldenpaySecret })
 export const emProvider = () => Em.provider({ appId: emAppId, secret: emSecret })
+export const githubProvider = () => GitHub.provider({ secret: Redacted.make(githubSecret) })
+export const stripeProvider = () => Stripe.provider({ secret: stripeSecret })
+
+/** The hookline-github handler body: as trivial as the others (reads one field of the push). */
+export const githubHandle = (event: GitHub.Event) =>
+  event._tag === "Push" && event.after === "" ? Effect.die("unreachable") : Effect.void
+
+/** The hookline-stripe handler body: reads one field of the payment intent. */
+export const stripeHandle = (event: Stripe.Event) =>
+  event.type === "payment_intent.succeeded" && event.data.object.id === "" ? Effect.die("unreachable") : Effect.void
 
 const store = () => MemoryStore.layer({ maxEntries })
 
@@ -426,6 +484,10 @@ export const makeContender = (name: ContenderName, options?: ContenderOptions): 
       return hookline(toNodeListener(defineHandler(goldenpayProvider(), () => Effect.void), store()))
     case "hookline-em":
       return hookline(toNodeListener(defineHandler(emProvider(), () => Effect.void), store()))
+    case "hookline-github":
+      return hookline(toNodeListener(defineHandler(githubProvider(), githubHandle), store()))
+    case "hookline-stripe":
+      return hookline(toNodeListener(defineHandler(stripeProvider(), stripeHandle), store()))
     case "hookline-standard":
       return hookline(toNodeListener(defineHandler(standardProvider(), hmacHandle), store()))
     case "hookline-redis":

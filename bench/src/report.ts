@@ -111,7 +111,16 @@ export const targets = (r: Results): ReadonlyArray<Target> => {
       met: hmac.p99Ms <= 1.3 * bare.p99Ms
     })
   }
-  for (const name of ["hookline-igv", "hookline-goldenpay", "hookline-em", "hookline-web"] as const) {
+  for (
+    const name of [
+      "hookline-igv",
+      "hookline-goldenpay",
+      "hookline-em",
+      "hookline-github",
+      "hookline-stripe",
+      "hookline-web"
+    ] as const
+  ) {
     for (const pool of pools) vsBare(pool, name, 0.75)
   }
   if (r.inProcess !== undefined) {
@@ -209,6 +218,23 @@ const redisPair = (r: Results): string => {
     )
 }
 
+/** hookline-github against @octokit/webhooks on the same GitHub-scheme requests, per pool. */
+const githubVsOctokit = (r: Results): string => {
+  const parts = (["new", "duplicates"] as const).flatMap((pool) => {
+    const github = r.http.find((h) => h.name === "hookline-github" && h.pool === pool)
+    const octokit = r.http.find((h) => h.name === "octokit" && h.pool === pool)
+    if (github === undefined || octokit === undefined) return []
+    return [
+      `${fixed(github.requestsPerSecond / octokit.requestsPerSecond)}× on ${poolLabel[pool]} (${
+        int(github.requestsPerSecond)
+      } vs ${int(octokit.requestsPerSecond)} req/s)`
+    ]
+  })
+  return parts.length === 0
+    ? ""
+    : `\n\nOn the same GitHub requests, \`hookline-github\` ran at ${parts.join(" and ")} of \`octokit\`.`
+}
+
 const stageTable = (r: Results): string =>
   table(
     ["provider", ...stageNames, "sum", "handler.run", "rest"],
@@ -275,7 +301,8 @@ quote). Targets live in the bench, never in unit tests.
 
 ## Targets
 
-The targets of issue #16; the HTTP ones are evaluated on both request pools ([new deliveries and
+The targets of issue #16 (the bundled-provider goal also covers issue #19's \`hookline-github\` and
+\`hookline-stripe\`); the HTTP ones are evaluated on both request pools ([new deliveries and
 duplicate-heavy](#http-throughput)), all from this one run.
 
 ${
@@ -316,10 +343,14 @@ server process gets a ${s.http.warmupSeconds} s warm-up on a cycled pool of ${
   } deliveries of its own, then the two measured runs, each up to ${s.http.seconds} s and shortened so its pool
 lasts at 1.5× the warm-up's rate; a request past a pool's end would repeat an id, and the "dup"
 column counts it (new deliveries stay at 0 %, duplicate-heavy at 67 %). The figures are medians over
-the rounds; non-2xx is summed over all of them (warm-ups included). The GitHub-scheme payload is
-~750 bytes of JSON with string ids and amounts, among them an order number of 16 digits
-(\`"SO1689644928115784"\`), as order callbacks carry; the Standard Webhooks contenders get the same
-bodies.${
+the rounds; non-2xx is summed over all of them (warm-ups included). The GitHub-scheme requests are
+\`push\` events (\`X-GitHub-Event: push\`, a fresh \`X-GitHub-Delivery\` and \`X-Hub-Signature-256\`
+each): ~820 bytes of JSON shaped like GitHub's, one commit, numeric ids below 2^53 and a 16-digit
+order number inside the commit message (\`"Order SO1689644928115784 paid"\`); every GitHub-scheme
+contender gets the same bytes, and the Standard Webhooks contenders the same bodies. The Stripe pool
+is \`payment_intent.succeeded\` events (~420 bytes, \`Stripe-Signature: t=…,v1=…\`). The pools of
+the schemes with a signed timestamp (Standard Webhooks and Stripe accept 300 s, iGV an hour) are
+re-signed before a run once they are half that old, so no request nears the limit.${
     r.machine.load.some((l) => l > 1.5)
       ? " Pinning keeps the contenders off wrk's CPU but does not keep other processes off CPU 0: on a busy machine the p99 column mostly measures their preemption."
       : ""
@@ -333,15 +364,17 @@ delivery 200, its duplicate 200 and a forged one 4xx):
 * \`bare\` — hand-written \`node:http\`: \`createHmac\` + \`timingSafeEqual\`, plain \`JSON.parse\` (not lossless: an id beyond 2^53 sent as a number would lose digits), a \`Set\` of ids (the Node limit);
 * \`hookline-hmac\` — core's \`Hmac.provider\` (GitHub scheme, \`x-hub-signature-256\`) + memory store + a \`Schema\` decode, \`toNodeListener\`;
 * \`hookline-igv\`, \`hookline-goldenpay\`, \`hookline-em\` — each bundled provider with its real scheme and payloads (iGV: HMAC over headers; GoldenPay: MD5 \`sign\` in the JSON; EM: MD5 over a form body);
+* \`hookline-github\` — provider-github (\`GitHub.provider\`) on the same GitHub requests as \`octokit\`: it checks the content type and both headers, verifies, parses the body losslessly, fingerprints event name + body and decodes the typed \`Push\` event; memory store, \`toNodeListener\`;
+* \`hookline-stripe\` — provider-stripe (\`Stripe.provider\`) on the Stripe pool: \`v1\` HMAC over \`t.body\` with the whole \`whsec_\` text as key, the 300 s window both ways, key = the event \`id\`, canonical-JSON fingerprint, the typed \`payment_intent.succeeded\` decode (amounts as \`bigint\`); memory store, \`toNodeListener\`;
 * \`hookline-web\` — the \`hookline-hmac\` handler through \`toWebHandler\`, behind a minimal node:http → \`Request\` bridge;
-* \`octokit\` — \`@octokit/webhooks\` \`createNodeMiddleware\`, dedupe in its \`onAny\` handler;
+* \`octokit\` — \`@octokit/webhooks\` \`createNodeMiddleware\` (verify, \`JSON.parse\`, dispatch by event name), dedupe in its \`onAny\` handler;
 * \`express\` — Express 5, \`express.raw()\` and the same hand-written HMAC;
 * \`fastify\` — Fastify 5, a \`parseAs: "buffer"\` content-type parser for every type (the exact bytes) and the same hand-written HMAC;
 * \`standardwebhooks\` — the \`standardwebhooks\` library's \`Webhook.verify\` (HMAC over \`id.timestamp.body\`, \`v1,<base64>\`, timestamp tolerance; it parses the JSON) in \`node:http\`, a \`Set\` of \`webhook-id\`s;
 * \`hookline-standard\` — core's \`Hmac.provider\` on the same Standard Webhooks requests and \`whsec_\` secret (\`secretEncoding: "whsec"\`, \`signedContent: "id.timestamp.body"\`, \`encoding: "base64"\`, \`prefix: "v1,"\`, \`separator: " "\`, \`idHeader: "webhook-id"\`, \`timestampHeader: "webhook-timestamp"\`) + memory store + the same \`Schema\` decode, \`toNodeListener\`;
 * \`bare-redis\` and \`hookline-redis\` — [the Redis pair](#the-redis-backed-pair) below.
 
-${httpTables(r)}
+${httpTables(r)}${githubVsOctokit(r)}
 
 ### The Redis-backed pair
 

@@ -20,12 +20,16 @@ import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
 import {
   emProvider,
+  githubHandle,
+  githubProvider,
   goldenpayProvider,
   hmacHandle,
   hmacProvider,
   igvProvider,
   type Scheme,
-  signedRequest
+  signedRequest,
+  stripeHandle,
+  stripeProvider
 } from "./contenders.ts"
 import { median } from "./stats.ts"
 
@@ -113,12 +117,16 @@ const subjects = (): ReadonlyArray<Subject> => {
   const igv = igvProvider()
   const goldenpay = goldenpayProvider()
   const em = emProvider()
+  const github = githubProvider()
+  const stripe = stripeProvider()
   const none = () => Effect.void
   return [
     subject("hmac", "github", hmac, hmacHandle, defineHandler(hmac, hmacHandle)),
     subject("igv", "igv", igv, none, defineHandler(igv, none)),
     subject("goldenpay", "goldenpay", goldenpay, none, defineHandler(goldenpay, none)),
-    subject("em", "em", em, none, defineHandler(em, none))
+    subject("em", "em", em, none, defineHandler(em, none)),
+    subject("github", "github", github, githubHandle, defineHandler(github, githubHandle)),
+    subject("stripe", "stripe", stripe, stripeHandle, defineHandler(stripe, stripeHandle))
   ]
 }
 

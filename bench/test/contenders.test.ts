@@ -5,6 +5,10 @@
  * The Redis contenders run against a private redis-server (a missing `redis-server` fails the test).
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
+import { RawDelivery } from "@hookline/core"
+import { Stripe } from "@hookline/provider-stripe"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { createClient } from "redis"
@@ -12,11 +16,14 @@ import * as Logs from "../../test-support/Logs.ts"
 import * as RedisServer from "../../test-support/RedisServer.ts"
 import {
   contenderNames,
+  githubProvider,
   makeContender,
   schemeOf,
   type SignedRequest,
   signedRequest,
+  stripeProvider,
   tampered,
+  toleranceSecondsOf,
   usesRedis
 } from "../src/contenders.ts"
 
@@ -55,6 +62,37 @@ const redisUrl = async () => {
   }
   return (await redis).url
 }
+
+const rawOf = (request: SignedRequest) =>
+  RawDelivery.make({ method: "POST", url: request.path, headers: request.headers, body: request.body })
+
+describe("bench pools' requests", () => {
+  it("GitHub scheme: the same bytes for every contender, a push provider-github decodes as Push", async () => {
+    const github = contenderNames.filter((name) => schemeOf(name) === "github")
+    assert.includeMembers(github, ["bare", "hookline-hmac", "hookline-github", "octokit", "express", "fastify"])
+    const request = signedRequest("github", 41)
+    assert.deepStrictEqual(signedRequest("github", 41), request)
+    assert.strictEqual(request.headers["x-github-event"], "push")
+    const provider = githubProvider()
+    const raw = rawOf(request)
+    const event = await Effect.runPromise(
+      Effect.flatMap(provider.verify(raw), (payload) => provider.decode(payload, raw))
+    )
+    assert.strictEqual(event._tag, "Push")
+    if (event._tag === "Push") assert.strictEqual(event.commits.length, 1)
+  })
+
+  it("Stripe scheme: payment_intent.succeeded signed now, re-signed well inside Stripe's window", async () => {
+    const provider = stripeProvider()
+    const raw = rawOf(signedRequest("stripe", 41))
+    const payload = await Effect.runPromise(provider.verify(raw))
+    const event = await Effect.runPromise(provider.decode(payload, raw))
+    assert.strictEqual(event.type, "payment_intent.succeeded")
+    assert.isBelow(Math.abs(payload.timestamp - Date.now()), 2_000)
+    // The bench re-signs a pool at half this age: the provider's own tolerance, 300 s.
+    assert.strictEqual(toleranceSecondsOf("stripe")! * 1000, Duration.toMillis(Stripe.defaultTolerance))
+  })
+})
 
 describe("bench contenders", () => {
   for (const name of contenderNames) {

@@ -33,6 +33,8 @@ const http = (["new", "duplicates"] as const).flatMap((pool) => {
     row("hookline-igv", pool, 7_500),
     row("hookline-goldenpay", pool, 7_499),
     row("hookline-em", pool, 8_000),
+    row("hookline-github", pool, pool === "new" ? 7_500 : 7_000),
+    row("hookline-stripe", pool, 7_499),
     row("hookline-web", pool, 7_000),
     row("octokit", pool, 8_000),
     row("express", pool, 6_000),
@@ -136,6 +138,10 @@ describe("bench report", () => {
         "hookline-goldenpay throughput vs bare, duplicate-heavy: ≥ 0.75×",
         "hookline-em throughput vs bare, new deliveries: ≥ 0.75×",
         "hookline-em throughput vs bare, duplicate-heavy: ≥ 0.75×",
+        "hookline-github throughput vs bare, new deliveries: ≥ 0.75×",
+        "hookline-github throughput vs bare, duplicate-heavy: ≥ 0.75×",
+        "hookline-stripe throughput vs bare, new deliveries: ≥ 0.75×",
+        "hookline-stripe throughput vs bare, duplicate-heavy: ≥ 0.75×",
         "hookline-web throughput vs bare, new deliveries: ≥ 0.75×",
         "hookline-web throughput vs bare, duplicate-heavy: ≥ 0.75×",
         "in-process overhead per new delivery: ≤ 8 µs",
@@ -156,6 +162,9 @@ describe("bench report", () => {
     assert.isFalse(met("hookline-hmac p99 vs bare, duplicate-heavy"))
     assert.isTrue(met("hookline-igv throughput vs bare, new deliveries"))
     assert.isFalse(met("hookline-goldenpay throughput vs bare, new deliveries"))
+    assert.isTrue(met("hookline-github throughput vs bare, new deliveries"))
+    assert.isFalse(met("hookline-github throughput vs bare, duplicate-heavy"))
+    assert.isFalse(met("hookline-stripe throughput vs bare, new deliveries"))
     assert.isFalse(met("hookline-web throughput vs bare, new deliveries"))
     assert.isTrue(met("in-process overhead per new delivery"))
     assert.isFalse(met("in-process overhead per duplicate delivery"))
@@ -164,7 +173,7 @@ describe("bench report", () => {
     assert.isTrue(met("memory store per completed key"))
   })
 
-  it("renders both pools, the Redis pair, the per-stage table and says when a run was quick", () => {
+  it("renders both pools, the Redis pair, hookline-github against octokit, the per-stage table and says when a run was quick", () => {
     const page = markdown(results)
     assert.include(page, "**A quick run**")
     assert.notInclude(markdown({ ...results, mode: "full" }), "**A quick run**")
@@ -172,6 +181,14 @@ describe("bench report", () => {
     assert.include(page, "**duplicate-heavy**")
     assert.include(page, "| `fastify` | 8,400 | 0.84 |")
     assert.include(page, "| new deliveries | 6,000 | 5,000 | 0.83 |")
+    assert.include(
+      page,
+      "`hookline-github` ran at 0.94× on new deliveries (7,500 vs 8,000 req/s) and 0.88× on duplicate-heavy " +
+        "(7,000 vs 8,000 req/s) of `octokit`"
+    )
+    // A results file from before a contender existed (an older latest.json) still renders.
+    const older = { ...results, http: results.http.filter((h) => h.name !== "hookline-github") }
+    assert.notInclude(markdown(older), "`hookline-github` ran at")
     assert.include(page, `| provider | ${stageNames.join(" | ")} | sum | handler.run | rest |`)
     assert.include(page, "| goldenpay | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 8.0 | 20.0 | 12.0 |")
   })

@@ -10,7 +10,14 @@ describe("bench per-stage cost", () => {
   it("times every stage of every bundled provider", async () => {
     const lines: Array<string> = []
     const result = await runStages({ deliveries: 40, rounds: 1 }, (line) => lines.push(line))
-    assert.deepStrictEqual(result.rows.map((row) => row.provider), ["hmac", "igv", "goldenpay", "em"])
+    assert.deepStrictEqual(result.rows.map((row) => row.provider), [
+      "hmac",
+      "igv",
+      "goldenpay",
+      "em",
+      "github",
+      "stripe"
+    ])
     for (const row of result.rows) {
       for (const stage of stageNames) {
         assert.isTrue(Number.isFinite(row.stages[stage]) && row.stages[stage] >= 0, `${row.provider} ${stage}`)
@@ -19,6 +26,6 @@ describe("bench per-stage cost", () => {
       assert.isAbove(row.pipelineUs, 0)
     }
     assert.isAbove(result.runSyncUs, 0)
-    assert.strictEqual(lines.length, 4)
+    assert.strictEqual(lines.length, 6)
   })
 })
