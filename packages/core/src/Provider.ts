@@ -263,3 +263,103 @@ export const decodeWith = <A>(schema: Schema.Decoder<A>) => {
  */
 export const isProvider = (u: unknown): u is Provider<unknown, never, string> =>
   typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * One member of a {@link decodeByName} table: the body keys it never has, and its decoder.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NamedMember<E, P> {
+  /** Top-level body keys this member's body never has, though a neighbouring member's body does. */
+  readonly excludes: ReadonlyArray<string>
+  readonly decode: (payload: P) => Effect.Effect<E, DecodeFailed>
+}
+
+/**
+ * A {@link NamedMember}: decodes the payload's `body` with the wire schema (a mismatch is
+ * `DecodeFailed`), then builds the event with `toEvent`, which may refuse with a `DecodeFailed` of
+ * its own (a body that fits the schema but not the name).
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const namedMember = <W, E, P extends { readonly body: unknown }>(
+  wire: Schema.Decoder<W>,
+  toEvent: (wire: W, payload: P) => E | DecodeFailed,
+  excludes: ReadonlyArray<string> = []
+): NamedMember<E, P> => {
+  const decodeWire = decodeWith(wire)
+  return {
+    excludes,
+    decode: (payload) =>
+      Effect.flatMap(decodeWire(payload.body), (decoded) => {
+        const event = toEvent(decoded, payload)
+        return event instanceof DecodeFailed ? Effect.fail(event) : Effect.succeed(event)
+      })
+  }
+}
+
+/**
+ * Options of {@link decodeByName}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DecodeByNameOptions<E, P> {
+  /** The header that names the event, as messages spell it: `X-GitHub-Event`. */
+  readonly header: string
+  /** What the header names, for messages: `event`, `topic`. */
+  readonly noun: string
+  /** The header's value, read from the verified payload. */
+  readonly name: (payload: P) => string
+  /** The modelled names and their members ({@link namedMember}). */
+  readonly members: { readonly [name: string]: NamedMember<E, P> }
+  /** The event of a name that is not modelled: acknowledged, body kept. */
+  readonly unknown: (payload: P) => E
+}
+
+/**
+ * A decoder for platforms that sign only the body and name the event in an **unsigned** header
+ * (GitHub's `X-GitHub-Event`, Shopify's `X-Shopify-Topic`). The name picks a member of the table;
+ * a body with one of the member's `excludes` keys (a key only a neighbouring event's body has: a
+ * captured body replayed under another name) is `DecodeFailed` naming the header as unsigned,
+ * else the member decodes it. A name outside the table is `unknown(payload)`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ * @example
+ * ```ts
+ * import { Provider } from "@hookline/core/provider"
+ * import * as Schema from "effect/Schema"
+ *
+ * type Event = { readonly _tag: "Push"; readonly ref: string } | { readonly _tag: "Unknown"; readonly event: string }
+ * interface Payload { readonly event: string; readonly body: { readonly [key: string]: unknown } }
+ *
+ * const decode = Provider.decodeByName<Event, Payload>({
+ *   header: "X-Example-Event",
+ *   noun: "event",
+ *   name: (payload) => payload.event,
+ *   members: {
+ *     push: Provider.namedMember(Schema.Struct({ ref: Schema.String }), (wire) => ({ _tag: "Push", ref: wire.ref }), ["issue"])
+ *   },
+ *   unknown: (payload) => ({ _tag: "Unknown", event: payload.event })
+ * })
+ * ```
+ */
+export const decodeByName =
+  <E, P extends { readonly body: object }>(options: DecodeByNameOptions<E, P>) =>
+  (payload: P): Effect.Effect<E, DecodeFailed> => {
+    const name = options.name(payload)
+    const known = Object.hasOwn(options.members, name) ? options.members[name] : undefined
+    if (known === undefined) return Effect.succeed(options.unknown(payload))
+    const foreign = known.excludes.find((key) => Object.hasOwn(payload.body, key))
+    return foreign === undefined
+      ? known.decode(payload)
+      : Effect.fail(
+        new DecodeFailed({
+          message: `${options.header} ${name} does not match the body: it has "${foreign}", which a ` +
+            `${name} body never has (the ${options.noun} header is not signed)`
+        })
+      )
+  }

@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
-import { MalformedDelivery } from "./DeliveryError.ts"
+import { MalformedDelivery, UnsupportedMediaType } from "./DeliveryError.ts"
+import * as LosslessJson from "./LosslessJson.ts"
 
 /**
  * A received request.
@@ -83,6 +84,31 @@ export const make = (input: RawDeliveryInput): RawDelivery => ({
 })
 
 /**
+ * A test body as test signers take it: bytes or text (UTF-8) sent as is, or a value serialised with
+ * `LosslessJson.stringify` (a `bigint` written as a bare JSON number).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BodyInput = Uint8Array | string | LosslessJson.Json
+
+/**
+ * The exact bytes of a {@link BodyInput}: bytes unchanged, text as UTF-8, any other value as its
+ * `LosslessJson.stringify` text — what a test signer signs and sends.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { RawDelivery } from "@hookline/core/provider"
+ *
+ * RawDelivery.bodyBytes({ id: 9007199254740993n }) // the bytes of {"id":9007199254740993}
+ * ```
+ */
+export const bodyBytes = (body: BodyInput): Uint8Array =>
+  body instanceof Uint8Array ? body : encoder.encode(typeof body === "string" ? body : LosslessJson.stringify(body))
+
+/**
  * Reads a header by name (case-insensitive). Returns `undefined` when absent.
  *
  * @since 0.1.0
@@ -107,16 +133,23 @@ export const requireHeader = (raw: RawDelivery, name: string): Result.Result<str
  * Reads a header that must be present, non-empty and sent once, or fails with `MalformedDelivery`.
  * HTTP joins a repeated header's values with `", "` (Node and the Fetch API alike), so a value with a
  * comma cannot be told from two values and is refused too: for an idempotency key, two ids joined
- * into one would be a key nobody sent.
+ * into one would be a key nobody sent. `message`, when given, replaces the failure's message in
+ * both cases (`"Missing or repeated header X-GitHub-Event"`).
  *
  * @since 0.1.0
  * @category getters
  */
-export const requireSingleHeader = (raw: RawDelivery, name: string): Result.Result<string, MalformedDelivery> =>
-  Result.flatMap(requireHeader(raw, name), (value) =>
+export const requireSingleHeader = (
+  raw: RawDelivery,
+  name: string,
+  message?: string
+): Result.Result<string, MalformedDelivery> => {
+  const value = Result.flatMap(requireHeader(raw, name), (value) =>
     value.includes(",")
       ? Result.fail(new MalformedDelivery({ message: `Header ${name} appears more than once` }))
       : Result.succeed(value))
+  return message === undefined ? value : Result.mapError(value, () => new MalformedDelivery({ message }))
+}
 
 /**
  * The media type of the body, lower-case without parameters (`application/json`), or `undefined`.
@@ -129,6 +162,28 @@ export const mediaType = (raw: RawDelivery): string | undefined => {
   if (value === undefined) return undefined
   const semi = value.indexOf(";")
   return (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase() || undefined
+}
+
+/**
+ * Requires the body's media type ({@link mediaType}) to be `expected`, or fails with
+ * `UnsupportedMediaType` (415): `Content-Type is not supported (expected <expected>: <hint>)`, the
+ * hint telling the sender how to fix it.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const requireMediaType = (
+  raw: RawDelivery,
+  expected: string,
+  hint: string
+): Result.Result<string, UnsupportedMediaType> => {
+  const type = mediaType(raw)
+  return type === expected ? Result.succeed(type) : Result.fail(
+    new UnsupportedMediaType({
+      message: `Content-Type is not supported (expected ${expected}: ${hint})`,
+      contentType: type ?? ""
+    })
+  )
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
@@ -155,6 +210,19 @@ export const decodeUtf8 = (bytes: Uint8Array): Result.Result<string, MalformedDe
  * @category getters
  */
 export const bodyText = (raw: RawDelivery): Result.Result<string, MalformedDelivery> => decodeUtf8(raw.body)
+
+/**
+ * The body as strict UTF-8 JSON whose top level is an object (`LosslessJson.parseObject` with
+ * `options`), or `MalformedDelivery`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const bodyJsonObject = (
+  raw: RawDelivery,
+  options?: LosslessJson.ParseOptions
+): Result.Result<{ readonly [key: string]: LosslessJson.Json }, MalformedDelivery> =>
+  Result.flatMap(bodyText(raw), (text) => LosslessJson.parseObject(text, options))
 
 /**
  * The delivery as a fetch `Request` to `baseUrl` (its URL resolved against `baseUrl`; method, headers

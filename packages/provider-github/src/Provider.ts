@@ -35,14 +35,12 @@
 import {
   AckPolicy,
   type DeliveryError,
-  LosslessJson,
-  MalformedDelivery,
+  type LosslessJson,
   Provider,
   RawDelivery,
   Secret,
   SignatureInvalid,
-  Signing,
-  UnsupportedMediaType
+  Signing
 } from "@hookline/core/provider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -147,23 +145,16 @@ const check = (
   raw: RawDelivery.RawDelivery,
   secrets: ReadonlyArray<Redacted.Redacted<string>>
 ): Result.Result<Payload, DeliveryError.Rejection> => {
-  const type = RawDelivery.mediaType(raw)
-  if (type !== mediaType) {
-    return Result.fail(
-      new UnsupportedMediaType({
-        message: `Content-Type is not supported (expected ${mediaType}: set the webhook's content type to JSON)`,
-        contentType: type ?? ""
-      })
-    )
-  }
-  const event = RawDelivery.requireSingleHeader(raw, headers.event)
-  if (Result.isFailure(event)) {
-    return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-GitHub-Event" }))
-  }
-  const delivery = RawDelivery.requireSingleHeader(raw, headers.delivery)
-  if (Result.isFailure(delivery)) {
-    return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-GitHub-Delivery" }))
-  }
+  const type = RawDelivery.requireMediaType(raw, mediaType, "set the webhook's content type to JSON")
+  if (Result.isFailure(type)) return Result.fail(type.failure)
+  const event = RawDelivery.requireSingleHeader(raw, headers.event, "Missing or repeated header X-GitHub-Event")
+  if (Result.isFailure(event)) return Result.fail(event.failure)
+  const delivery = RawDelivery.requireSingleHeader(
+    raw,
+    headers.delivery,
+    "Missing or repeated header X-GitHub-Delivery"
+  )
+  if (Result.isFailure(delivery)) return Result.fail(delivery.failure)
   const received = RawDelivery.header(raw, headers.signature)?.trim() ?? ""
   if (!received.startsWith(prefix)) {
     return Result.fail(new SignatureInvalid({ message: "Missing X-Hub-Signature-256 (sha256=…)" }))
@@ -176,9 +167,9 @@ const check = (
     "hex"
   )
   if (!valid) return Result.fail(new SignatureInvalid({ message: "X-Hub-Signature-256 does not match" }))
-  return Result.flatMap(
-    Result.flatMap(RawDelivery.bodyText(raw), (text) => LosslessJson.parseObject(text, { numbers: "source" })),
-    (body) => Result.succeed({ event: event.success, delivery: delivery.success, body })
+  return Result.map(
+    RawDelivery.bodyJsonObject(raw, { numbers: "source" }),
+    (body) => ({ event: event.success, delivery: delivery.success, body })
   )
 }
 

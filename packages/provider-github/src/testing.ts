@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { LosslessJson, RawDelivery } from "@hookline/core/provider"
+import { RawDelivery } from "@hookline/core/provider"
 import type * as Redacted from "effect/Redacted"
 import { headers, mediaType, signature } from "./Provider.ts"
 
@@ -27,15 +27,13 @@ export interface SignInput {
    * The body: bytes or text sent as is, or a value serialised with `LosslessJson.stringify` (a
    * `bigint` is written as a bare JSON number).
    */
-  readonly body: Uint8Array | string | LosslessJson.Json
+  readonly body: RawDelivery.BodyInput
   readonly secret: Redacted.Redacted<string>
   /** `X-GitHub-Delivery`. Default: a random UUID, like GitHub's. */
   readonly delivery?: string | undefined
   /** Request URL. Default `/`. */
   readonly url?: string | undefined
 }
-
-const encoder = new TextEncoder()
 
 /**
  * A signed `RawDelivery` with GitHub's headers (`X-Hub-Signature-256`, `X-GitHub-Event`,
@@ -45,9 +43,7 @@ const encoder = new TextEncoder()
  * @category testing
  */
 export const sign = (input: SignInput): RawDelivery.RawDelivery => {
-  const body = input.body instanceof Uint8Array
-    ? input.body
-    : encoder.encode(typeof input.body === "string" ? input.body : LosslessJson.stringify(input.body))
+  const body = RawDelivery.bodyBytes(input.body)
   return RawDelivery.make({
     method: "POST",
     url: input.url ?? "/",

@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { DecodeFailed, Provider } from "@hookline/core/provider"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { Payload } from "./Provider.ts"
 
@@ -361,11 +361,7 @@ const WireShop = Schema.Struct({
   myshopify_domain: Schema.String
 })
 
-const metaOf = (payload: Payload): Meta => ({
-  topic: payload.topic,
-  eventId: payload.eventId,
-  shopDomain: payload.shopDomain
-})
+const metaOf = ({ eventId, shopDomain, topic }: Payload): Meta => ({ topic, eventId, shopDomain })
 
 const orderFields = (wire: typeof WireOrder.Type, payload: Payload) => ({
   ...metaOf(payload),
@@ -405,49 +401,22 @@ const productFields = (wire: typeof WireProduct.Type, payload: Payload) => ({
   }))
 })
 
-interface Member {
-  /** Top-level keys a body of this topic never has, though a body of another modelled topic does. */
-  readonly excludes: ReadonlyArray<string>
-  readonly decode: (payload: Payload) => Effect.Effect<Event, DecodeFailed>
-}
-
-const member = <W>(
-  wire: Schema.Decoder<W>,
-  toEvent: (wire: W, payload: Payload) => Event | DecodeFailed,
-  excludes: ReadonlyArray<string>
-): Member => {
-  const decodeWire = Provider.decodeWith(wire)
-  return {
-    excludes,
-    decode: (payload) =>
-      Effect.flatMap(decodeWire(payload.body), (decoded) => {
-        const event = toEvent(decoded, payload)
-        return event instanceof DecodeFailed ? Effect.fail(event) : Effect.succeed(event)
-      })
-  }
-}
+const member = Provider.namedMember
 
 // Keys that tell the modelled body kinds apart: an order has line_items, a product variants, a
 // shop myshopify_domain.
 const notOrder = ["variants", "myshopify_domain"]
 const notProduct = ["line_items", "myshopify_domain"]
+// The order topics whose body is the order as is, and the product topics.
+const orderMember = (_tag: "OrdersCreate" | "OrdersUpdated" | "OrdersPaid") =>
+  member(WireOrder, (wire, payload: Payload) => ({ _tag, ...orderFields(wire, payload) }), notOrder)
+const productMember = (_tag: "ProductsCreate" | "ProductsUpdate") =>
+  member(WireProduct, (wire, payload: Payload) => ({ _tag, ...productFields(wire, payload) }), notProduct)
 
-const members: { readonly [topic: string]: Member } = {
-  "orders/create": member(
-    WireOrder,
-    (wire, payload) => ({ _tag: "OrdersCreate", ...orderFields(wire, payload) }),
-    notOrder
-  ),
-  "orders/updated": member(
-    WireOrder,
-    (wire, payload) => ({ _tag: "OrdersUpdated", ...orderFields(wire, payload) }),
-    notOrder
-  ),
-  "orders/paid": member(
-    WireOrder,
-    (wire, payload) => ({ _tag: "OrdersPaid", ...orderFields(wire, payload) }),
-    notOrder
-  ),
+const members: { readonly [topic: string]: Provider.NamedMember<Event, Payload> } = {
+  "orders/create": orderMember("OrdersCreate"),
+  "orders/updated": orderMember("OrdersUpdated"),
+  "orders/paid": orderMember("OrdersPaid"),
   "orders/cancelled": member(
     WireOrder,
     (wire, payload) => {
@@ -458,16 +427,8 @@ const members: { readonly [topic: string]: Member } = {
     },
     notOrder
   ),
-  "products/create": member(
-    WireProduct,
-    (wire, payload) => ({ _tag: "ProductsCreate", ...productFields(wire, payload) }),
-    notProduct
-  ),
-  "products/update": member(
-    WireProduct,
-    (wire, payload) => ({ _tag: "ProductsUpdate", ...productFields(wire, payload) }),
-    notProduct
-  ),
+  "products/create": productMember("ProductsCreate"),
+  "products/update": productMember("ProductsUpdate"),
   "products/delete": member(
     WireProductDelete,
     (wire, payload) => ({ _tag: "ProductsDelete", ...metaOf(payload), id: wire.id }),
@@ -503,18 +464,10 @@ const members: { readonly [topic: string]: Member } = {
  * @since 0.1.0
  * @category decoding
  */
-export const decode = (payload: Payload): Effect.Effect<Event, DecodeFailed> => {
-  const known = Object.hasOwn(members, payload.topic) ? members[payload.topic] : undefined
-  if (known === undefined) {
-    return Effect.succeed({ _tag: "Unknown", ...metaOf(payload), body: payload.body as Schema.JsonObject })
-  }
-  const foreign = known.excludes.find((key) => Object.hasOwn(payload.body, key))
-  return foreign === undefined
-    ? known.decode(payload)
-    : Effect.fail(
-      new DecodeFailed({
-        message: `X-Shopify-Topic ${payload.topic} does not match the body: it has "${foreign}", which a ` +
-          `${payload.topic} body never has (the topic header is not signed)`
-      })
-    )
-}
+export const decode: (payload: Payload) => Effect.Effect<Event, DecodeFailed> = Provider.decodeByName({
+  header: "X-Shopify-Topic",
+  noun: "topic",
+  name: (payload) => payload.topic,
+  members,
+  unknown: (payload) => ({ _tag: "Unknown", ...metaOf(payload), body: payload.body as Schema.JsonObject })
+})

@@ -37,14 +37,12 @@
 import {
   AckPolicy,
   type DeliveryError,
-  LosslessJson,
-  MalformedDelivery,
+  type LosslessJson,
   Provider,
   RawDelivery,
   Secret,
   SignatureInvalid,
-  Signing,
-  UnsupportedMediaType
+  Signing
 } from "@hookline/core/provider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -147,40 +145,26 @@ export interface Payload {
 export const signature = (body: Signing.Data, secret: Redacted.Redacted<string>): string =>
   Signing.encode(Signing.hmacWithSecret("sha256", secret, body), "base64")
 
-const single = (raw: RawDelivery.RawDelivery, header: string): string | undefined => {
-  const value = RawDelivery.requireSingleHeader(raw, header)
-  return Result.isSuccess(value) ? value.success : undefined
-}
-
 const check = (
   raw: RawDelivery.RawDelivery,
   secrets: ReadonlyArray<Redacted.Redacted<string>>
 ): Result.Result<Payload, DeliveryError.Rejection> => {
-  const type = RawDelivery.mediaType(raw)
-  if (type !== mediaType) {
-    return Result.fail(
-      new UnsupportedMediaType({
-        message: `Content-Type is not supported (expected ${mediaType}: subscribe with the JSON format)`,
-        contentType: type ?? ""
-      })
-    )
-  }
-  const topic = single(raw, headers.topic)
-  if (topic === undefined) {
-    return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-Shopify-Topic" }))
-  }
-  const shopDomain = single(raw, headers.shopDomain)
-  if (shopDomain === undefined) {
-    return Result.fail(new MalformedDelivery({ message: "Missing or repeated header X-Shopify-Shop-Domain" }))
-  }
-  const eventId = RawDelivery.header(raw, headers.eventId) === undefined
-    ? single(raw, headers.webhookId)
-    : single(raw, headers.eventId)
-  if (eventId === undefined) {
-    return Result.fail(
-      new MalformedDelivery({ message: "Missing or repeated header X-Shopify-Event-Id / X-Shopify-Webhook-Id" })
-    )
-  }
+  const type = RawDelivery.requireMediaType(raw, mediaType, "subscribe with the JSON format")
+  if (Result.isFailure(type)) return Result.fail(type.failure)
+  const topic = RawDelivery.requireSingleHeader(raw, headers.topic, "Missing or repeated header X-Shopify-Topic")
+  if (Result.isFailure(topic)) return Result.fail(topic.failure)
+  const shopDomain = RawDelivery.requireSingleHeader(
+    raw,
+    headers.shopDomain,
+    "Missing or repeated header X-Shopify-Shop-Domain"
+  )
+  if (Result.isFailure(shopDomain)) return Result.fail(shopDomain.failure)
+  const eventId = RawDelivery.requireSingleHeader(
+    raw,
+    RawDelivery.header(raw, headers.eventId) === undefined ? headers.webhookId : headers.eventId,
+    "Missing or repeated header X-Shopify-Event-Id / X-Shopify-Webhook-Id"
+  )
+  if (Result.isFailure(eventId)) return Result.fail(eventId.failure)
   const received = RawDelivery.header(raw, headers.signature)?.trim() ?? ""
   if (received === "") return Result.fail(new SignatureInvalid({ message: "Missing header X-Shopify-Hmac-Sha256" }))
   const valid = Signing.matchesAny(
@@ -191,8 +175,8 @@ const check = (
   )
   if (!valid) return Result.fail(new SignatureInvalid({ message: "X-Shopify-Hmac-Sha256 does not match" }))
   return Result.map(
-    Result.flatMap(RawDelivery.bodyText(raw), (text) => LosslessJson.parseObject(text, { numbers: "source" })),
-    (body) => ({ topic, eventId, shopDomain, body })
+    RawDelivery.bodyJsonObject(raw, { numbers: "source" }),
+    (body) => ({ topic: topic.success, eventId: eventId.success, shopDomain: shopDomain.success, body })
   )
 }
 

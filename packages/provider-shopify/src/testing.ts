@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { LosslessJson, RawDelivery } from "@hookline/core/provider"
+import { RawDelivery } from "@hookline/core/provider"
 import type * as Redacted from "effect/Redacted"
 import { headers, mediaType, signature } from "./Provider.ts"
 
@@ -27,7 +27,7 @@ export interface SignInput {
    * The body: bytes or text sent as is, or a value serialised with `LosslessJson.stringify` (a
    * `bigint` is written as a bare JSON number).
    */
-  readonly body: Uint8Array | string | LosslessJson.Json
+  readonly body: RawDelivery.BodyInput
   readonly secret: Redacted.Redacted<string>
   /** `X-Shopify-Event-Id`. Default: a random UUID. `null` leaves the header out. */
   readonly eventId?: string | null | undefined
@@ -39,8 +39,6 @@ export interface SignInput {
   readonly url?: string | undefined
 }
 
-const encoder = new TextEncoder()
-
 /**
  * A signed `RawDelivery` with Shopify's headers (`X-Shopify-Hmac-Sha256`, `X-Shopify-Topic`,
  * `X-Shopify-Shop-Domain`, `X-Shopify-Event-Id`, `X-Shopify-Webhook-Id`, `X-Shopify-API-Version`,
@@ -50,9 +48,7 @@ const encoder = new TextEncoder()
  * @category testing
  */
 export const sign = (input: SignInput): RawDelivery.RawDelivery => {
-  const body = input.body instanceof Uint8Array
-    ? input.body
-    : encoder.encode(typeof input.body === "string" ? input.body : LosslessJson.stringify(input.body))
+  const body = RawDelivery.bodyBytes(input.body)
   const eventId = input.eventId === undefined ? crypto.randomUUID() : input.eventId
   return RawDelivery.make({
     method: "POST",

@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { Hmac } from "@hookline/core"
-import { LosslessJson, RawDelivery, Signing } from "@hookline/core/provider"
+import { RawDelivery, Signing } from "@hookline/core/provider"
 import * as Redacted from "effect/Redacted"
 import { headers } from "./Provider.ts"
 
@@ -23,7 +23,7 @@ import { headers } from "./Provider.ts"
  */
 export interface SignInput {
   /** Bytes or text sent as is, or a value serialised with `LosslessJson.stringify`. */
-  readonly body: Uint8Array | string | LosslessJson.Json
+  readonly body: RawDelivery.BodyInput
   /** `whsec_<base64>` (or the bare base64). */
   readonly secret: Redacted.Redacted<string>
   /** `webhook-id`. Default: a random `msg_…` id. */
@@ -51,8 +51,6 @@ const options = (secret: Redacted.Redacted<string>) =>
     signedContent: "id.timestamp.body"
   }) as const
 
-const encoder = new TextEncoder()
-
 /**
  * A signed `RawDelivery` with the spec's three headers; the timestamp defaults to the wall clock.
  *
@@ -60,9 +58,7 @@ const encoder = new TextEncoder()
  * @category testing
  */
 export const sign = (input: SignInput): RawDelivery.RawDelivery => {
-  const body = input.body instanceof Uint8Array
-    ? input.body
-    : encoder.encode(typeof input.body === "string" ? input.body : LosslessJson.stringify(input.body))
+  const body = RawDelivery.bodyBytes(input.body)
   const id = input.id ?? `msg_${Signing.encode(crypto.getRandomValues(new Uint8Array(16)), "hex")}`
   const signed = [input.secret, ...(input.alsoSignWith ?? [])].map((secret) =>
     Hmac.testing.sign(options(secret), { body, id, timestamp: input.timestamp, url: input.url })

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { LosslessJson, RawDelivery } from "@hookline/core/provider"
+import { RawDelivery } from "@hookline/core/provider"
 import type * as Redacted from "effect/Redacted"
 import { signature, signatureHeader } from "./Provider.ts"
 
@@ -22,7 +22,7 @@ import { signature, signatureHeader } from "./Provider.ts"
  */
 export interface SignInput {
   /** Bytes or text sent as is, or a value serialised with `LosslessJson.stringify`. */
-  readonly body: Uint8Array | string | LosslessJson.Json
+  readonly body: RawDelivery.BodyInput
   /** The endpoint secret, `whsec_…`. */
   readonly secret: Redacted.Redacted<string>
   /** `t=` in Unix seconds. Default: now. */
@@ -33,8 +33,6 @@ export interface SignInput {
   readonly url?: string | undefined
 }
 
-const encoder = new TextEncoder()
-
 /**
  * A signed `RawDelivery`: `Stripe-Signature: t=<timestamp>,v1=<hex>[,v1=<hex>…]`; the timestamp
  * defaults to the wall clock.
@@ -43,9 +41,7 @@ const encoder = new TextEncoder()
  * @category testing
  */
 export const sign = (input: SignInput): RawDelivery.RawDelivery => {
-  const body = input.body instanceof Uint8Array
-    ? input.body
-    : encoder.encode(typeof input.body === "string" ? input.body : LosslessJson.stringify(input.body))
+  const body = RawDelivery.bodyBytes(input.body)
   // A synchronous test signer stamps wall-clock "now" (pass `timestamp` to control it).
   // eslint-disable-next-line no-restricted-properties
   const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000))
