@@ -222,8 +222,7 @@ export const verify = (options: Options) => {
       }
       if (!valid) return yield* new SignatureInvalid({ message: "No Stripe-Signature v1 matches" })
       const timestamp = yield* Timestamp.check(header.timestamp, { unit: "seconds", tolerance })
-      const text = yield* Effect.fromResult(RawDelivery.bodyText(raw))
-      const body = yield* Effect.fromResult(LosslessJson.parseObject(text, { numbers: "source" }))
+      const body = yield* Effect.fromResult(RawDelivery.bodyJsonObject(raw, { numbers: "source" }))
       const { id, type } = body
       if (typeof id !== "string" || id === "" || typeof type !== "string" || type === "") {
         return yield* new MalformedDelivery({ message: "The event has no string id and type" })
