@@ -9,6 +9,9 @@
  * install fails, and so do these tests.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { RawDelivery } from "@hookline/core"
+import * as IgvTesting from "@hookline/provider-igv/testing"
+import * as Redacted from "effect/Redacted"
 import { spawn } from "node:child_process"
 import { createHmac, randomUUID } from "node:crypto"
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -19,7 +22,7 @@ import { fileURLToPath } from "node:url"
 import { publint } from "publint"
 import { formatMessage } from "publint/utils"
 import * as Logs from "../../test-support/Logs.ts"
-import { within } from "../../test-support/Wait.ts"
+import { eventually, within } from "../../test-support/Wait.ts"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const node = join(root, "node_modules/.bin/node")
@@ -236,6 +239,54 @@ describe("a consumer outside the workspace, installed from the tarballs", () => 
       unwatch()
     }
   }, 60_000)
+
+  it(
+    "runs README's quick start verbatim (node quick-start.ts): a signed iGV callback answered 200, handled once",
+    async () => {
+      // The quick start listens on port 3000 and reads IGV_SECRET, as written.
+      const secret = "aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
+      const child = spawn(node, ["quick-start.ts"], {
+        cwd: consumer,
+        env: environment({ IGV_SECRET: secret }),
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let output = ""
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      const unwatch = Logs.watch(`output of the consumer's quick-start.ts (pid ${child.pid})`, () => output)
+      try {
+        const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret: Redacted.make(secret) })
+        const send = () => fetch(RawDelivery.toRequest(raw, "http://127.0.0.1:3000"))
+        const first = await eventually(
+          () => send().catch(() => undefined),
+          20_000,
+          "quick-start.ts did not answer on port 3000",
+          {
+            describe: () => output
+          }
+        )
+        assert.strictEqual(first.status, 200, await first.text())
+        const again = await send()
+        assert.strictEqual(again.status, 200)
+        assert.deepStrictEqual(JSON.parse(await again.text()), { outcome: "Duplicate" })
+        await eventually(
+          () => output.includes("ship order 1689644928115784"),
+          10_000,
+          "the handler's log line is missing",
+          {
+            describe: () => output
+          }
+        )
+        assert.strictEqual(output.split("ship order 1689644928115784").length - 1, 1, output)
+      } finally {
+        child.kill("SIGTERM")
+        await within(exited, 20_000, "quick-start.ts did not stop on SIGTERM")
+        unwatch()
+      }
+    },
+    60_000
+  )
 
   it(
     "type-checks a TypeScript consumer (nodenext, strict, noUnusedLocals): README quick start, docs provider",
