@@ -299,15 +299,13 @@ const resolve = <A>(options: Options<A>): Resolved => ({
  * @since 0.1.0
  * @category constructors
  */
-export const provider: {
-  (options: Options<HmacEvent> & { readonly schema?: undefined }): Provider.Provider<HmacEvent, Payload>
-  <A, const D extends string = "_tag">(
-    options: Options<A> & { readonly schema: Schema.Decoder<A>; readonly discriminator?: D | undefined }
-  ): Provider.Provider<A, Payload, D>
-  // The discriminator's type is the option's literal, which each overload states; the one
-  // implementation cannot name it.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-} = <A>(options: Options<A>): Provider.Provider<A | HmacEvent, Payload, any> => {
+export function provider(
+  options: Options<HmacEvent> & { readonly schema?: undefined }
+): Provider.Provider<HmacEvent, Payload>
+export function provider<A, const D extends string = "_tag">(
+  options: Options<A> & { readonly schema: Schema.Decoder<A>; readonly discriminator?: D | undefined }
+): Provider.Provider<A, Payload, D>
+export function provider<A>(options: Options<A>): Provider.Provider<A | HmacEvent, Payload, string> {
   const config = resolve(options)
   const name = options.name ?? "hmac"
   // The signature check is synchronous; only reading a `Config` secret and the clock are effects.
