@@ -406,7 +406,7 @@ export function provider<A>(options: Options<A>): Provider.Provider<A | HmacEven
     if (staticResolved !== undefined) {
       return Result.isFailure(staticResolved)
         ? Effect.fail(staticResolved.failure)
-        : Effect.suspend(() => finish(raw, staticResolved.success))
+        : finish(raw, staticResolved.success)
     }
     return Effect.flatMap(Secret.resolve(options.secret, `${name} secret`), (secrets) => finish(raw, secrets))
   }

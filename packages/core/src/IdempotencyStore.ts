@@ -19,6 +19,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import type { StoreUnavailable } from "./DeliveryError.ts"
 
 /**
@@ -81,4 +82,36 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
    * nothing) when `token` is not the current holder's.
    */
   readonly release: (key: string, token: string) => Effect.Effect<boolean, StoreUnavailable>
+  /**
+   * Optional, for a store that needs no I/O (the memory store): the same three operations answered
+   * at once, at the time `now` (epoch milliseconds) the caller read from its clock. With them the
+   * pipeline runs a delivery whose handler finished synchronously without entering the fiber runtime.
+   * They must behave exactly like `claim`, `complete` and `release` at that time. Define it as a
+   * non-enumerable property (`Object.defineProperty`), as the memory store does: a wrapper built by
+   * spreading the store (`{ ...store, claim }`, for instrumentation or fault injection) then does not
+   * keep a fast path that would bypass the operations it overrides.
+   */
+  readonly immediate?: Immediate | undefined
 }>()("@hookline/core/IdempotencyStore") {}
+
+/**
+ * A store's synchronous operations (see `IdempotencyStore.immediate`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Immediate {
+  readonly claim: (
+    key: string,
+    fingerprint: string,
+    lease: Duration.Duration,
+    now: number
+  ) => Exit.Exit<ClaimResult, StoreUnavailable>
+  readonly complete: (
+    key: string,
+    token: string,
+    retain: Duration.Duration,
+    now: number
+  ) => Exit.Exit<boolean, StoreUnavailable>
+  readonly release: (key: string, token: string, now: number) => Exit.Exit<boolean, StoreUnavailable>
+}

@@ -251,8 +251,9 @@ export const make = <A, P, D extends string = "_tag">(options: MakeOptions<A, P,
  */
 export const decodeWith = <A>(schema: Schema.Decoder<A>) => {
   const decode = Schema.decodeUnknownEffect(schema)
+  // Eager: a synchronous schema's result stays an `Exit`, so the pipeline goes on without a fiber.
   return (payload: unknown): Effect.Effect<A, DecodeFailed> =>
-    Effect.mapError(decode(payload), (error) => new DecodeFailed({ message: error.message }))
+    Effect.mapErrorEager(decode(payload), (error) => new DecodeFailed({ message: error.message }))
 }
 
 /**

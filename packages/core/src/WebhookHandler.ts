@@ -16,17 +16,21 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as LogLevel from "effect/LogLevel"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as References from "effect/References"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
+import * as Tracer from "effect/Tracer"
 import type * as Ack from "./Ack.ts"
 import type { Failure, Rejection } from "./DeliveryError.ts"
+import type { MalformedDelivery } from "./DeliveryError.ts"
 import {
   BodyTooLarge,
   DecodeFailed,
@@ -39,7 +43,7 @@ import {
   TimedOut
 } from "./DeliveryError.ts"
 import { IdempotencyStore } from "./IdempotencyStore.ts"
-import { Background } from "./internal/Background.ts"
+import { Background, type BackgroundService } from "./internal/Background.ts"
 import * as Outcome from "./Outcome.ts"
 import * as Provider from "./Provider.ts"
 import type { RawDelivery } from "./RawDelivery.ts"
@@ -162,6 +166,17 @@ export interface WebhookHandler<out R = never> {
   /** Runs the pipeline and returns the response to send. */
   readonly run: (raw: RawDelivery) => Effect.Effect<Ack.Ack, never, R | IdempotencyStore>
   /**
+   * `run` for adapters, with the services of `context` (the adapter's runtime): the pipeline runs
+   * at once, without a fiber, for as long as its steps finish synchronously (a memory store, a
+   * handler that returns `Effect.void` or another `Exit`). The result is an `Exit` when the whole
+   * delivery finished that way; otherwise the effect that completes it, to be run in the runtime of
+   * `context`.
+   */
+  readonly runIn: (
+    context: Context.Context<R | IdempotencyStore>,
+    raw: RawDelivery
+  ) => Effect.Effect<Ack.Ack, never, R | IdempotencyStore>
+  /**
    * Answers a request an adapter refused before the pipeline could run (body too large, body
    * consumed by a parser): records the outcome like the pipeline does and returns the response.
    */
@@ -270,6 +285,48 @@ const tagOf = (event: unknown, discriminator: string): string | undefined => {
   return typeof value === "string" ? value : undefined
 }
 
+// What a delivery runs with. `process` and `run` read it from the fiber running them; the adapters
+// read it from their runtime's context (`runIn`), so a delivery can run without a fiber.
+interface Env {
+  /** `undefined` when no store is provided (the type forbids it; the claim then dies saying so). */
+  readonly store: IdempotencyStore["Service"] | undefined
+  readonly clock: Clock.Clock
+  readonly minimumLogLevel: LogLevel.LogLevel
+  /** A tracer is installed: every stage is a span. */
+  readonly tracing: boolean
+  readonly background: BackgroundService
+  /** Where the metric is recorded. */
+  readonly context: Context.Context<never>
+}
+
+const envOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): Env => ({
+  store: Context.getOrUndefined(fiber.context, IdempotencyStore),
+  clock: fiber.getRef(Clock.Clock),
+  minimumLogLevel: fiber.cache.minimumLogLevel,
+  tracing: fiber.cache.tracer !== undefined && fiber.cache.tracerEnabled,
+  background: fiber.getRef(Background),
+  context: fiber.context
+})
+
+const envOfContext = (context: Context.Context<never>): Env => ({
+  store: Context.getOrUndefined(context, IdempotencyStore),
+  clock: Context.get(context, Clock.Clock),
+  minimumLogLevel: Context.get(context, References.MinimumLogLevel),
+  tracing: Context.getOrUndefined(context, Tracer.Tracer) !== undefined &&
+    Context.get(context, References.TracerEnabled),
+  background: Context.get(context, Background),
+  context
+})
+
+// Calls a provider's or the user's function: a throw is a defect, like in `Effect.suspend`.
+const attempt = <X, E, R>(f: () => Effect.Effect<X, E, R>): Effect.Effect<X, E, R> => {
+  try {
+    return f()
+  } catch (error) {
+    return Exit.die(error)
+  }
+}
+
 const make = <A, P, D extends string, E, R>(
   provider: Provider.Provider<A, P, D>,
   handle: Handle<A, E, R>,
@@ -279,28 +336,218 @@ const make = <A, P, D extends string, E, R>(
   const refused = provider.checkSettings(settings)
   if (refused !== undefined) throw new Misconfigured({ message: `${provider.name}: ${refused}` })
   const name = provider.name
-  // One counter increment per (outcome, reason) pair, built once (an effect can be run many times).
-  const increments = new Map<string, Effect.Effect<void>>()
-  const countOutcome = (outcome: string, reason: string): Effect.Effect<void> => {
-    const id = `${outcome}/${reason}`
-    let increment = increments.get(id)
-    if (increment === undefined) {
-      increment = Metric.update(Metric.withAttributes(deliveries, { provider: name, outcome, reason }), 1)
-      increments.set(id, increment)
-    }
-    return increment
-  }
   const budgetMillis = Duration.toMillis(settings.timeBudget)
   const leaseMillis = Duration.toMillis(settings.lease)
   const margin = leaseMargin(settings.lease)
+  const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
+
+  // ---- the pipeline, top-down: verify → key → claim → decode → handle → complete / release ----
+
+  // Each stage is an `Effect.matchCauseEffectEager`: a stage that finished at once is an `Exit` (that
+  // is what `Effect.succeed` and `Effect.fail` are) and the next one runs right away, with no fiber.
+  // The first stage that is really asynchronous (a network store, a handler doing I/O) makes the
+  // rest an effect, run in the fiber runtime.
+  const pipeline = (env: Env, raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R> => {
+    const startedAt = env.clock.currentTimeMillisUnsafe()
+    if (!provider.methods.includes(raw.method.toUpperCase())) {
+      return Exit.succeed(Outcome.Rejected({
+        key: undefined,
+        reason: new MethodNotAllowed({ message: `Method ${raw.method} is not allowed`, method: raw.method })
+      }))
+    }
+    if (raw.body.length > settings.bodyLimit) {
+      return Exit.succeed(Outcome.Rejected({
+        key: undefined,
+        reason: new BodyTooLarge({
+          message: `Body exceeds the limit of ${settings.bodyLimit} bytes`,
+          limit: settings.bodyLimit
+        })
+      }))
+    }
+    // 1. Verify the exact received bytes; nothing unverified is read before this.
+    return Effect.matchCauseEffectEager(stage(env, "verify", () => provider.verify(raw)), {
+      onFailure: (cause) => refusedWith(undefined, cause),
+      onSuccess: (payload) => keyed(env, startedAt, raw, payload)
+    })
+  }
+
+  // 2. The idempotency key, from the verified payload.
+  const keyed = (env: Env, startedAt: number, raw: RawDelivery, payload: P) =>
+    Effect.matchCauseEffectEager(stage(env, "key", () => keyOf(payload, raw)), {
+      onFailure: (cause) => refusedWith(undefined, cause),
+      onSuccess: (key) => claimed(env, startedAt, raw, payload, `${name}:${key}`)
+    })
+
+  // 3. Claim the key: new, completed (a duplicate) or in flight elsewhere.
+  const claimed = (
+    env: Env,
+    startedAt: number,
+    raw: RawDelivery,
+    payload: P,
+    key: string
+  ): Effect.Effect<Outcome.Outcome, never, R> => {
+    const store = env.store
+    if (store === undefined) return Exit.die(new Error("hookline: no IdempotencyStore provided"))
+    const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
+    // The lease runs from when the store receives the claim, which is after this moment: a deadline
+    // measured from here ends before the store's lease, whatever the reply's latency.
+    const now = env.clock.currentTimeMillisUnsafe()
+    const claim = () =>
+      store.immediate === undefined
+        ? store.claim(key, fingerprint, settings.lease)
+        : store.immediate.claim(key, fingerprint, settings.lease, now)
+    return Effect.matchCauseEffectEager(stage(env, "claim", claim), {
+      onFailure: (cause) => refusedWith(key, cause),
+      onSuccess: (result): Effect.Effect<Outcome.Outcome, never, R> => {
+        switch (result._tag) {
+          case "InFlight":
+            return Exit.succeed(Outcome.InFlight({ key }))
+          case "Completed":
+            return Exit.succeed(
+              result.fingerprint === fingerprint
+                ? Outcome.Duplicate({ key })
+                : Outcome.Rejected({
+                  key,
+                  reason: new PayloadMismatch({
+                    message: "This key was already completed with a different payload",
+                    key
+                  })
+                })
+            )
+          case "Claimed": {
+            const controller = new AbortController()
+            const held: Held = { store, key, token: result.token, deadline: now + leaseMillis - margin, controller }
+            const context: DeliveryContext = {
+              provider: name,
+              key,
+              delivery: raw,
+              token: held.token,
+              deadline: held.deadline,
+              signal: controller.signal
+            }
+            // 4–6: at once when every stage finishes synchronously; else the rest runs in a
+            // background fiber that the request waits for (`awaitWork`). An interruption (the
+            // claim's deadline, shutdown) aborts the handler's signal and releases the claim.
+            // A defect outside the stages (an event whose discriminator getter throws) is the
+            // handler's death, as it would be in the fiber.
+            const work = attempt(() => decoded(env, held, context, payload))
+            if (Exit.isExit(work)) return Exit.succeed(fromExit(key, work as Exit.Exit<Outcome.Outcome>))
+            return awaitWork(
+              env,
+              startedAt,
+              held,
+              Effect.onInterrupt(work, () => Effect.andThen(Effect.sync(() => abort(controller)), release(env, held)))
+            )
+          }
+        }
+      }
+    })
+  }
+
+  // 4. Decode the verified payload into the typed event; on any failure from here on (a defect
+  // included) the claim is released.
+  const decoded = (env: Env, held: Held, context: DeliveryContext, payload: P) =>
+    Effect.matchCauseEffectEager(stage(env, "decode", () => provider.decode(payload, context.delivery)), {
+      onFailure: (cause) => {
+        const error = Cause.findErrorOption(cause)
+        return failed(
+          env,
+          held,
+          Option.isSome(error) ? error.value : new DecodeFailed({ message: "The decoder threw an exception" })
+        )
+      },
+      onSuccess: (event) => handled(env, held, context, event)
+    })
+
+  // 5. The user's handler.
+  const handled = (env: Env, held: Held, context: DeliveryContext, event: A) =>
+    Effect.matchCauseEffectEager(stage(env, "handle", () => handle(event, context)), {
+      onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
+        if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
+        const error = Cause.findErrorOption(cause)
+        return failed(
+          env,
+          held,
+          Option.isSome(error)
+            ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
+            : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
+        )
+      },
+      onSuccess: () => completed(env, held, event)
+    })
+
+  // 6. Record the completion. The handler's work is done: recording it must not be cut off by the
+  // deadline or a shutdown, or the claim would be released and the platform's retry would run the
+  // handler again. The store fences `complete` by token and live lease (which outlasts the deadline
+  // by the margin), and the completion retry is bounded by the deadline.
+  const completed = (env: Env, held: Held, event: A): Effect.Effect<Outcome.Outcome> => {
+    const recorded = Effect.matchCauseEffectEager(complete(env, held), {
+      onFailure: (cause) => {
+        const error = Cause.findErrorOption(cause)
+        return failed(env, held, Option.isSome(error) ? error.value : storeThrew)
+      },
+      onSuccess: (done) =>
+        done
+          ? Exit.succeed(Outcome.Processed({ key: held.key, eventTag: tagOf(event, provider.discriminator) }))
+          : failed(
+            env,
+            held,
+            new TimedOut({
+              message: "The claim's lease expired before completion; another delivery took it over",
+              budgetMillis: leaseMillis
+            })
+          )
+    })
+    return Exit.isExit(recorded) ? recorded : Effect.uninterruptible(recorded)
+  }
+
+  // A failure after the claim: the claim is released, so the platform's retry runs at once.
+  const failed = (env: Env, held: Held, reason: Failure): Effect.Effect<Outcome.Outcome> =>
+    Effect.mapEager(release(env, held), () => Outcome.Failed({ key: held.key, reason }))
+
+  const keyOf = (payload: P, raw: RawDelivery): Exit.Exit<string, MalformedDelivery> => {
+    const keyed = provider.key(payload, raw)
+    return Result.isSuccess(keyed) ? Exit.succeed(keyed.success) : Exit.fail(keyed.failure)
+  }
+
   // The handler succeeded; if the store cannot record it (a Redis restart, a dropped PostgreSQL
   // connection), the platform's retry would run it again. Retrying `complete` closes that window
   // for any outage shorter than the lease: the claim holds the key meanwhile (the platform's
   // retries are answered InFlight, "retry"), and past the time budget the retry goes on in the
   // background. It is safe: `complete` is fenced by the claim token, so a retry after a lost reply
-  // or after the lease ran out changes nothing. Exponential from 25 ms, at most 1 s apart, and it
-  // stops at nine tenths of what is left of the lease, so the outcome is the store's failure rather
-  // than the lease watcher's interruption.
+  // or after the lease ran out changes nothing. A store that throws is not retried: its answer
+  // cannot be trusted either way, and releasing lets the platform's retry run at once.
+  const complete = (env: Env, held: Held): Effect.Effect<boolean, StoreUnavailable> =>
+    stage(env, "complete", () => {
+      const { key, store, token } = held
+      const once = Effect.suspend(() => store.complete(key, token, settings.retention))
+      const first = store.immediate === undefined
+        ? once
+        : store.immediate.complete(key, token, settings.retention, env.clock.currentTimeMillisUnsafe())
+      return Effect.matchCauseEffectEager(first, {
+        onFailure: (cause) =>
+          Cause.hasDies(cause) ? Exit.fail(storeThrew) : Effect.flatMap(
+            Clock.currentTimeMillis,
+            (now) => Effect.retry(once, completeRetry(held.deadline - now))
+          ).pipe(Effect.catchDefect(() => Effect.fail(storeThrew))),
+        onSuccess: Exit.succeed
+      })
+    })
+
+  const release = (env: Env, held: Held): Effect.Effect<void> => {
+    const { key, store, token } = held
+    const released = stage(env, "release", () =>
+      store.immediate === undefined
+        ? store.release(key, token)
+        : store.immediate.release(key, token, env.clock.currentTimeMillisUnsafe()))
+    return Effect.matchCauseEffectEager(released, {
+      onFailure: (cause) => Effect.logWarning("webhook claim release failed; the lease will expire instead", cause),
+      onSuccess: () => Exit.void
+    })
+  }
+
+  // Exponential from 25 ms, at most 1 s apart, and it stops at nine tenths of what is left of the
+  // lease, so the outcome is the store's failure rather than the lease watcher's interruption.
   const completeRetry = (leftMillis: number) => {
     const window = Math.max(0, leftMillis * 0.9)
     return Schedule.exponential(Duration.millis(25)).pipe(
@@ -314,350 +561,180 @@ const make = <A, P, D extends string, E, R>(
       Schedule.while(({ elapsed }) => elapsed < window)
     )
   }
-  const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
-  const traced = pipeline(true)
-  const plain = pipeline(false)
 
-  // Spans cost about 5 µs each even when nothing exports them, so the stage spans are only
-  // recorded when a tracer is installed (e.g. OpenTelemetry); without one they would go nowhere.
-  function pipeline(tracing: boolean) {
-    const spanOptions = { attributes: { "hookline.provider": name } } as const
-    // Spans point at hookline's own source, which tells users nothing: skip the stack capture.
-    const traceOptions = { captureStackTrace: false } as const
+  // ---- waiting for a handler that did not finish at once ----
 
-    const stage = <X, E2, R2>(
-      stageName: string,
-      effect: Effect.Effect<X, E2, R2>,
-      describe: (exit: Exit.Exit<X, E2>) => string
-    ): Effect.Effect<X, E2, R2> =>
-      tracing
-        ? effect.pipe(
-          Effect.onExit((exit) => Effect.annotateCurrentSpan("hookline.outcome", describe(exit))),
-          Effect.withSpan(`hookline.${stageName}`, spanOptions, traceOptions)
+  // The handler runs in a background fiber (so it can outlive the request's time budget); the
+  // request waits for it up to the budget, bounded by the claim's deadline.
+  const awaitWork = (
+    env: Env,
+    startedAt: number,
+    held: Held,
+    work: Effect.Effect<Outcome.Outcome, never, R>
+  ): Effect.Effect<Outcome.Outcome, never, R> => {
+    const key = held.key
+    return Effect.flatMap(env.background.fork(work), (worker) => {
+      if (worker === undefined) {
+        // Shutting down: the handler was not started; give the key back at once.
+        return Effect.as(
+          Effect.ignore(held.store.release(key, held.token)),
+          Outcome.Failed({
+            key,
+            reason: new TimedOut({ message: "The receiver is shutting down; the claim was released", budgetMillis })
+          })
         )
-        : effect
-
-    const delivery = <X, R2>(effect: Effect.Effect<X, never, R2>): Effect.Effect<X, never, R2> =>
-      tracing ? Effect.withSpan(effect, "hookline.delivery", { ...spanOptions, ...traceOptions }) : effect
-
-    // Logs and counts an outcome and annotates the delivery span with it.
-    const record = (outcome: Outcome.Outcome): Effect.Effect<void> =>
-      Effect.withFiber((fiber) => {
-        const reason = Outcome.reasonTag(outcome)
-        const counted = countOutcome(outcome._tag, reason ?? "none")
-        const level: LogLevel.LogLevel = outcome._tag === "Rejected"
-          ? "Warn"
-          : outcome._tag === "Failed"
-          ? "Error"
-          : outcome._tag === "InFlight"
-          ? "Info"
-          : "Debug"
-        const silent = LogLevel.isGreaterThan(fiber.cache.minimumLogLevel, level)
-        if (silent && !tracing) return counted
-        const annotations = {
-          "hookline.provider": name,
-          "hookline.outcome": outcome._tag,
-          "hookline.reason": reason ?? "none",
-          ...(outcome.key === undefined ? {} : { "hookline.key": outcome.key })
-        }
-        const log = silent ? Effect.void : Effect.annotateLogs(
-          outcome._tag === "Rejected"
-            ? Effect.annotateLogs(
-              Effect.logWarning(`webhook rejected: ${outcome.reason._tag}`),
-              "hookline.detail",
-              detail(outcome.reason.message)
-            )
-            : outcome._tag === "Failed"
-            ? outcome.reason._tag === "HandlerFailed"
-              ? Effect.logError("webhook handler failed", outcome.reason.error)
-              : Effect.logError(`webhook failed: ${outcome.reason.message}`)
-            : outcome._tag === "InFlight"
-            ? Effect.logInfo("webhook in flight elsewhere")
-            : Effect.logDebug(`webhook ${outcome._tag === "Processed" ? "processed" : "duplicate"}`),
-          annotations
-        )
-        return Effect.andThen(
-          tracing ? Effect.andThen(Effect.annotateCurrentSpan(annotations), log) : log,
-          counted
-        )
-      })
-
-    const answer = (outcome: Outcome.Outcome): Effect.Effect<Ack.Ack> =>
-      Effect.map(record(outcome), () => respond(outcome)).pipe(
-        (effect) =>
-          tracing
-            ? Effect.tap(effect, (ack) => Effect.annotateCurrentSpan("http.response.status_code", ack.status))
-            : effect
-      )
-
-    // Everything after a successful claim: decode → handle → complete, or release on any failure
-    // (a defect included). Runs in its own fiber, which the pipeline interrupts at the claim's
-    // deadline; interruption aborts the handler's signal and releases the claim.
-    const work = (held: Held<P>): Effect.Effect<Outcome.Outcome, never, R> => {
-      const { controller, deadline, key, payload, raw, store, token } = held
-      const release = stage("release", store.release(key, token), okOrTag).pipe(
-        Effect.catchCause((cause) =>
-          Effect.logWarning("webhook claim release failed; the lease will expire instead", cause)
-        ),
-        Effect.asVoid
-      )
-      const failed = (reason: Failure) => Effect.as(release, Outcome.Failed({ key, reason }))
-      const complete = Effect.suspend(() => store.complete(key, token, settings.retention))
-      const completed = (event: A) =>
-        Effect.matchEffect(
-          stage(
-            "complete",
-            Effect.catch(complete, () =>
-              Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Effect.retry(complete, completeRetry(deadline - now)))).pipe(
-                // A store that throws is not retried: its answer cannot be trusted either way, and
-                // releasing lets the platform's retry run at once instead of after the lease.
-                Effect.catchDefect(() =>
-                  Effect.fail(
-                    new StoreUnavailable({ message: "The store failed unexpectedly while recording the completion" })
-                  )
-                )
-              ),
-            okOrTag
-          ),
-          {
-            onFailure: failed,
-            onSuccess: (done): Effect.Effect<Outcome.Outcome> =>
-              done
-                ? Effect.succeed(Outcome.Processed({ key, eventTag: tagOf(event, provider.discriminator) }))
-                : failed(
-                  new TimedOut({
-                    message: "The claim's lease expired before completion; another delivery took it over",
-                    budgetMillis: leaseMillis
-                  })
-                )
-          }
-        )
-      const context: DeliveryContext = {
-        provider: name,
-        key,
-        delivery: raw,
-        token,
-        deadline,
-        signal: controller.signal
       }
-      const handled = (event: A): Effect.Effect<Outcome.Outcome, never, R> =>
-        Effect.matchCauseEffect(
-          stage(
-            "handle",
-            Effect.suspend(() => handle(event, context)),
-            (exit) => exit._tag === "Success" ? "ok" : "failed"
-          ),
-          {
-            onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
-              if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
-              const error = Cause.findErrorOption(cause)
-              return failed(
-                Option.isSome(error)
-                  ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
-                  : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
-              )
-            },
-            // The handler's work is done: recording it must not be cut off by the deadline or a
-            // shutdown, or the claim would be released and the platform's retry would run the
-            // handler again. The store fences `complete` by token and live lease (which outlasts
-            // the deadline by the margin), and the completion retry is bounded by the deadline.
-            onSuccess: () => Effect.uninterruptible(completed(event))
-          }
-        )
-      const decoded = stage("decode", provider.decode(payload, raw), okOrTag).pipe(
-        Effect.catchDefect(() => Effect.fail(new DecodeFailed({ message: "The decoder threw an exception" })))
-      )
-      return Effect.matchEffect(decoded, { onFailure: failed, onSuccess: handled }).pipe(
-        Effect.onInterrupt(() => Effect.andThen(Effect.sync(() => abort(controller)), release))
-      )
-    }
-
-    // At the deadline the signal is aborted first, so promise-based work stops with the handler.
-    // The interruption is not awaited: a handler stuck in an uninterruptible section must not hold
-    // the request (or the watcher) past the deadline; its claim is released when it does end.
-    const stop = (held: Held<P>, fiber: Fiber.Fiber<Outcome.Outcome>) =>
-      Effect.andThen(
-        Effect.sync(() => abort(held.controller)),
-        Effect.forkDetach(Fiber.interrupt(fiber), { startImmediately: true })
-      )
-
-    const leaseExpired = (key: string) =>
-      Outcome.Failed({
-        key,
-        reason: new TimedOut({
-          message: "The handler ran past its claim's deadline and was interrupted; the claim was released",
-          budgetMillis: leaseMillis
-        })
-      })
-
-    const fromExit = (key: string, exit: Exit.Exit<Outcome.Outcome>): Outcome.Outcome =>
-      exit._tag === "Success"
-        ? exit.value
-        : Outcome.Failed({
-          key,
-          reason: Cause.hasInterruptsOnly(exit.cause)
-            ? new TimedOut({ message: "The handler was interrupted (shutdown)", budgetMillis })
-            : new HandlerFailed({ message: "The handler died", error: Cause.squash(exit.cause), defect: true })
-        })
-
-    // Waits for the work fiber up to `millis`. A fiber that already finished (a synchronous store
-    // and handler) is read at once, without arming a timer.
-    const awaitWithin = (fiber: Fiber.Fiber<Outcome.Outcome>, millis: number) =>
-      Effect.suspend(() => {
-        const exit = fiber.pollUnsafe()
-        return exit === undefined
-          ? Effect.timeoutOption(Fiber.await(fiber), Math.max(0, millis))
-          : Effect.succeed(Option.some(exit))
-      })
-
-    // The deadline bounds the handler wherever it runs: past the time budget it is watched in the
-    // background, and the outcome recorded there (the request answered "retry" already).
-    const watchLease = (held: Held<P>, fiber: Fiber.Fiber<Outcome.Outcome>) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => awaitWithin(fiber, held.deadline - now)).pipe(
-        Effect.flatMap((exit) =>
-          Option.isSome(exit)
-            ? Effect.succeed(fromExit(held.key, exit.value))
-            : Effect.as(stop(held, fiber), leaseExpired(held.key))
-        ),
-        Effect.flatMap(record)
-      )
-
-    // After a successful claim: the handler runs in a background fiber (so it can outlive the
-    // request's time budget); the request waits for it up to the budget, bounded by the deadline.
-    const claimed = (
-      fiber: Fiber.Fiber<unknown, unknown>,
-      startedAt: number,
-      held: Held<P>
-    ): Effect.Effect<Outcome.Outcome, never, R> => {
-      const background = fiber.getRef(Background)
-      const key = held.key
-      return Effect.flatMap(background.fork(work(held)), (worker) => {
-        if (worker === undefined) {
-          // Shutting down: the handler was not started; give the key back at once.
-          return Effect.as(
-            Effect.ignore(held.store.release(key, held.token)),
-            Outcome.Failed({
-              key,
-              reason: new TimedOut({ message: "The receiver is shutting down; the claim was released", budgetMillis })
+      const now = env.clock.currentTimeMillisUnsafe()
+      const budgetEnd = startedAt + budgetMillis
+      // The request waits for the earlier of the time budget's end and the claim's deadline.
+      const untilDeadline = budgetEnd >= held.deadline
+      const wait = Math.min(budgetEnd, held.deadline) - now
+      return Effect.flatMap(awaitWithin(worker, wait), (exit) => {
+        if (Option.isSome(exit)) return Effect.succeed(fromExit(key, exit.value))
+        if (untilDeadline) return Effect.as(stop(held, worker), leaseExpired(key))
+        // Past the time budget: answer "retry" now; the handler goes on, bounded by its deadline.
+        return Effect.as(
+          env.background.fork(watchLease(env, held, worker)),
+          Outcome.Failed({
+            key,
+            reason: new TimedOut({
+              message: `The handler did not finish within ${budgetMillis} ms; it continues in the background`,
+              budgetMillis
             })
-          )
-        }
-        const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-        const budgetEnd = startedAt + budgetMillis
-        // The request waits for the earlier of the time budget's end and the claim's deadline.
-        const untilDeadline = budgetEnd >= held.deadline
-        const wait = Math.min(budgetEnd, held.deadline) - now
-        return Effect.flatMap(awaitWithin(worker, wait), (exit) => {
-          if (Option.isSome(exit)) return Effect.succeed(fromExit(key, exit.value))
-          if (untilDeadline) return Effect.as(stop(held, worker), leaseExpired(key))
-          // Past the time budget: answer "retry" now; the handler goes on, bounded by its deadline.
-          return Effect.as(
-            background.fork(watchLease(held, worker)),
-            Outcome.Failed({
-              key,
-              reason: new TimedOut({
-                message: `The handler did not finish within ${budgetMillis} ms; it continues in the background`,
-                budgetMillis
-              })
-            })
-          )
-        })
-      })
-    }
-
-    const verified = (
-      fiber: Fiber.Fiber<unknown, unknown>,
-      startedAt: number,
-      payload: P,
-      raw: RawDelivery
-    ): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> => {
-      const keyed = provider.key(payload, raw)
-      if (Result.isFailure(keyed)) {
-        const outcome = Effect.succeed(outcomeOf(undefined, keyed.failure))
-        return tracing ? Effect.andThen(stage("key", Effect.void, () => "MalformedDelivery"), outcome) : outcome
-      }
-      const key = `${name}:${keyed.success}`
-      const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
-      const claim = Effect.flatMap(Effect.service(IdempotencyStore), (store) => {
-        // The lease runs from when the store receives the claim, which is after this moment: a
-        // deadline measured from here ends before the store's lease, whatever the reply's latency.
-        const deadline = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() + leaseMillis - margin
-        return Effect.matchEffect(
-          stage(
-            "claim",
-            store.claim(key, fingerprint, settings.lease),
-            (exit) => exit._tag === "Success" ? exit.value._tag : okOrTag(exit)
-          ),
-          {
-            onFailure: (reason) => Effect.succeed(outcomeOf(key, reason)),
-            onSuccess: (claim): Effect.Effect<Outcome.Outcome, never, R> => {
-              switch (claim._tag) {
-                case "InFlight":
-                  return Effect.succeed(Outcome.InFlight({ key }))
-                case "Completed":
-                  return Effect.succeed(
-                    claim.fingerprint === fingerprint
-                      ? Outcome.Duplicate({ key })
-                      : Outcome.Rejected({
-                        key,
-                        reason: new PayloadMismatch({
-                          message: "This key was already completed with a different payload",
-                          key
-                        })
-                      })
-                  )
-                case "Claimed":
-                  return claimed(fiber, startedAt, {
-                    store,
-                    key,
-                    token: claim.token,
-                    deadline,
-                    controller: new AbortController(),
-                    payload,
-                    raw
-                  })
-              }
-            }
-          }
+          })
         )
       })
-      return tracing ? Effect.andThen(stage("key", Effect.void, () => "ok"), claim) : claim
-    }
-
-    const process = (raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore> =>
-      Effect.withFiber((fiber) => {
-        const startedAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-        if (!provider.methods.includes(raw.method.toUpperCase())) {
-          return Effect.succeed(Outcome.Rejected({
-            key: undefined,
-            reason: new MethodNotAllowed({ message: `Method ${raw.method} is not allowed`, method: raw.method })
-          }))
-        }
-        if (raw.body.length > settings.bodyLimit) {
-          return Effect.succeed(Outcome.Rejected({
-            key: undefined,
-            reason: new BodyTooLarge({
-              message: `Body exceeds the limit of ${settings.bodyLimit} bytes`,
-              limit: settings.bodyLimit
-            })
-          }))
-        }
-        return Effect.matchEffect(stage("verify", provider.verify(raw), okOrTag), {
-          onFailure: (reason) => Effect.succeed(outcomeOf(undefined, reason)),
-          onSuccess: (payload) => verified(fiber, startedAt, payload, raw)
-        })
-      })
-
-    return {
-      process: (raw: RawDelivery) => delivery(Effect.tap(process(raw), record)),
-      run: (raw: RawDelivery) => delivery(Effect.flatMap(process(raw), answer)),
-      refuse: (reason: Rejection | Failure) => delivery(answer(outcomeOf(undefined, reason)))
-    }
+    })
   }
 
-  const select = (fiber: Fiber.Fiber<unknown, unknown>) =>
-    fiber.cache.tracer !== undefined && fiber.cache.tracerEnabled ? traced : plain
+  // The deadline bounds the handler wherever it runs: past the time budget it is watched in the
+  // background, and the outcome recorded there (the request answered "retry" already).
+  const watchLease = (env: Env, held: Held, fiber: Fiber.Fiber<Outcome.Outcome>) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => awaitWithin(fiber, held.deadline - now)).pipe(
+      Effect.flatMap((exit) =>
+        Option.isSome(exit)
+          ? Effect.succeed(fromExit(held.key, exit.value))
+          : Effect.as(stop(held, fiber), leaseExpired(held.key))
+      ),
+      Effect.flatMap((outcome) => record(env, outcome))
+    )
+
+  // At the deadline the signal is aborted first, so promise-based work stops with the handler.
+  // The interruption is not awaited: a handler stuck in an uninterruptible section must not hold
+  // the request (or the watcher) past the deadline; its claim is released when it does end.
+  const stop = (held: Held, fiber: Fiber.Fiber<Outcome.Outcome>) =>
+    Effect.andThen(
+      Effect.sync(() => abort(held.controller)),
+      Effect.forkDetach(Fiber.interrupt(fiber), { startImmediately: true })
+    )
+
+  const leaseExpired = (key: string) =>
+    Outcome.Failed({
+      key,
+      reason: new TimedOut({
+        message: "The handler ran past its claim's deadline and was interrupted; the claim was released",
+        budgetMillis: leaseMillis
+      })
+    })
+
+  const fromExit = (key: string, exit: Exit.Exit<Outcome.Outcome>): Outcome.Outcome =>
+    exit._tag === "Success"
+      ? exit.value
+      : Outcome.Failed({
+        key,
+        reason: Cause.hasInterruptsOnly(exit.cause)
+          ? new TimedOut({ message: "The handler was interrupted (shutdown)", budgetMillis })
+          : new HandlerFailed({ message: "The handler died", error: Cause.squash(exit.cause), defect: true })
+      })
+
+  // ---- tracing, logs and the metric ----
+
+  const spanOptions = { attributes: { "hookline.provider": name } } as const
+  // Spans point at hookline's own source, which tells users nothing: skip the stack capture.
+  const traceOptions = { captureStackTrace: false } as const
+
+  // A stage of the pipeline. Spans cost about 5 µs each even when nothing exports them, so they are
+  // only recorded when a tracer is installed (e.g. OpenTelemetry); without one they would go nowhere.
+  function stage<X, E2, R2>(
+    env: Env,
+    stageName: string,
+    step: () => Effect.Effect<X, E2, R2>
+  ): Effect.Effect<X, E2, R2> {
+    if (!env.tracing) return attempt(step)
+    return Effect.suspend(step).pipe(
+      Effect.onExit((exit) => Effect.annotateCurrentSpan("hookline.outcome", describe(stageName, exit))),
+      Effect.withSpan(`hookline.${stageName}`, spanOptions, traceOptions)
+    )
+  }
+
+  const delivery = <X, R2>(env: Env, effect: () => Effect.Effect<X, never, R2>): Effect.Effect<X, never, R2> =>
+    env.tracing
+      ? Effect.withSpan(Effect.suspend(effect), "hookline.delivery", { ...spanOptions, ...traceOptions })
+      : effect()
+
+  // One counter per (outcome, reason) pair, built once.
+  const counters = new Map<string, typeof deliveries>()
+  const count = (env: Env, outcome: string, reason: string): void => {
+    const id = `${outcome}/${reason}`
+    let counter = counters.get(id)
+    if (counter === undefined) {
+      counter = Metric.withAttributes(deliveries, { provider: name, outcome, reason })
+      counters.set(id, counter)
+    }
+    counter.updateUnsafe(1, env.context)
+  }
+
+  // Counts an outcome, logs it and annotates the delivery span with it.
+  const record = (env: Env, outcome: Outcome.Outcome): Effect.Effect<void> => {
+    const reason = Outcome.reasonTag(outcome)
+    count(env, outcome._tag, reason ?? "none")
+    const level: LogLevel.LogLevel = outcome._tag === "Rejected"
+      ? "Warn"
+      : outcome._tag === "Failed"
+      ? "Error"
+      : outcome._tag === "InFlight"
+      ? "Info"
+      : "Debug"
+    const silent = LogLevel.isGreaterThan(env.minimumLogLevel, level)
+    if (silent && !env.tracing) return Exit.void
+    const annotations = {
+      "hookline.provider": name,
+      "hookline.outcome": outcome._tag,
+      "hookline.reason": reason ?? "none",
+      ...(outcome.key === undefined ? {} : { "hookline.key": outcome.key })
+    }
+    const log = silent ? Effect.void : Effect.annotateLogs(
+      outcome._tag === "Rejected"
+        ? Effect.annotateLogs(
+          Effect.logWarning(`webhook rejected: ${outcome.reason._tag}`),
+          "hookline.detail",
+          detail(outcome.reason.message)
+        )
+        : outcome._tag === "Failed"
+        ? outcome.reason._tag === "HandlerFailed"
+          ? Effect.logError("webhook handler failed", outcome.reason.error)
+          : Effect.logError(`webhook failed: ${outcome.reason.message}`)
+        : outcome._tag === "InFlight"
+        ? Effect.logInfo("webhook in flight elsewhere")
+        : Effect.logDebug(`webhook ${outcome._tag === "Processed" ? "processed" : "duplicate"}`),
+      annotations
+    )
+    return env.tracing ? Effect.andThen(Effect.annotateCurrentSpan(annotations), log) : log
+  }
+
+  const answer = (env: Env, outcome: Outcome.Outcome): Effect.Effect<Ack.Ack> => {
+    const ack = respond(outcome)
+    return Effect.flatMapEager(record(env, outcome), () =>
+      env.tracing
+        ? Effect.as(Effect.annotateCurrentSpan("http.response.status_code", ack.status), ack)
+        : Exit.succeed(ack))
+  }
+
+  let lastContext: Context.Context<never> | undefined
+  let lastEnv: Env | undefined
+  // A throw while the pipeline runs synchronously is a defect, as it would be in a fiber.
+  const run = (env: Env, raw: RawDelivery): Effect.Effect<Ack.Ack, never, R> =>
+    delivery(env, () => Effect.flatMapEager(attempt(() => pipeline(env, raw)), (outcome) => answer(env, outcome)))
 
   return {
     [TypeId]: TypeId,
@@ -665,15 +742,57 @@ const make = <A, P, D extends string, E, R>(
     methods: provider.methods,
     settings,
     validate: provider.validate,
-    process: (raw) => Effect.withFiber((fiber) => select(fiber).process(raw)),
-    run: (raw) => Effect.withFiber((fiber) => select(fiber).run(raw)),
-    refuse: (reason) => Effect.withFiber((fiber) => select(fiber).refuse(reason)),
+    process: (raw) =>
+      Effect.withFiber((fiber) => {
+        const env = envOfFiber(fiber)
+        return delivery(env, () =>
+          Effect.flatMapEager(
+            attempt(() => pipeline(env, raw)),
+            (outcome) => Effect.mapEager(record(env, outcome), () => outcome)
+          ))
+      }),
+    run: (raw) => Effect.withFiber((fiber) => run(envOfFiber(fiber), raw)),
+    runIn: (context, raw) => {
+      // An adapter passes the same context every time: its services are read once.
+      if (context !== lastContext) {
+        lastContext = context
+        lastEnv = envOfContext(context)
+      }
+      return run(lastEnv!, raw)
+    },
+    refuse: (reason) =>
+      Effect.withFiber((fiber) => {
+        const env = envOfFiber(fiber)
+        return delivery(env, () => answer(env, outcomeOf(undefined, reason)))
+      }),
     respond
   }
 }
 
-// A claim held by this delivery, with what the handler needs.
-interface Held<P> {
+// A refused stage's outcome: its typed error becomes a rejection or failure; a defect stays a
+// defect (the adapter answers "retry").
+const refusedWith = (
+  key: string | undefined,
+  cause: Cause.Cause<Rejection | Failure | Misconfigured>
+): Effect.Effect<Outcome.Outcome> => {
+  const error = Cause.findErrorOption(cause)
+  return Option.isSome(error) ? Exit.succeed(outcomeOf(key, error.value)) : Exit.failCause(cause as Cause.Cause<never>)
+}
+
+const storeThrew = new StoreUnavailable({ message: "The store failed unexpectedly while recording the completion" })
+
+// Waits for the work fiber up to `millis`. A fiber that already finished is read at once, without
+// arming a timer.
+const awaitWithin = (fiber: Fiber.Fiber<Outcome.Outcome>, millis: number) =>
+  Effect.suspend(() => {
+    const exit = fiber.pollUnsafe()
+    return exit === undefined
+      ? Effect.timeoutOption(Fiber.await(fiber), Math.max(0, millis))
+      : Effect.succeed(Option.some(exit))
+  })
+
+// A claim held by this delivery.
+interface Held {
   readonly store: IdempotencyStore["Service"]
   readonly key: string
   readonly token: string
@@ -681,15 +800,22 @@ interface Held<P> {
   readonly deadline: number
   /** Aborts the handler's `signal`. */
   readonly controller: AbortController
-  readonly payload: P
-  readonly raw: RawDelivery
 }
 
 const abort = (controller: AbortController): void => {
   if (!controller.signal.aborted) controller.abort(new Error("hookline: the claim's deadline passed, or shutdown"))
 }
 
-const okOrTag = <X, E2 extends { readonly _tag: string }>(exit: Exit.Exit<X, E2>): string =>
-  exit._tag === "Success" ? "ok" : Cause.hasInterruptsOnly(exit.cause)
-    ? "interrupted"
-    : Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "defect", onSome: (error) => error._tag })
+// The `hookline.outcome` annotation of a stage's span.
+const describe = (stageName: string, exit: Exit.Exit<unknown, unknown>): string => {
+  if (exit._tag === "Success") {
+    const value = exit.value as { readonly _tag?: unknown } | undefined
+    return stageName === "claim" && typeof value?._tag === "string" ? value._tag : "ok"
+  }
+  if (Cause.hasInterruptsOnly(exit.cause)) return "interrupted"
+  if (stageName === "handle") return "failed"
+  return Option.match(Cause.findErrorOption(exit.cause), {
+    onNone: () => "defect",
+    onSome: (error) => typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : "failed"
+  })
+}

@@ -135,13 +135,15 @@ export const toNodeListener = <R, E>(
 ): NodeListener => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
   const serve = (req: http.IncomingMessage, res: http.ServerResponse, buffered: Uint8Array | undefined): void => {
-    void Serve.answer(runtime, endpoint, {
+    const answered = Serve.answer(runtime, endpoint, {
       method: req.method ?? "GET",
       url: urlOf(req),
       headers: req.headers,
       contentLength: req.headers["content-length"],
       body: buffered ?? (bodyConsumed(req) ? consumed : (limit) => read(req, res, limit))
-    }).then((ack) => write(req, res, ack))
+    })
+    if (answered instanceof Promise) void answered.then((ack) => write(req, res, ack))
+    else write(req, res, answered)
   }
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => serve(req, res, rawBodyOf(req))
   const deliver = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => serve(req, res, body)

@@ -92,7 +92,7 @@ export const toWebHandler = <R, E>(
 ): WebHandler => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
   const handle = (request: Request): Promise<Response> =>
-    Serve.answer(runtime, endpoint, {
+    Promise.resolve(Serve.answer(runtime, endpoint, {
       method: request.method,
       url: request.url,
       headers: request.headers,
@@ -100,6 +100,6 @@ export const toWebHandler = <R, E>(
       body: request.bodyUsed
         ? bodyUsed
         : (limit) => read(request.body, limit).catch((): Body.Read => "Unreadable")
-    }).then(toResponse)
+    })).then(toResponse)
   return Object.assign(handle, { start: runtime.start, dispose: runtime.dispose })
 }

@@ -14,6 +14,7 @@ import { IdempotencyStore, StoreUnavailable } from "@hookline/core"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 
 /**
@@ -143,46 +144,57 @@ export const make = (options?: MemoryStoreOptions): IdempotencyStore.Idempotency
     return entry === undefined || typeof entry === "string" || entry.token !== token ? undefined : entry
   }
 
-  return IdempotencyStore.IdempotencyStore.of({
+  // The operations at a given time: answered at once (the pipeline's synchronous path calls them
+  // with its clock's reading), and as effects reading the fiber's clock.
+  const immediate: IdempotencyStore.Immediate = {
+    claim: (key, fingerprint, lease, now) => {
+      const entry = live(key, now)
+      if (entry !== undefined) {
+        return Exit.succeed(
+          typeof entry === "string"
+            ? IdempotencyStore.Completed({ fingerprint: fingerprintOf(entry) })
+            : IdempotencyStore.InFlight()
+        )
+      }
+      if (!entries.has(key) && entries.size >= maxEntries) evict(now)
+      if (!entries.has(key) && entries.size >= maxEntries) {
+        return Exit.fail(
+          new StoreUnavailable({ message: `Memory store is full of in-flight claims (maxEntries ${maxEntries})` })
+        )
+      }
+      const token = crypto.randomUUID()
+      const expiresAt = expiry(now, lease)
+      put(key, { token, fingerprint, expiresAt }, expiresAt)
+      return Exit.succeed(IdempotencyStore.Claimed({ token }))
+    },
+    complete: (key, token, retain, now) => {
+      const entry = heldBy(key, token, now)
+      if (entry === undefined) return Exit.succeed(false)
+      const expiresAt = expiry(now, retain)
+      // Replaced in place, not re-inserted: a re-insertion leaves a hole in the Map's table that
+      // costs as much as a live entry until the next rehash.
+      entries.set(key, completedEntry(entry.fingerprint, expiresAt))
+      if (expiresAt < earliestExpiry) earliestExpiry = expiresAt
+      return Exit.succeed(true)
+    },
+    release: (key, token, now) => {
+      if (heldBy(key, token, now) === undefined) return Exit.succeed(false)
+      entries.delete(key)
+      return Exit.succeed(true)
+    }
+  }
+
+  const store = IdempotencyStore.IdempotencyStore.of({
     claim: (key, fingerprint, lease) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<IdempotencyStore.ClaimResult, StoreUnavailable> => {
-        const entry = live(key, now)
-        if (entry !== undefined) {
-          return Effect.succeed(
-            typeof entry === "string"
-              ? IdempotencyStore.Completed({ fingerprint: fingerprintOf(entry) })
-              : IdempotencyStore.InFlight()
-          )
-        }
-        if (!entries.has(key) && entries.size >= maxEntries) evict(now)
-        if (!entries.has(key) && entries.size >= maxEntries) {
-          return Effect.fail(
-            new StoreUnavailable({ message: `Memory store is full of in-flight claims (maxEntries ${maxEntries})` })
-          )
-        }
-        const token = crypto.randomUUID()
-        const expiresAt = expiry(now, lease)
-        put(key, { token, fingerprint, expiresAt }, expiresAt)
-        return Effect.succeed(IdempotencyStore.Claimed({ token }))
-      }),
+      Effect.flatMap(Clock.currentTimeMillis, (now) => immediate.claim(key, fingerprint, lease, now)),
     complete: (key, token, retain) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const entry = heldBy(key, token, now)
-        if (entry === undefined) return false
-        const expiresAt = expiry(now, retain)
-        // Replaced in place, not re-inserted: a re-insertion leaves a hole in the Map's table that
-        // costs as much as a live entry until the next rehash.
-        entries.set(key, completedEntry(entry.fingerprint, expiresAt))
-        if (expiresAt < earliestExpiry) earliestExpiry = expiresAt
-        return true
-      }),
-    release: (key, token) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        if (heldBy(key, token, now) === undefined) return false
-        entries.delete(key)
-        return true
-      })
+      Effect.flatMap(Clock.currentTimeMillis, (now) => immediate.complete(key, token, retain, now)),
+    release: (key, token) => Effect.flatMap(Clock.currentTimeMillis, (now) => immediate.release(key, token, now))
   })
+  // Not enumerable: a wrapper built by spreading this store (`{ ...store, claim }`) must not keep a
+  // fast path that would bypass the operations it overrides.
+  Object.defineProperty(store, "immediate", { value: immediate, enumerable: false })
+  return store
 }
 
 /**

@@ -51,6 +51,11 @@ export interface Runtime<in R> {
   /** Runs an effect; rejects when the layer cannot be built (the caller answers "retry"). */
   readonly run: <A>(effect: Effect.Effect<A, never, R>) => Promise<A>
   /**
+   * The built services, for work that can finish without a fiber (`WebhookHandler.runIn`);
+   * `undefined` until the layer is built, and once `dispose` was called.
+   */
+  readonly context: () => Context.Context<R> | undefined
+  /**
    * Builds the runtime now (connects the store) and reads the handlers' configuration, instead of
    * at the first request. Rejects with the error (`Misconfigured`, `StoreUnavailable`, …).
    */
@@ -102,6 +107,7 @@ export const make = <R, E>(
   // background (waiting for handlers, which record their completions in the store) first.
   const storeScope = Scope.makeUnsafe("sequential")
   let built: Promise<Built<R>> | undefined
+  let ready: Context.Context<R> | undefined
   let isDisposed = false
   const inProgress = new Set<Promise<unknown>>()
 
@@ -114,7 +120,10 @@ export const make = <R, E>(
       return { context: Context.add(context, Background.Background, background), background }
     })
     const promise = Effect.runPromiseExit(program).then((exit) => {
-      if (Exit.isSuccess(exit)) return exit.value
+      if (Exit.isSuccess(exit)) {
+        if (!isDisposed) ready = exit.value.context
+        return exit.value
+      }
       // Do not cache a failed build: release what was acquired and let the next request try again.
       built = undefined
       return Effect.runPromise(Scope.close(attempt, exit)).then(() => Promise.reject(errorOf(exit.cause)))
@@ -168,9 +177,17 @@ export const make = <R, E>(
   const dispose = (): Promise<void> => {
     if (disposing !== undefined) return disposing
     isDisposed = true
+    ready = undefined
     disposing = Effect.runPromise(shutdown(built))
     return disposing
   }
 
-  return { run, start, disposed: () => isDisposed, dispose, [Symbol.asyncDispose]: dispose }
+  return {
+    run,
+    context: () => ready,
+    start,
+    disposed: () => isDisposed,
+    dispose,
+    [Symbol.asyncDispose]: dispose
+  }
 }

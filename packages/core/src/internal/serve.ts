@@ -5,6 +5,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import type * as Ack from "../Ack.ts"
 import { BodyTooLarge, BodyUnavailable, MethodNotAllowed, StoreUnavailable } from "../DeliveryError.ts"
@@ -51,24 +52,43 @@ const execute = <R>(
   runtime: Runtime.Runtime<R | IdempotencyStore>,
   handler: WebhookHandler<R> | undefined,
   effect: Effect.Effect<Ack.Ack, never, R | IdempotencyStore>
-): Promise<Ack.Ack> =>
-  runtime.run(effect).catch((cause: unknown) => {
-    const outcome = Outcome.Failed({
-      key: undefined,
-      reason: new StoreUnavailable({ message: "The hookline runtime is not available" })
-    })
-    // The user's loggers are part of the layer that could not be built: this goes through Effect's
-    // default logger, on stderr (stdout is the application's output).
-    Effect.runFork(
-      Effect.logError(
-        "hookline: the runtime is not available (layer build failed or disposed)",
-        Cause.isCause(cause) ? Cause.pretty(cause) : String(cause)
-      ).pipe(Effect.provideService(Logger.LogToStderr, true))
-    )
-    return handler === undefined
-      ? { status: 503, headers: { "content-type": "application/json" }, body: "{\"outcome\":\"Failed\"}" }
-      : handler.respond(outcome)
+): Promise<Ack.Ack> => runtime.run(effect).catch((cause: unknown) => unavailable(handler, cause))
+
+// "Retry" when the runtime could not run the pipeline (never an ack).
+const unavailable = <R>(handler: WebhookHandler<R> | undefined, cause: unknown): Ack.Ack => {
+  const outcome = Outcome.Failed({
+    key: undefined,
+    reason: new StoreUnavailable({ message: "The hookline runtime is not available" })
   })
+  // The user's loggers are part of the layer that could not be built: this goes through Effect's
+  // default logger, on stderr (stdout is the application's output).
+  Effect.runFork(
+    Effect.logError(
+      "hookline: the runtime is not available (layer build failed or disposed)",
+      Cause.isCause(cause) ? Cause.pretty(cause) : String(cause)
+    ).pipe(Effect.provideService(Logger.LogToStderr, true))
+  )
+  return handler === undefined
+    ? { status: 503, headers: { "content-type": "application/json" }, body: "{\"outcome\":\"Failed\"}" }
+    : handler.respond(outcome)
+}
+
+/**
+ * Runs a delivery through the handler's pipeline: at once when the runtime is built and every step
+ * finishes synchronously (`WebhookHandler.runIn`), else in the runtime.
+ */
+const runDelivery = <R>(
+  runtime: Runtime.Runtime<R | IdempotencyStore>,
+  handler: WebhookHandler<R>,
+  raw: RawDelivery.RawDelivery
+): Ack.Ack | Promise<Ack.Ack> => {
+  const context = runtime.context()
+  if (context === undefined) return execute(runtime, handler, handler.run(raw))
+  const result = handler.runIn(context, raw)
+  if (!Exit.isExit(result)) return execute(runtime, handler, result)
+  const exit = result as Exit.Exit<Ack.Ack>
+  return Exit.isSuccess(exit) ? exit.value : unavailable(handler, exit.cause)
+}
 
 /** A request as a promise-based adapter received it, its body not read yet. */
 export interface Incoming {
@@ -84,13 +104,14 @@ const notFound = Effect.succeed(Routes.notFound)
 /**
  * Answers a request with the endpoint: route, method and declared length are checked before a byte
  * of the body is read, the body is read under the handler's limit, and the pipeline runs over the
- * exact bytes. `undefined` when the body could not be read: the client is gone, nothing ran.
+ * exact bytes. `undefined` when the body could not be read: the client is gone, nothing ran. The
+ * answer comes at once (not a promise) when the delivery finished synchronously.
  */
 export const answer = <R>(
   runtime: Runtime.Runtime<R | IdempotencyStore>,
   endpoint: Routes.Endpoint<R>,
   incoming: Incoming
-): Promise<Ack.Ack | undefined> => {
+): Ack.Ack | Promise<Ack.Ack | undefined> | undefined => {
   const handler = Routes.resolve(endpoint, incoming.url)
   if (handler === undefined) return execute(runtime, handler, notFound)
   const refused = refuseUnread(handler, incoming.method, incoming.contentLength)
@@ -106,13 +127,13 @@ const deliver = <R>(
   handler: WebhookHandler<R>,
   incoming: Incoming,
   body: Body.Read | BodyUnavailable
-): Promise<Ack.Ack | undefined> => {
-  if (body === "Unreadable") return Promise.resolve(undefined)
+): Ack.Ack | Promise<Ack.Ack> | undefined => {
+  if (body === "Unreadable") return undefined
   if (body instanceof BodyUnavailable) return execute(runtime, handler, handler.refuse(body))
   // Bytes a framework buffered were not read under the limit: it applies to them here.
   if (body === "TooLarge" || body.length > handler.settings.bodyLimit) {
     return execute(runtime, handler, tooLarge(handler))
   }
   const raw = RawDelivery.make({ method: incoming.method, url: incoming.url, headers: incoming.headers, body })
-  return execute(runtime, handler, handler.run(raw))
+  return runDelivery(runtime, handler, raw)
 }
