@@ -11,6 +11,7 @@
 import type * as Arr from "effect/Array"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import { Misconfigured } from "./DeliveryError.ts"
 
@@ -43,8 +44,18 @@ const toArray = (input: SecretInput): ReadonlyArray<SecretSource> =>
 export const resolve = (
   input: SecretInput,
   what: string
-): Effect.Effect<Arr.NonEmptyReadonlyArray<Redacted.Redacted<string>>, Misconfigured> =>
-  Effect.gen(function*() {
+): Effect.Effect<Arr.NonEmptyReadonlyArray<Redacted.Redacted<string>>, Misconfigured> => {
+  // Plain `Redacted` values need no `ConfigProvider`: answered at once (an `Exit`), so a verify
+  // built on them goes on without a fiber.
+  const plain = resolveSync(input)
+  if (plain !== undefined) {
+    const [first, ...rest] = plain
+    if (first === undefined) return Exit.fail(new Misconfigured({ message: `No ${what} configured` }))
+    return plain.some((secret) => Redacted.value(secret).length === 0)
+      ? Exit.fail(new Misconfigured({ message: `${what} is empty` }))
+      : Exit.succeed([first, ...rest])
+  }
+  return Effect.gen(function*() {
     const resolved: Array<Redacted.Redacted<string>> = []
     for (const source of toArray(input)) {
       const secret = Redacted.isRedacted(source) ? source : yield* Effect.mapError(
@@ -60,6 +71,7 @@ export const resolve = (
     if (first === undefined) return yield* new Misconfigured({ message: `No ${what} configured` })
     return [first, ...rest] as const
   })
+}
 
 /**
  * The secrets when they are all plain `Redacted` values (no `Config`), e.g. for test signers;

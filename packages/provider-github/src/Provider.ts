@@ -192,7 +192,7 @@ export const verify = (options: Options) =>
 (
   raw: RawDelivery.RawDelivery
 ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
-  Effect.flatMap(
+  Effect.flatMapEager(
     Secret.resolve(options.secret, "GitHub webhook secret"),
     (secrets) => Effect.fromResult(check(raw, secrets))
   )

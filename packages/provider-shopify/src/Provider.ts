@@ -199,7 +199,7 @@ export const verify = (options: Options) =>
 (
   raw: RawDelivery.RawDelivery
 ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
-  Effect.flatMap(
+  Effect.flatMapEager(
     Secret.resolve(options.secret, "Shopify client secret"),
     (secrets) => Effect.fromResult(check(raw, secrets))
   )
