@@ -1,12 +1,15 @@
 /**
- * In-process: `handler.run` with the memory store (the hookline-hmac handler: GitHub scheme, schema
- * decode) against a hand-written function doing the same work on the same deliveries — verify the
- * HMAC in constant time, parse the JSON, dedupe by delivery id, run a trivial handler. The
- * difference of the time per delivery is the framework's overhead.
+ * In-process: the hookline-hmac handler (GitHub scheme, schema decode, memory store) run the way the
+ * adapters run it — `handler.runIn(context, raw)`, awaiting the runtime only when the delivery did
+ * not finish synchronously — against a hand-written function doing the same work on the same
+ * deliveries: verify the HMAC in constant time, parse the JSON, dedupe by delivery id, run a trivial
+ * handler. The difference of the time per delivery is the framework's overhead. `handler.run` under
+ * `Effect.runPromise` (a custom adapter written in Effect) is timed too.
  */
-import { RawDelivery } from "@hookline/core"
+import { type Ack, RawDelivery } from "@hookline/core"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { handWritten, hmacHandler, signedRequest } from "./contenders.ts"
 import { median } from "./stats.ts"
@@ -22,6 +25,9 @@ export interface InProcessResult {
   readonly bareDuplicateUs: number
   readonly overheadNewUs: number
   readonly overheadDuplicateUs: number
+  /** µs per new and per duplicate delivery through `Effect.runPromise(handler.run(raw))`. */
+  readonly effectNewUs?: number | undefined
+  readonly effectDuplicateUs?: number | undefined
 }
 
 const deliveriesFrom = (from: number, count: number): Array<RawDelivery.RawDelivery> =>
@@ -31,16 +37,27 @@ const deliveriesFrom = (from: number, count: number): Array<RawDelivery.RawDeliv
   })
 
 const hooklinePass = async (
-  deliveries: ReadonlyArray<RawDelivery.RawDelivery>
+  deliveries: ReadonlyArray<RawDelivery.RawDelivery>,
+  how: "runIn" | "runPromise"
 ): Promise<{ fresh: number; dup: number }> => {
   const handler = hmacHandler()
   const context = await Effect.runPromise(Layer.build(MemoryStore.layer({ maxEntries: 4_000_000 })).pipe(Effect.scoped))
   const run = Effect.runPromiseWith(context)
+  const one = how === "runPromise"
+    ? (raw: RawDelivery.RawDelivery) => run(handler.run(raw))
+    : (raw: RawDelivery.RawDelivery) => {
+      const result = handler.runIn(context, raw)
+      if (!Exit.isExit(result)) return run(result)
+      const exit = result as Exit.Exit<Ack>
+      if (Exit.isSuccess(exit)) return exit.value
+      throw new Error("handler.runIn died")
+    }
   const timed = async (list: ReadonlyArray<RawDelivery.RawDelivery>) => {
     const start = performance.now()
     for (const raw of list) {
-      const ack = await run(handler.run(raw))
-      if (ack.status !== 200) throw new Error(`handler.run answered ${ack.status}`)
+      const answered = one(raw)
+      const ack = answered instanceof Promise ? await answered : answered
+      if (ack.status !== 200) throw new Error(`handler.${how === "runIn" ? "runIn" : "run"} answered ${ack.status}`)
     }
     return ((performance.now() - start) * 1000) / list.length
   }
@@ -70,20 +87,28 @@ export const runInProcess = async (
 ): Promise<InProcessResult> => {
   // Warm both paths up (JIT) on deliveries of their own.
   const warm = deliveriesFrom(50_000_000, Math.min(20_000, options.deliveries))
-  await hooklinePass(warm)
+  await hooklinePass(warm, "runIn")
+  await hooklinePass(warm, "runPromise")
   barePass(warm)
   const hookline: Array<{ fresh: number; dup: number }> = []
+  const effect: Array<{ fresh: number; dup: number }> = []
   const bare: Array<{ fresh: number; dup: number }> = []
+  const gc = () => (globalThis as { gc?: () => void }).gc?.()
   for (let round = 0; round < options.rounds; round++) {
     const deliveries = deliveriesFrom(60_000_000 + round * options.deliveries, options.deliveries)
-    ;(globalThis as { gc?: () => void }).gc?.()
-    hookline.push(await hooklinePass(deliveries))
-    ;(globalThis as { gc?: () => void }).gc?.()
+    gc()
+    hookline.push(await hooklinePass(deliveries, "runIn"))
+    gc()
+    effect.push(await hooklinePass(deliveries, "runPromise"))
+    gc()
     bare.push(barePass(deliveries))
     log(
-      `  round ${round + 1}/${options.rounds}: handler.run ${hookline.at(-1)!.fresh.toFixed(2)} µs/new, ` +
-        `${hookline.at(-1)!.dup.toFixed(2)} µs/duplicate; hand-written ${bare.at(-1)!.fresh.toFixed(2)} µs/new, ` +
-        `${bare.at(-1)!.dup.toFixed(2)} µs/duplicate`
+      `  round ${round + 1}/${options.rounds}: handler.runIn ${hookline.at(-1)!.fresh.toFixed(2)} µs/new, ` +
+        `${hookline.at(-1)!.dup.toFixed(2)} µs/duplicate; runPromise(handler.run) ${
+          effect.at(-1)!.fresh.toFixed(2)
+        } µs/new, ${effect.at(-1)!.dup.toFixed(2)} µs/duplicate; hand-written ${
+          bare.at(-1)!.fresh.toFixed(2)
+        } µs/new, ${bare.at(-1)!.dup.toFixed(2)} µs/duplicate`
     )
   }
   const hooklineNewUs = median(hookline.map((r) => r.fresh))
@@ -98,6 +123,8 @@ export const runInProcess = async (
     hooklineDuplicateUs,
     bareDuplicateUs,
     overheadNewUs: hooklineNewUs - bareNewUs,
-    overheadDuplicateUs: hooklineDuplicateUs - bareDuplicateUs
+    overheadDuplicateUs: hooklineDuplicateUs - bareDuplicateUs,
+    effectNewUs: median(effect.map((r) => r.fresh)),
+    effectDuplicateUs: median(effect.map((r) => r.dup))
   }
 }
