@@ -108,7 +108,7 @@ const onCpu = (cpu: number, command: string, args: ReadonlyArray<string>): [stri
   pinned ? ["taskset", ["-c", String(cpu), command, ...args]] : [command, [...args]]
 
 // One raw HTTP/1.1 request per pool entry, each prefixed by its length in bytes and a newline.
-const rawRequest = (request: SignedRequest): Buffer => {
+export const rawRequest = (request: SignedRequest): Buffer => {
   const head = [`POST ${request.path} HTTP/1.1`, "Host: 127.0.0.1"]
   for (const [name, value] of Object.entries(request.headers)) head.push(`${name}: ${value}`)
   head.push(`Content-Length: ${request.body.length}`, "", "")
@@ -190,7 +190,7 @@ const poolFiles = (options: HttpOptions) => (scheme: Scheme, pool: PoolFile): st
 // The wrk script: loads the pool, starts at the offset given, cycles; counts the requests it sent
 // and the non-2xx answers (wrk itself only counts status >= 400) and prints one JSON line at the end.
 // Entries are read one by one (length line, then bytes), so a large pool is held once in memory.
-const luaScript = `
+export const luaScript = `
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 local pool, size, at = {}, 0, 0

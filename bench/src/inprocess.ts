@@ -48,7 +48,7 @@ const hooklinePass = async (
     : (raw: RawDelivery.RawDelivery) => {
       const result = handler.runIn(context, raw)
       if (!Exit.isExit(result)) return run(result)
-      const exit = result as Exit.Exit<Ack>
+      const exit = result as Exit.Exit<Ack.Ack>
       if (Exit.isSuccess(exit)) return exit.value
       throw new Error("handler.runIn died")
     }
