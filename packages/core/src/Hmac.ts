@@ -373,7 +373,8 @@ export function provider<A>(options: Options<A>): Provider.Provider<A | HmacEven
     )
   const finish = (
     raw: RawDelivery.RawDelivery,
-    secrets: ReadonlyArray<Redacted.Redacted<string>>
+    secrets: ReadonlyArray<Redacted.Redacted<string>>,
+    now: number | undefined
   ): Effect.Effect<Payload, Rejection | Misconfigured> => {
     const checked = check(raw, secrets)
     if (Result.isFailure(checked)) return Effect.fail(checked.failure)
@@ -386,10 +387,10 @@ export function provider<A>(options: Options<A>): Provider.Provider<A | HmacEven
         ? Effect.fail(json.failure)
         : Effect.succeed({ id, json: json.success, timestamp: undefined, ...(type === undefined ? {} : { type }) })
     }
-    return Effect.flatMap(
-      Timestamp.check(timestampText, { unit: config.timestampUnit, tolerance: config.tolerance }),
+    return Effect.flatMapEager(
+      Timestamp.check(timestampText, { unit: config.timestampUnit, tolerance: config.tolerance }, now),
       (timestamp) =>
-        Effect.map(
+        Effect.mapEager(
           Effect.fromResult(parseBody(raw)),
           (json) => ({ id, json, timestamp, ...(type === undefined ? {} : { type }) })
         )
@@ -402,13 +403,13 @@ export function provider<A>(options: Options<A>): Provider.Provider<A | HmacEven
   const staticResolved = staticSecrets === undefined
     ? undefined
     : Effect.runSync(Effect.result(Secret.resolve(options.secret, `${name} secret`)))
-  const verify = (raw: RawDelivery.RawDelivery): Effect.Effect<Payload, Rejection | Misconfigured> => {
+  const verify = (raw: RawDelivery.RawDelivery, now?: number): Effect.Effect<Payload, Rejection | Misconfigured> => {
     if (staticResolved !== undefined) {
       return Result.isFailure(staticResolved)
         ? Effect.fail(staticResolved.failure)
-        : finish(raw, staticResolved.success)
+        : finish(raw, staticResolved.success, now)
     }
-    return Effect.flatMap(Secret.resolve(options.secret, `${name} secret`), (secrets) => finish(raw, secrets))
+    return Effect.flatMap(Secret.resolve(options.secret, `${name} secret`), (secrets) => finish(raw, secrets, now))
   }
   const schema = options.schema
   const discriminator = options.discriminator ?? "_tag"

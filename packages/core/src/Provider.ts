@@ -100,8 +100,12 @@ export interface Provider<out A, in out P = unknown, out D extends string = "_ta
   readonly name: string
   /** Accepted HTTP methods (upper case). */
   readonly methods: ReadonlyArray<string>
-  /** Verifies the delivery over the exact received bytes or fields and returns its payload. */
-  readonly verify: (raw: RawDelivery) => Effect.Effect<P, Rejection | Misconfigured>
+  /**
+   * Verifies the delivery over the exact received bytes or fields and returns its payload. `now` is
+   * the pipeline's clock reading (epoch milliseconds) for `Timestamp.check`; it is absent when
+   * `verify` is called on its own, and the check then reads the fiber's `Clock`.
+   */
+  readonly verify: (raw: RawDelivery, now?: number) => Effect.Effect<P, Rejection | Misconfigured>
   /** The idempotency key of the logical delivery (without the provider namespace). */
   readonly key: (payload: P, raw: RawDelivery) => Result.Result<string, MalformedDelivery>
   /** The parts hashed into the fingerprint that tells a retry from a different payload. */
@@ -142,7 +146,12 @@ export type MakeOptions<A, P, D extends string = "_tag"> =
     readonly name: string
     /** The event field naming the event's type (see {@link Provider.discriminator}). Default `"_tag"`. */
     readonly discriminator?: D | undefined
-    readonly verify: (raw: RawDelivery) => Effect.Effect<P, Rejection | Misconfigured>
+    /**
+     * See {@link Provider.verify}. Written with `Effect.fnUntracedEager` (or returning `Effect.succeed`
+     * / `Effect.fail`), a verify that waits on nothing answers at once, and the pipeline runs the
+     * delivery without a fiber; pass `now` to `Timestamp.check` for that.
+     */
+    readonly verify: (raw: RawDelivery, now?: number) => Effect.Effect<P, Rejection | Misconfigured>
     /** The idempotency key, or a `MalformedDelivery` when the delivery carries none. */
     readonly key: (payload: P, raw: RawDelivery) => Result.Result<string, MalformedDelivery> | string
     /**
@@ -294,7 +303,7 @@ export const namedMember = <W, E, P extends { readonly body: unknown }>(
   return {
     excludes,
     decode: (payload) =>
-      Effect.flatMap(decodeWire(payload.body), (decoded) => {
+      Effect.flatMapEager(decodeWire(payload.body), (decoded) => {
         const event = toEvent(decoded, payload)
         return event instanceof DecodeFailed ? Effect.fail(event) : Effect.succeed(event)
       })

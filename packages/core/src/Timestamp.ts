@@ -8,6 +8,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { MalformedDelivery, TimestampOutOfTolerance } from "./DeliveryError.ts"
 
 /**
@@ -80,32 +81,46 @@ export const parse = (value: string, unit: Unit): number | undefined => {
  * number, with `TimestampOutOfTolerance` when it lies outside the window. Returns the timestamp in
  * epoch milliseconds.
  *
+ * `now` is the clock's reading in epoch milliseconds: pass the one a provider's `verify` receives
+ * from the pipeline, and the check answers at once (an `Exit`, no fiber). Without it the check reads
+ * the fiber's `Clock` when run.
+ *
  * @since 0.1.0
  * @category verification
  */
 export const check = (
   value: string,
-  options: { readonly unit: Unit; readonly tolerance: Tolerance }
-): Effect.Effect<number, MalformedDelivery | TimestampOutOfTolerance> =>
-  Effect.gen(function*() {
-    const millis = parse(value, options.unit)
-    if (millis === undefined) {
-      return yield* new MalformedDelivery({ message: `Timestamp is not a number of ${options.unit}` })
-    }
-    const limits = window(options.tolerance)
-    if (limits === undefined) return millis
-    const now = yield* Clock.currentTimeMillis
-    const skew = now - millis
-    if (skew > limits.pastMillis || -skew > limits.futureMillis) {
-      return yield* new TimestampOutOfTolerance({
-        message: skew > 0
-          ? `Timestamp is ${Math.round(skew / 1000)} s old (tolerance ${Math.round(limits.pastMillis / 1000)} s)`
-          : `Timestamp is ${Math.round(-skew / 1000)} s in the future (tolerance ${
-            Math.round(limits.futureMillis / 1000)
-          } s)`,
-        timestamp: value.trim(),
-        skewMillis: skew
-      })
-    }
-    return millis
-  })
+  options: { readonly unit: Unit; readonly tolerance: Tolerance },
+  now?: number | undefined
+): Effect.Effect<number, MalformedDelivery | TimestampOutOfTolerance> => {
+  const millis = parse(value, options.unit)
+  if (millis === undefined) {
+    return Exit.fail(new MalformedDelivery({ message: `Timestamp is not a number of ${options.unit}` }))
+  }
+  const limits = window(options.tolerance)
+  if (limits === undefined) return Exit.succeed(millis)
+  return now === undefined
+    ? Effect.flatMap(Clock.currentTimeMillis, (current) => within(value, millis, limits, current))
+    : within(value, millis, limits, now)
+}
+
+const within = (
+  value: string,
+  millis: number,
+  limits: Window,
+  now: number
+): Exit.Exit<number, TimestampOutOfTolerance> => {
+  const skew = now - millis
+  if (skew <= limits.pastMillis && -skew <= limits.futureMillis) return Exit.succeed(millis)
+  return Exit.fail(
+    new TimestampOutOfTolerance({
+      message: skew > 0
+        ? `Timestamp is ${Math.round(skew / 1000)} s old (tolerance ${Math.round(limits.pastMillis / 1000)} s)`
+        : `Timestamp is ${Math.round(-skew / 1000)} s in the future (tolerance ${
+          Math.round(limits.futureMillis / 1000)
+        } s)`,
+      timestamp: value.trim(),
+      skewMillis: skew
+    })
+  )
+}

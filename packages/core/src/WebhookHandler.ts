@@ -365,7 +365,7 @@ const make = <A, P, D extends string, E, R>(
       }))
     }
     // 1. Verify the exact received bytes; nothing unverified is read before this.
-    return Effect.matchCauseEffectEager(stage(env, "verify", () => provider.verify(raw)), {
+    return Effect.matchCauseEffectEager(stage(env, "verify", () => provider.verify(raw, startedAt)), {
       onFailure: (cause) => refusedWith(undefined, cause),
       onSuccess: (payload) => keyed(env, startedAt, raw, payload)
     })

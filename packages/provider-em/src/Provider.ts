@@ -340,14 +340,14 @@ export interface Options {
 }
 
 const resolveAppId = (appId: string | Config.Config<string>): Effect.Effect<string, Misconfigured> =>
-  Effect.gen(function*() {
+  Effect.fnUntracedEager(function*() {
     const value = typeof appId === "string" ? appId : yield* Effect.mapError(
       appId,
       (error) => new Misconfigured({ message: `Cannot read the EM app id: ${error.message}` })
     )
     if (value.trim() === "") return yield* new Misconfigured({ message: "The EM app id is empty" })
     return value.trim()
-  })
+  })()
 
 const required = (value: string | undefined, name: string): Effect.Effect<string, MalformedDelivery> =>
   value === undefined
@@ -376,33 +376,38 @@ const required = (value: string | undefined, name: string): Effect.Effect<string
 export const verify = (options: Options) => {
   const form = SignForm.resolve(signForms, options.signForm)
   const tolerance = options.tolerance ?? defaultTolerance
-  return (
-    raw: RawDelivery.RawDelivery
-  ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
-    Effect.gen(function*() {
-      const envelope = yield* Effect.fromResult(parseEnvelope(raw))
-      const appId = yield* required(envelope.appId, "appid")
-      const timestamp = yield* required(envelope.timestamp, "timestamp")
-      const requestData = yield* required(envelope.requestData, "request_data")
-      if (envelope.sign === undefined) return yield* new SignatureInvalid({ message: "Missing parameter sign" })
+  // Eager: when nothing in it waits (plain secrets, `now` given), it answers at once, without a fiber.
+  return Effect.fnUntracedEager(function*(
+    raw: RawDelivery.RawDelivery,
+    now?: number
+  ): Generator<
+    Effect.Effect<unknown, DeliveryError.Rejection | DeliveryError.Misconfigured>,
+    Payload,
+    unknown
+  > {
+    const envelope = yield* Effect.fromResult(parseEnvelope(raw))
+    const appId = yield* required(envelope.appId, "appid")
+    const timestamp = yield* required(envelope.timestamp, "timestamp")
+    const requestData = yield* required(envelope.requestData, "request_data")
+    if (envelope.sign === undefined) return yield* new SignatureInvalid({ message: "Missing parameter sign" })
 
-      // The app id is public: comparing it plainly reveals nothing. The message is constant text:
-      // the received appid is not verified yet and rejections are logged.
-      if (appId !== (yield* resolveAppId(options.appId))) {
-        return yield* new SignatureInvalid({ message: "appid is not the configured EM app id" })
-      }
-      const secrets = yield* Secret.resolve(options.secret, "EM app secret")
-      if (!SignForm.verify(form, signedParams(appId, requestData, timestamp), secrets, envelope.sign)) {
-        return yield* new SignatureInvalid({ message: `sign does not match (sign form ${form.name})` })
-      }
+    // The app id is public: comparing it plainly reveals nothing. The message is constant text:
+    // the received appid is not verified yet and rejections are logged.
+    if (appId !== (yield* resolveAppId(options.appId))) {
+      return yield* new SignatureInvalid({ message: "appid is not the configured EM app id" })
+    }
+    const secrets = yield* Secret.resolve(options.secret, "EM app secret")
+    if (!SignForm.verify(form, signedParams(appId, requestData, timestamp), secrets, envelope.sign)) {
+      return yield* new SignatureInvalid({ message: `sign does not match (sign form ${form.name})` })
+    }
 
-      yield* Timestamp.check(timestamp, { unit: "seconds", tolerance })
-      const data = yield* Effect.mapError(
-        Effect.fromResult(LosslessJson.parseObject(requestData, { numbers: "source" })),
-        () => new MalformedDelivery({ message: "request_data is not a JSON object" })
-      )
-      return { format: envelope.format, appId, timestamp, requestData, data }
-    })
+    yield* Timestamp.check(timestamp, { unit: "seconds", tolerance }, now)
+    const data = yield* Effect.mapErrorEager(
+      Effect.fromResult(LosslessJson.parseObject(requestData, { numbers: "source" })),
+      () => new MalformedDelivery({ message: "request_data is not a JSON object" })
+    )
+    return { format: envelope.format, appId, timestamp, requestData, data }
+  })
 }
 
 const documentFields = (type: string, data: Payload["data"]): readonly [string, string] | undefined => {

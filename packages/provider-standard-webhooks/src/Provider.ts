@@ -153,10 +153,11 @@ const hmacOptions = (options: Options<unknown>) =>
 export const verify = (options: Options<unknown>) => {
   const hmac = Hmac.provider(hmacOptions(options))
   return (
-    raw: RawDelivery.RawDelivery
+    raw: RawDelivery.RawDelivery,
+    now?: number
   ): Effect.Effect<Payload, DeliveryError.Rejection | DeliveryError.Misconfigured> =>
-    Effect.flatMap(
-      hmac.verify(raw),
+    Effect.flatMapEager(
+      hmac.verify(raw, now),
       ({ id, json, timestamp }) =>
         typeof json === "object" && json !== null && !Array.isArray(json) && timestamp !== undefined
           ? Effect.succeed({ id, timestamp, body: json as { readonly [key: string]: LosslessJson.Json } })
