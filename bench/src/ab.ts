@@ -12,7 +12,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { signedRequest } from "./contenders.ts"
+import { type ContenderName, schemeOf, signedRequest } from "./contenders.ts"
 import { luaScript, rawRequest } from "./http.ts"
 import { median } from "./stats.ts"
 
@@ -22,6 +22,7 @@ if (contender === undefined || (pool !== "new" && pool !== "dup") || checkouts.l
   process.exit(2)
 }
 const rounds = Number(process.env["AB_ROUNDS"] ?? 4)
+const scheme = schemeOf(contender as ContenderName)
 const dir = mkdtempSync(path.join(os.tmpdir(), "hookline-ab-"))
 const script = path.join(dir, "pool.lua")
 writeFileSync(script, luaScript)
@@ -32,7 +33,7 @@ const writePool = (file: string, count: number, repeat: boolean): string => {
   next += count
   const parts: Array<Buffer> = []
   for (let i = 0; i < count; i++) {
-    const raw = rawRequest(signedRequest("github", repeat ? base + (i % 100) : base + i))
+    const raw = rawRequest(signedRequest(scheme, repeat ? base + (i % 100) : base + i))
     parts.push(Buffer.from(`${raw.length}\n`, "latin1"), raw)
   }
   writeFileSync(file, Buffer.concat(parts))

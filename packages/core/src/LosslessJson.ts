@@ -95,8 +95,10 @@ const reviver = (mode: NumberMode) => (_key: string, value: unknown, context?: R
 }
 
 const autoReviver = reviver("auto")
-const longDigitRun = /\d{16}/
-const longNumber = /(?:^|[:[,])\s*-?\d{16}/
+// A run of 16 digits where a number can start: after `:`, `[` or `,` (and optional whitespace), or
+// at the start. The alternative with a leading character class comes first, which lets V8 scan for
+// it quickly (about three times faster than `(?:^|[:[,])…` on an 800-byte body).
+const longNumber = /[:[,]\s*-?\d{16}|^\s*-?\d{16}/
 const sourceReviver = reviver("source")
 
 /**
@@ -191,9 +193,9 @@ export const parse = (text: string, options?: ParseOptions): Result.Result<Json,
     // A reviver makes JSON.parse several times slower. In "auto" mode it only ever changes an
     // integer beyond 2^53, which needs at least 16 digits in a row where a number can start (at
     // the start, or after `:`, `[` or `,` and optional whitespace): without one, the plain parse
-    // gives the same result. The first test is a cheap filter; the second skips the common case
-    // of long digit runs inside strings (order numbers like "SO1689644928115784").
-    if (mode === "auto" && !(longDigitRun.test(text) && longNumber.test(text))) {
+    // gives the same result. Long digit runs inside strings (order numbers like
+    // "SO1689644928115784") do not count.
+    if (mode === "auto" && !longNumber.test(text)) {
       return Result.succeed(JSON.parse(text) as Json)
     }
     return Result.succeed(JSON.parse(text, mode === "source" ? sourceReviver : autoReviver) as Json)

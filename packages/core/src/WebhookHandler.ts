@@ -673,13 +673,17 @@ const make = <A, P, D extends string, E, R>(
       : effect()
 
   // One counter per (outcome, reason) pair, built once.
-  const counters = new Map<string, typeof deliveries>()
+  const counters = new Map<string, Map<string, typeof deliveries>>()
   const count = (env: Env, outcome: string, reason: string): void => {
-    const id = `${outcome}/${reason}`
-    let counter = counters.get(id)
+    let byReason = counters.get(outcome)
+    if (byReason === undefined) {
+      byReason = new Map()
+      counters.set(outcome, byReason)
+    }
+    let counter = byReason.get(reason)
     if (counter === undefined) {
       counter = Metric.withAttributes(deliveries, { provider: name, outcome, reason })
-      counters.set(id, counter)
+      byReason.set(reason, counter)
     }
     counter.updateUnsafe(1, env.context)
   }

@@ -56,11 +56,16 @@ const writeTime = (codes: Array<number>, expiresAt: number): void => {
   }
 }
 
+// The value of a lower-case hex digit's char code (the fingerprint was checked against `packedHex`).
+const nibble = (code: number): number => (code <= 57 ? code - 48 : code - 87)
+
 const completedEntry = (fingerprint: string, expiresAt: number): string => {
   if (packedHex.test(fingerprint)) {
     scratch[0] = 1
     writeTime(scratch, expiresAt)
-    for (let i = 0; i < 32; i++) scratch[8 + i] = parseInt(fingerprint.slice(2 * i, 2 * i + 2), 16)
+    for (let i = 0; i < 32; i++) {
+      scratch[8 + i] = (nibble(fingerprint.charCodeAt(2 * i)) << 4) | nibble(fingerprint.charCodeAt(2 * i + 1))
+    }
     // fromCharCode over an array of codes < 256 makes a flat one-byte string (no rope).
     return String.fromCharCode.apply(null, scratch)
   }
