@@ -557,11 +557,74 @@ ${table(["how", "verifications/s"], r.signature.map((x) => [x.name, int(x.opsPer
 * **A fair comparison.** The bench answers duplicates 200 in every contender and feeds them the same
   pre-signed bytes, so the req/s columns compare the same work; the \`bench\` test project guards it.
 
-## What we changed, and why targets are still missed
+## What we changed, and what is left
 
-The first full measurement (this session's start) put a new in-process delivery at ~200 µs of CPU
-against ~13 µs hand-written. Profiling, then fixing, one cost at a time (CPU µs per in-process
-delivery, same machine, \`process.cpuUsage\` so other load counts less):
+### The pipeline without a fiber (issue #16)
+
+Profiles of \`hookline-hmac\` under load put about a sixth of a request's CPU in Effect's runtime: two
+fibers per delivery (the request's \`runPromise\` and the handler's), some forty run-loop steps, a
+chain of promises. The pipeline is now one top-down definition
+([\`WebhookHandler.ts\`](../packages/core/src/WebhookHandler.ts)) whose stages are
+\`Effect.matchCauseEffectEager\`: a stage that finished at once is an \`Exit\` and the next one runs in
+the caller's stack, without a fiber, until a stage really waits (a network store, a handler doing
+I/O). Three parts keep that path open, and each departs from the plainest Effect idiom:
+
+* the adapters call \`handler.runIn(context, raw)\` with their runtime's services instead of
+  \`runPromise(handler.run(raw))\`, and write the answer at once when it is an \`Exit\`;
+* the memory store answers through \`immediate\` (its operations at the clock reading the pipeline
+  passes) instead of reading the fiber's \`Clock\`;
+* providers verify with \`Effect.fnUntracedEager\` or the eager combinators, and take the pipeline's
+  clock reading (\`now\`) for \`Timestamp.check\`; \`Secret.resolve\` answers at once for plain secrets.
+
+Their gain at the HTTP level, measured with [\`bench/src/ab.ts\`](../bench/src/ab.ts) on 2026-12-01
+(the same contender served from the commit before, 42398ee, and from this code, alternated over 3
+rounds on this kind of 2-CPU VM; server pinned to CPU 0, wrk \`-c32\` on CPU 1; the server's CPU time per
+request from \`/proc\`, steadier than req/s here; medians; new deliveries unless noted):
+
+| contender | CPU µs/request before | after | change | req/s before → after |
+|---|---:|---:|---:|---|
+| hookline-hmac | 169.9 | 147.4 | −13 % | 5,855 → 6,684 |
+| hookline-hmac, duplicates | 161.0 | 129.9 | −19 % | 6,197 → 7,606 |
+| hookline-igv | 262.9 | 206.0 | −22 % | 3,791 → 4,819 |
+| hookline-goldenpay | 282.2 | 264.1 | −6 % | 3,534 → 3,662 |
+| hookline-em | 330.1 | 234.0 | −29 % | 3,022 → 4,250 |
+| hookline-github | 233.6 | 183.7 | −21 % | 4,270 → 5,385 |
+| hookline-stripe | 386.2 | 235.5 | −39 % | 2,553 → 4,235 |
+| hookline-standard | 302.4 | 255.2 | −16 % | 3,290 → 3,898 |
+| hookline-web | 310.3 | 297.6 | −4 % | 3,156 → 3,360 |
+
+In one process with no I/O the two paths cost about the same ([in-process](#in-process): \`runIn\` and
+\`runPromise(handler.run)\` side by side); the fiber, its promise turns and their allocations cost under
+load, which is where users feel them. \`hookline-web\` gains little: its time goes to the
+\`Request\`/\`Response\` objects and the web-stream body read (a profile of the bridge is the next step).
+Also in this change: one prefilter regex for long numbers instead of two (3.4 → 1.2 µs on the
+800-byte GitHub body), hex packed by char code in the memory store, counters found without building a
+key string.
+
+### What is left, and why
+
+With the runtime down to about 5 % of \`hookline-hmac\`'s busy CPU (the profile above), what remains is
+work \`bare\` does not do, each part a guarantee:
+
+* **the lossless parse**: the prefilter regex plus \`JSON.parse\`; the iGV, EM and Stripe providers
+  parse with \`numbers: "source"\` (every number kept as its text, so amounts are never a JS number),
+  which runs a reviver on every value — the largest single cost of those providers;
+* **the fingerprint** (one SHA-256 of the body) that tells a retry from a different payload under a
+  used id;
+* **the store's semantics**: a token per claim (\`randomUUID\`), the lease, the packed completed entry;
+* **typed outcomes**: the outcome, the provider's answer, the metric;
+* GoldenPay's MD5 sign form and its rich event decode.
+
+A hand-written receiver with every one of these guarantees and no fiber runtime measured about 0.8×
+\`bare\` on this kind of machine (shared/notes/performance-leads.md, variant F1): the ≥ 0.85× goal is
+above what the guarantees cost even by hand here. Each response write also wakes the load generator,
+which costs more per request the slower a server answers; compare contenders within one run.
+
+### Earlier
+
+The first full measurement put a new in-process delivery at ~200 µs of CPU against ~13 µs
+hand-written. Profiling, then fixing, one cost at a time (CPU µs per in-process delivery, same
+machine, \`process.cpuUsage\` so other load counts less):
 
 | change | µs per new delivery (CPU) |
 |---|---:|
@@ -569,22 +632,6 @@ delivery, same machine, \`process.cpuUsage\` so other load counts less):
 | stage spans only when a tracer is installed (each span cost ~5 µs even unexported); no timer for a handler that already finished; the lease watched by the request or in the background instead of a \`timeoutOption\` race (two fibers and a timer) per delivery; logs built only when their level is enabled; HMAC key prepared once per secret; JSON reviver skipped when no integer can exceed 2^53; Hmac \`verify\` synchronous up to the clock | ~88 |
 | the pipeline as a flat chain of \`matchEffect\` instead of generators (each \`yield*\` costs ~0.3 µs), clock and background read from the fiber once, \`AckPolicy.status\` answers built once, one-shot SHA-256 for fingerprints | ~50 |
 | the reviver only for a 16-digit run where a number can start (order numbers inside strings took the slow path) | ~45 |
-
-What is left, per new delivery, measured piece by piece: the signature itself (HMAC init + digest,
-~5.5 µs — \`bare\` pays it too), the lossless parse (~1.5 µs), the fingerprint (~1.6 µs), the
-store's claim and complete (~3–5 µs with the memory store), and the Effect runtime: about forty
-primitive steps (each a few hundred ns), one fiber per claimed delivery — the handler runs in its
-own fiber so that the request can answer "retry" at the time budget while the handler finishes and
-records completion — and the \`runPromise\` at the adapter boundary. Those are the price of the
-guarantees (typed outcomes, a time budget that never acknowledges early, a lease that interrupts a
-stuck handler, a pluggable store behind an Effect service), and together they are why
-\`hookline-hmac\` sits at about half of \`bare\` and behind \`octokit\`, which verifies and
-dispatches without any of them. Closing the rest would take a synchronous fast path that bypasses
-the Effect runtime when the store and the handler are synchronous; we have not built it, because it
-would be a second pipeline to keep exactly as safe as the first.
-
-The figures in that table were taken on the shared machine while other work ran; the
-[in-process](#in-process) section above is this run's.
 
 The Redis store's client side was dominated by \`Effect.fn\` capturing a stack trace per call
 (the \`effect.js:945\` frame), then by a timeout race per command (two fibers and a timer) and
