@@ -136,6 +136,24 @@ export interface Provider<out A, in out P = unknown, out D extends string = "_ta
 }
 
 /**
+ * What a `verify` written with `Effect.fnUntracedEager(function*(raw, now) { … })` returns: steps
+ * that may reject the delivery or report a misconfiguration, ending in the payload `P`. Annotating
+ * the generator with it keeps the payload type exact.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type VerifySteps<P> = Generator<Effect.Effect<unknown, Rejection | Misconfigured>, P, unknown>
+
+/**
+ * A provider's `verify` (see {@link Provider.verify}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Verify<P> = (raw: RawDelivery, now?: number) => Effect.Effect<P, Rejection | Misconfigured>
+
+/**
  * Options of {@link make}.
  *
  * @since 0.1.0

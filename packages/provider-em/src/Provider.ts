@@ -30,7 +30,6 @@
  */
 import {
   AckPolicy,
-  type DeliveryError,
   FormUrlEncoded,
   LosslessJson,
   MalformedDelivery,
@@ -373,18 +372,14 @@ const required = (value: string | undefined, name: string): Effect.Effect<string
  * @since 0.1.0
  * @category verifying
  */
-export const verify = (options: Options) => {
+export const verify = (options: Options): Provider.Verify<Payload> => {
   const form = SignForm.resolve(signForms, options.signForm)
   const tolerance = options.tolerance ?? defaultTolerance
   // Eager: when nothing in it waits (plain secrets, `now` given), it answers at once, without a fiber.
   return Effect.fnUntracedEager(function*(
     raw: RawDelivery.RawDelivery,
     now?: number
-  ): Generator<
-    Effect.Effect<unknown, DeliveryError.Rejection | DeliveryError.Misconfigured>,
-    Payload,
-    unknown
-  > {
+  ): Provider.VerifySteps<Payload> {
     const envelope = yield* Effect.fromResult(parseEnvelope(raw))
     const appId = yield* required(envelope.appId, "appid")
     const timestamp = yield* required(envelope.timestamp, "timestamp")

@@ -19,7 +19,6 @@
 import {
   AckPolicy,
   CanonicalString,
-  type DeliveryError,
   LosslessJson,
   MalformedDelivery,
   Provider,
@@ -331,16 +330,14 @@ const kindOf = (fields: Fields, configured: Kind | undefined): Result.Result<Kin
  * @since 0.1.0
  * @category verifying
  */
-export const verify = (options: Pick<Options, "secret" | "signForm" | "expectedMerchantId" | "kind">) => {
+export const verify = (
+  options: Pick<Options, "secret" | "signForm" | "expectedMerchantId" | "kind">
+): Provider.Verify<Payload> => {
   const form = SignForm.resolve(signForms, options.signForm)
   // Eager: with plain secrets nothing in it waits, so it answers at once, without a fiber.
   return Effect.fnUntracedEager(function*(
     raw: RawDelivery.RawDelivery
-  ): Generator<
-    Effect.Effect<unknown, DeliveryError.Rejection | DeliveryError.Misconfigured>,
-    Payload,
-    unknown
-  > {
+  ): Provider.VerifySteps<Payload> {
     const parsed = yield* Effect.fromResult(parse(raw, jsonLimits))
     if (parsed.separatorInside) {
       return yield* new MalformedDelivery({

@@ -22,7 +22,6 @@
  */
 import {
   AckPolicy,
-  type DeliveryError,
   LosslessJson,
   MalformedDelivery,
   Misconfigured,
@@ -254,18 +253,14 @@ const readHeader = (raw: RawDelivery.RawDelivery, header: string): string | unde
  * @since 0.1.0
  * @category verifying
  */
-export const verify = (options: Options) => {
+export const verify = (options: Options): Provider.Verify<Payload> => {
   const window = windowOf(options.tolerance)
   const tolerance = { past: window.pastMillis, future: window.futureMillis }
   // Eager: when nothing in it waits (plain secrets, `now` given), it answers at once, without a fiber.
   return Effect.fnUntracedEager(function*(
     raw: RawDelivery.RawDelivery,
     now?: number
-  ): Generator<
-    Effect.Effect<unknown, DeliveryError.Rejection | DeliveryError.Misconfigured>,
-    Payload,
-    unknown
-  > {
+  ): Provider.VerifySteps<Payload> {
     const type = RawDelivery.mediaType(raw)
     if (type !== undefined && type !== mediaType) {
       return yield* new UnsupportedMediaType({

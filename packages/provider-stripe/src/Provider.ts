@@ -31,7 +31,6 @@ import {
   Signing,
   Timestamp
 } from "@hookline/core/provider"
-import type { DeliveryError } from "@hookline/core/provider"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
@@ -204,17 +203,13 @@ export const signature = (input: {
  * @since 0.1.0
  * @category verifying
  */
-export const verify = (options: Options) => {
+export const verify = (options: Options): Provider.Verify<Payload> => {
   const tolerance = options.tolerance ?? defaultTolerance
   // Eager: when nothing in it waits (plain secrets, `now` given), it answers at once, without a fiber.
   return Effect.fnUntracedEager(function*(
     raw: RawDelivery.RawDelivery,
     now?: number
-  ): Generator<
-    Effect.Effect<unknown, DeliveryError.Rejection | DeliveryError.Misconfigured>,
-    Payload,
-    unknown
-  > {
+  ): Provider.VerifySteps<Payload> {
     const header = yield* Effect.fromResult(parseSignatureHeader(RawDelivery.header(raw, signatureHeader)))
     const secrets = yield* Secret.resolve(options.secret, "Stripe webhook secret")
     const data = signedBytes(header.timestamp, raw.body)
