@@ -42,7 +42,7 @@ import {
   StoreUnavailable,
   TimedOut
 } from "./DeliveryError.ts"
-import { IdempotencyStore } from "./IdempotencyStore.ts"
+import { type ClaimResult, IdempotencyStore } from "./IdempotencyStore.ts"
 import { Background, type BackgroundService } from "./internal/Background.ts"
 import * as Outcome from "./Outcome.ts"
 import * as Provider from "./Provider.ts"
@@ -285,11 +285,11 @@ const tagOf = (event: unknown, discriminator: string): string | undefined => {
   return typeof value === "string" ? value : undefined
 }
 
-// What a delivery runs with. `process` and `run` read it from the fiber running them; the adapters
-// read it from their runtime's context (`runIn`), so a delivery can run without a fiber.
+// What a delivery runs with, read from a context: the running fiber's for `process` and `run`, the
+// adapter's runtime's for `runIn` (so a delivery can run without a fiber).
 interface Env {
   /** `undefined` when no store is provided (the type forbids it; the claim then dies saying so). */
-  readonly store: IdempotencyStore["Service"] | undefined
+  readonly store: StoreOperations | undefined
   readonly clock: Clock.Clock
   readonly minimumLogLevel: LogLevel.LogLevel
   /** A tracer is installed: every stage is a span. */
@@ -299,17 +299,8 @@ interface Env {
   readonly context: Context.Context<never>
 }
 
-const envOfFiber = (fiber: Fiber.Fiber<unknown, unknown>): Env => ({
-  store: Context.getOrUndefined(fiber.context, IdempotencyStore),
-  clock: fiber.getRef(Clock.Clock),
-  minimumLogLevel: fiber.cache.minimumLogLevel,
-  tracing: fiber.cache.tracer !== undefined && fiber.cache.tracerEnabled,
-  background: fiber.getRef(Background),
-  context: fiber.context
-})
-
-const envOfContext = (context: Context.Context<never>): Env => ({
-  store: Context.getOrUndefined(context, IdempotencyStore),
+const envOf = (context: Context.Context<never>): Env => ({
+  store: operationsOf(Context.getOrUndefined(context, IdempotencyStore)),
   clock: Context.get(context, Clock.Clock),
   minimumLogLevel: Context.get(context, References.MinimumLogLevel),
   tracing: Context.getOrUndefined(context, Tracer.Tracer) !== undefined &&
@@ -317,6 +308,31 @@ const envOfContext = (context: Context.Context<never>): Env => ({
   background: Context.get(context, Background),
   context
 })
+
+// The store's operations at a clock reading `now`: answered at once through `immediate` when the
+// store offers it, else its effects (which read the fiber's clock themselves).
+interface StoreOperations {
+  readonly claim: (
+    key: string,
+    fingerprint: string,
+    lease: Duration.Duration,
+    now: number
+  ) => Effect.Effect<ClaimResult, StoreUnavailable>
+  readonly complete: (
+    key: string,
+    token: string,
+    retain: Duration.Duration,
+    now: number
+  ) => Effect.Effect<boolean, StoreUnavailable>
+  readonly release: (key: string, token: string, now: number) => Effect.Effect<boolean, StoreUnavailable>
+}
+
+const operationsOf = (store: IdempotencyStore["Service"] | undefined): StoreOperations | undefined =>
+  store === undefined ? undefined : store.immediate ?? {
+    claim: (key, fingerprint, lease) => store.claim(key, fingerprint, lease),
+    complete: (key, token, retain) => store.complete(key, token, retain),
+    release: (key, token) => store.release(key, token)
+  }
 
 // Calls a provider's or the user's function: a throw is a defect, like in `Effect.suspend`.
 const attempt = <X, E, R>(f: () => Effect.Effect<X, E, R>): Effect.Effect<X, E, R> => {
@@ -392,10 +408,7 @@ const make = <A, P, D extends string, E, R>(
     // The lease runs from when the store receives the claim, which is after this moment: a deadline
     // measured from here ends before the store's lease, whatever the reply's latency.
     const now = env.clock.currentTimeMillisUnsafe()
-    const claim = () =>
-      store.immediate === undefined
-        ? store.claim(key, fingerprint, settings.lease)
-        : store.immediate.claim(key, fingerprint, settings.lease, now)
+    const claim = () => store.claim(key, fingerprint, settings.lease, now)
     return Effect.matchCauseEffectEager(stage(env, "claim", claim), {
       onFailure: (cause) => refusedWith(key, cause),
       onSuccess: (result): Effect.Effect<Outcome.Outcome, never, R> => {
@@ -520,10 +533,9 @@ const make = <A, P, D extends string, E, R>(
   const complete = (env: Env, held: Held): Effect.Effect<boolean, StoreUnavailable> =>
     stage(env, "complete", () => {
       const { key, store, token } = held
-      const once = Effect.suspend(() => store.complete(key, token, settings.retention))
-      const first = store.immediate === undefined
-        ? once
-        : store.immediate.complete(key, token, settings.retention, env.clock.currentTimeMillisUnsafe())
+      const at = () => store.complete(key, token, settings.retention, env.clock.currentTimeMillisUnsafe())
+      const once = Effect.suspend(at)
+      const first = at()
       return Effect.matchCauseEffectEager(first, {
         onFailure: (cause) =>
           Cause.hasDies(cause) ? Exit.fail(storeThrew) : Effect.flatMap(
@@ -536,10 +548,7 @@ const make = <A, P, D extends string, E, R>(
 
   const release = (env: Env, held: Held): Effect.Effect<void> => {
     const { key, store, token } = held
-    const released = stage(env, "release", () =>
-      store.immediate === undefined
-        ? store.release(key, token)
-        : store.immediate.release(key, token, env.clock.currentTimeMillisUnsafe()))
+    const released = stage(env, "release", () => store.release(key, token, env.clock.currentTimeMillisUnsafe()))
     return Effect.matchCauseEffectEager(released, {
       onFailure: (cause) => Effect.logWarning("webhook claim release failed; the lease will expire instead", cause),
       onSuccess: () => Exit.void
@@ -577,7 +586,7 @@ const make = <A, P, D extends string, E, R>(
       if (worker === undefined) {
         // Shutting down: the handler was not started; give the key back at once.
         return Effect.as(
-          Effect.ignore(held.store.release(key, held.token)),
+          Effect.ignore(held.store.release(key, held.token, env.clock.currentTimeMillisUnsafe())),
           Outcome.Failed({
             key,
             reason: new TimedOut({ message: "The receiver is shutting down; the claim was released", budgetMillis })
@@ -748,25 +757,25 @@ const make = <A, P, D extends string, E, R>(
     validate: provider.validate,
     process: (raw) =>
       Effect.withFiber((fiber) => {
-        const env = envOfFiber(fiber)
+        const env = envOf(fiber.context)
         return delivery(env, () =>
           Effect.flatMapEager(
             attempt(() => pipeline(env, raw)),
             (outcome) => Effect.mapEager(record(env, outcome), () => outcome)
           ))
       }),
-    run: (raw) => Effect.withFiber((fiber) => run(envOfFiber(fiber), raw)),
+    run: (raw) => Effect.withFiber((fiber) => run(envOf(fiber.context), raw)),
     runIn: (context, raw) => {
       // An adapter passes the same context every time: its services are read once.
       if (context !== lastContext) {
         lastContext = context
-        lastEnv = envOfContext(context)
+        lastEnv = envOf(context)
       }
       return run(lastEnv!, raw)
     },
     refuse: (reason) =>
       Effect.withFiber((fiber) => {
-        const env = envOfFiber(fiber)
+        const env = envOf(fiber.context)
         return delivery(env, () => answer(env, outcomeOf(undefined, reason)))
       }),
     respond
@@ -797,7 +806,7 @@ const awaitWithin = (fiber: Fiber.Fiber<Outcome.Outcome>, millis: number) =>
 
 // A claim held by this delivery.
 interface Held {
-  readonly store: IdempotencyStore["Service"]
+  readonly store: StoreOperations
   readonly key: string
   readonly token: string
   /** Epoch milliseconds: see `DeliveryContext.deadline`. */
