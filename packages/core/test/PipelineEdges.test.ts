@@ -31,6 +31,7 @@ import * as Ref from "effect/Ref"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/testing/TestClock"
+import * as Hostile from "../../../test-support/Hostile.ts"
 import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("pipeline-edges-secret")
@@ -179,17 +180,7 @@ describe("what each outcome carries", () => {
 
   it.effect("a defect after the handler (an event whose _tag getter throws): the handler died", () =>
     Effect.gen(function*() {
-      const hostile = Provider.make({
-        name: "hostile",
-        verify: provider.verify,
-        key: (payload) => payload.id,
-        decode: () =>
-          Effect.succeed({
-            get _tag(): string {
-              throw new Error("no tag for you")
-            }
-          })
-      })
+      const hostile = Hostile.throwingTag(provider)
       const outcome = yield* defineHandler(hostile, () => Effect.void).process(sign({ n: 30 }))
       const reason = reasonOf(outcome)
       assert.strictEqual(label(outcome), "Failed(HandlerFailed)")

@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import * as Hostile from "../../../test-support/Hostile.ts"
 import * as Logs from "../../../test-support/Logs.ts"
 
 const secret = Redacted.make("sync-path-secret")
@@ -94,17 +95,7 @@ describe("the synchronous path (runIn)", () => {
   })
 
   it("an event whose discriminator getter throws after completion: HandlerFailed (500), as in a fiber", () => {
-    const hostile = Provider.make({
-      name: "hostile",
-      verify: provider.verify,
-      key: (payload) => payload.id,
-      decode: () =>
-        Effect.succeed({
-          get _tag(): string {
-            throw new Error("no tag for you")
-          }
-        })
-    })
+    const hostile = Hostile.throwingTag(provider)
     const store = MemoryStore.make()
     const result = defineHandler(hostile, () => Effect.void).runIn(contextOf(store), sign({ n: 5 }))
     // The failure is logged at Error, which takes a fiber: the answer is an effect, not a throw.
