@@ -42,6 +42,7 @@ import {
   StoreUnavailable,
   TimedOut
 } from "./DeliveryError.ts"
+import { DeadLetterStore, reasonOf } from "./DeadLetterStore.ts"
 import { type ClaimResult, IdempotencyStore } from "./IdempotencyStore.ts"
 import { Background, type BackgroundService } from "./internal/Background.ts"
 import * as Outcome from "./Outcome.ts"
@@ -161,8 +162,11 @@ export interface WebhookHandler<out R = never> {
   readonly settings: Settings
   /** Reads the provider's configuration; fails with `Misconfigured` (run by the adapters at start). */
   readonly validate: Effect.Effect<void, Misconfigured>
-  /** Runs the pipeline and returns the outcome (for tests, logs and custom adapters). */
-  readonly process: (raw: RawDelivery) => Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore>
+  /** Runs the pipeline and returns the outcome (for tests, logs, custom adapters and replays). */
+  readonly process: (
+    raw: RawDelivery,
+    options?: ProcessOptions
+  ) => Effect.Effect<Outcome.Outcome, never, R | IdempotencyStore>
   /** Runs the pipeline and returns the response to send. */
   readonly run: (raw: RawDelivery) => Effect.Effect<Ack.Ack, never, R | IdempotencyStore>
   /**
@@ -183,6 +187,21 @@ export interface WebhookHandler<out R = never> {
   readonly refuse: (reason: Rejection | Failure) => Effect.Effect<Ack.Ack>
   /** The provider's answer for an outcome (pure; does not log or count). */
   readonly respond: (outcome: Outcome.Outcome) => Ack.Ack
+}
+
+/**
+ * Options of {@link WebhookHandler.process}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProcessOptions {
+  /**
+   * Verify the delivery as of this time (epoch milliseconds) instead of now: the time a recorded
+   * delivery was first received, for an explicit replay (`DeadLetters.replay`). The signature is
+   * checked as always; only the timestamp tolerance is measured from this time.
+   */
+  readonly receivedAt?: number | undefined
 }
 
 /**
@@ -295,6 +314,8 @@ interface Env {
   /** A tracer is installed: every stage is a span. */
   readonly tracing: boolean
   readonly background: BackgroundService
+  /** Where failed authentic deliveries are kept, when the application provides one. */
+  readonly deadLetters: DeadLetterStore["Service"] | undefined
   /** Where the metric is recorded. */
   readonly context: Context.Context<never>
 }
@@ -306,6 +327,7 @@ const envOf = (context: Context.Context<never>): Env => ({
   tracing: Context.getOrUndefined(context, Tracer.Tracer) !== undefined &&
     Context.get(context, References.TracerEnabled),
   background: Context.get(context, Background),
+  deadLetters: Context.getOrUndefined(context, DeadLetterStore),
   context
 })
 
@@ -363,8 +385,13 @@ const make = <A, P, D extends string, E, R>(
   // is what `Effect.succeed` and `Effect.fail` are) and the next one runs right away, with no fiber.
   // The first stage that is really asynchronous (a network store, a handler doing I/O) makes the
   // rest an effect, run in the fiber runtime.
-  const pipeline = (env: Env, raw: RawDelivery): Effect.Effect<Outcome.Outcome, never, R> => {
-    const startedAt = env.clock.currentTimeMillisUnsafe()
+  // `receivedAt` is the time the delivery is verified as of: now, or a replayed delivery's receipt.
+  const pipeline = (
+    env: Env,
+    startedAt: number,
+    receivedAt: number,
+    raw: RawDelivery
+  ): Effect.Effect<Outcome.Outcome, never, R> => {
     if (!provider.methods.includes(raw.method.toUpperCase())) {
       return Exit.succeed(Outcome.Rejected({
         key: undefined,
@@ -381,23 +408,24 @@ const make = <A, P, D extends string, E, R>(
       }))
     }
     // 1. Verify the exact received bytes; nothing unverified is read before this.
-    return Effect.matchCauseEffectEager(stage(env, "verify", () => provider.verify(raw, startedAt)), {
+    return Effect.matchCauseEffectEager(stage(env, "verify", () => provider.verify(raw, receivedAt)), {
       onFailure: (cause) => refusedWith(undefined, cause),
-      onSuccess: (payload) => keyed(env, startedAt, raw, payload)
+      onSuccess: (payload) => keyed(env, startedAt, receivedAt, raw, payload)
     })
   }
 
   // 2. The idempotency key, from the verified payload.
-  const keyed = (env: Env, startedAt: number, raw: RawDelivery, payload: P) =>
+  const keyed = (env: Env, startedAt: number, receivedAt: number, raw: RawDelivery, payload: P) =>
     Effect.matchCauseEffectEager(stage(env, "key", () => keyOf(payload, raw)), {
       onFailure: (cause) => refusedWith(undefined, cause),
-      onSuccess: (key) => claimed(env, startedAt, raw, payload, `${name}:${key}`)
+      onSuccess: (key) => claimed(env, startedAt, receivedAt, raw, payload, `${name}:${key}`)
     })
 
   // 3. Claim the key: new, completed (a duplicate) or in flight elsewhere.
   const claimed = (
     env: Env,
     startedAt: number,
+    receivedAt: number,
     raw: RawDelivery,
     payload: P,
     key: string
@@ -429,7 +457,15 @@ const make = <A, P, D extends string, E, R>(
             )
           case "Claimed": {
             const controller = new AbortController()
-            const held: Held = { store, key, token: result.token, deadline: now + leaseMillis - margin, controller }
+            const held: Held = {
+              store,
+              key,
+              token: result.token,
+              deadline: now + leaseMillis - margin,
+              controller,
+              delivery: raw,
+              receivedAt
+            }
             const context: DeliveryContext = {
               provider: name,
               key,
@@ -602,16 +638,12 @@ const make = <A, P, D extends string, E, R>(
         if (Option.isSome(exit)) return Effect.succeed(fromExit(key, exit.value))
         if (untilDeadline) return Effect.as(stop(held, worker), leaseExpired(key))
         // Past the time budget: answer "retry" now; the handler goes on, bounded by its deadline.
-        return Effect.as(
-          env.background.fork(watchLease(env, held, worker)),
-          Outcome.Failed({
-            key,
-            reason: new TimedOut({
-              message: `The handler did not finish within ${budgetMillis} ms; it continues in the background`,
-              budgetMillis
-            })
-          })
-        )
+        const reason = new TimedOut({
+          message: `The handler did not finish within ${budgetMillis} ms; it continues in the background`,
+          budgetMillis
+        })
+        continuing.add(reason)
+        return Effect.as(env.background.fork(watchLease(env, held, worker)), Outcome.Failed({ key, reason }))
       })
     })
   }
@@ -625,7 +657,9 @@ const make = <A, P, D extends string, E, R>(
           ? Effect.succeed(fromExit(held.key, exit.value))
           : Effect.as(stop(held, fiber), leaseExpired(held.key))
       ),
-      Effect.flatMap((outcome) => record(env, outcome))
+      Effect.flatMap((outcome) =>
+        Effect.andThen(settle(env, held.delivery, held.receivedAt, outcome), record(env, outcome))
+      )
     )
 
   // At the deadline the signal is aborted first, so promise-based work stops with the handler.
@@ -655,6 +689,51 @@ const make = <A, P, D extends string, E, R>(
           ? new TimedOut({ message: "The handler was interrupted (shutdown)", budgetMillis })
           : new HandlerFailed({ message: "The handler died", error: Cause.squash(exit.cause), defect: true })
       })
+
+  // ---- dead letters ----
+
+  // The "retry" answered while the handler goes on in the background: not the delivery's final
+  // outcome, which the background records when the handler ends.
+  const continuing = new WeakSet<object>()
+
+  // Once an outcome is final: an authentic delivery that failed is kept as a dead letter (it has a
+  // key only once verified), and a processed one resolves its key's dead letter. Neither changes the
+  // outcome or the answer ("retry" stays "retry"); a dead-letter store that fails is logged.
+  const settle = (
+    env: Env,
+    raw: RawDelivery,
+    receivedAt: number,
+    outcome: Outcome.Outcome
+  ): Effect.Effect<void> => {
+    const deadLetters = env.deadLetters
+    const key = outcome.key
+    if (deadLetters === undefined || key === undefined) return Exit.void
+    const at = env.clock.currentTimeMillisUnsafe()
+    if (outcome._tag === "Failed" && !continuing.has(outcome.reason)) {
+      const recorded = attempt(() =>
+        deadLetters.record({ key, provider: name, delivery: raw, receivedAt, reason: reasonOf(outcome.reason), at })
+      )
+      return Effect.matchCauseEffectEager(recorded, {
+        onFailure: (cause) =>
+          Effect.annotateLogs(
+            Effect.logError("webhook dead letter could not be recorded", cause),
+            { "hookline.provider": name, "hookline.key": key }
+          ),
+        onSuccess: () => Exit.void
+      })
+    }
+    if (outcome._tag === "Processed") {
+      return Effect.matchCauseEffectEager(attempt(() => deadLetters.resolve(key, at)), {
+        onFailure: (cause) =>
+          Effect.annotateLogs(
+            Effect.logWarning("webhook dead letter could not be marked resolved", cause),
+            { "hookline.provider": name, "hookline.key": key }
+          ),
+        onSuccess: () => Exit.void
+      })
+    }
+    return Exit.void
+  }
 
   // ---- tracing, logs and the metric ----
 
@@ -745,9 +824,19 @@ const make = <A, P, D extends string, E, R>(
 
   let lastContext: Context.Context<never> | undefined
   let lastEnv: Env | undefined
-  // A throw while the pipeline runs synchronously is a defect, as it would be in a fiber.
+  // The pipeline to its final outcome, dead letters settled. A throw while the pipeline runs
+  // synchronously is a defect, as it would be in a fiber.
+  const settled = (env: Env, raw: RawDelivery, receivedAt?: number): Effect.Effect<Outcome.Outcome, never, R> => {
+    const startedAt = env.clock.currentTimeMillisUnsafe()
+    const at = receivedAt ?? startedAt
+    const outcome = attempt(() => pipeline(env, startedAt, at, raw))
+    return env.deadLetters === undefined
+      ? outcome
+      : Effect.flatMapEager(outcome, (outcome) => Effect.mapEager(settle(env, raw, at, outcome), () => outcome))
+  }
+
   const run = (env: Env, raw: RawDelivery): Effect.Effect<Ack.Ack, never, R> =>
-    delivery(env, () => Effect.flatMapEager(attempt(() => pipeline(env, raw)), (outcome) => answer(env, outcome)))
+    delivery(env, () => Effect.flatMapEager(settled(env, raw), (outcome) => answer(env, outcome)))
 
   return {
     [TypeId]: TypeId,
@@ -755,12 +844,12 @@ const make = <A, P, D extends string, E, R>(
     methods: provider.methods,
     settings,
     validate: provider.validate,
-    process: (raw) =>
+    process: (raw, options) =>
       Effect.withFiber((fiber) => {
         const env = envOf(fiber.context)
         return delivery(env, () =>
           Effect.flatMapEager(
-            attempt(() => pipeline(env, raw)),
+            settled(env, raw, options?.receivedAt),
             (outcome) => Effect.mapEager(record(env, outcome), () => outcome)
           ))
       }),
@@ -813,6 +902,9 @@ interface Held {
   readonly deadline: number
   /** Aborts the handler's `signal`. */
   readonly controller: AbortController
+  /** The request, and the time it is verified as of (for a dead letter recorded in the background). */
+  readonly delivery: RawDelivery
+  readonly receivedAt: number
 }
 
 const abort = (controller: AbortController): void => {

@@ -19,6 +19,20 @@ export * as Ack from "./Ack.ts"
 export * as DeliveryError from "./DeliveryError.ts"
 
 /**
+ * Failed authentic deliveries, kept with their exact request for replay.
+ *
+ * @since 0.1.0
+ */
+export * as DeadLetterStore from "./DeadLetterStore.ts"
+
+/**
+ * Replays dead letters through the same pipeline.
+ *
+ * @since 0.1.0
+ */
+export * as DeadLetters from "./DeadLetters.ts"
+
+/**
  * @since 0.1.0
  */
 export * as Hmac from "./Hmac.ts"

@@ -15,11 +15,14 @@
  */
 import { assert, it, layer as effectLayer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
+import * as DeadLetterStore from "../DeadLetterStore.ts"
 import * as IdempotencyStore from "../IdempotencyStore.ts"
+import type { RawDelivery } from "../RawDelivery.ts"
 
 /**
  * Options of {@link storeConformance}.
@@ -290,4 +293,224 @@ export const storeConformance = <E>(
         assert.isTrue(results.every((r) => r._tag === "Completed"))
       }))
   })
+}
+
+/**
+ * Options of {@link deadLetterConformance}.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface DeadLetterConformanceOptions {
+  /**
+   * How time passes for the store: `"clock"` (default; the suite moves `TestClock`) or `"live"`
+   * (real time, e.g. Redis TTLs; the retention test waits for a short retention to pass).
+   */
+  readonly time?: "clock" | "live" | undefined
+  /** Retention of the store the retention test builds in `"live"` mode. Default 500 ms. */
+  readonly liveRetention?: Duration.Input | undefined
+  /** Timeout of each test. Default 30 seconds. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
+ * Registers the conformance suite for a `DeadLetterStore`: exact request bytes and headers kept
+ * (credential headers dropped), attempts counted atomically under concurrency, resolve and reopen,
+ * `list` filters and order, `purge`, and retention. `makeLayer` builds the store with the given
+ * retention (the suite uses a long one, and a short one for the retention test).
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const deadLetterConformance = <E>(
+  name: string,
+  makeLayer: (retention: Duration.Duration) => Layer.Layer<DeadLetterStore.DeadLetterStore, E>,
+  options?: DeadLetterConformanceOptions
+): void => {
+  const live = options?.time === "live"
+  const timeout = options?.timeout ?? Duration.seconds(30)
+  const shortRetention = live
+    ? Duration.fromInputUnsafe(options?.liveRetention ?? Duration.millis(500))
+    : Duration.hours(1)
+  // Keys and providers unique to this run: a shared backend may hold other runs' entries.
+  const run = crypto.randomUUID().slice(0, 8)
+  const provider = (label: string) => `conformance-${label}-${run}`
+  const key = (label: string) => `${provider(label)}:${crypto.randomUUID()}`
+  const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i)
+  const delivery = (body: Uint8Array = everyByte, extra: Record<string, string> = {}): RawDelivery => ({
+    method: "POST",
+    url: "/hooks/acme?attempt=1",
+    headers: { "content-type": "application/json", "x-signature": "sha256=abc", ...extra },
+    body
+  })
+  const reason = { tag: "HandlerFailed", message: "The handler failed: database is down" }
+  const attempt = (k: string, at: number, more?: Partial<DeadLetterStore.FailedAttempt>) => ({
+    key: k,
+    provider: k.slice(0, k.indexOf(":")),
+    delivery: delivery(),
+    receivedAt: at - 5,
+    reason,
+    at,
+    ...more
+  })
+  const now = Clock.currentTimeMillis
+
+  it.live(`${name}: the dead-letter store's layer builds (is the backend reachable?)`, () =>
+    Effect.scoped(Layer.build(makeLayer(Duration.hours(1)))).pipe(
+      Effect.timeout(timeout),
+      Effect.exit,
+      Effect.map((exit) => {
+        if (exit._tag === "Failure") assert.fail(`${name} layer failed to build: ${Cause.pretty(exit.cause)}`)
+      })
+    ))
+
+  effectLayer(makeLayer(Duration.hours(1)), { excludeTestServices: live, timeout })(
+    `${name} (DeadLetterStore conformance)`,
+    (it) => {
+      it.effect("keeps the exact request: every byte value, headers, method and URL; no credential headers", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const k = key("exact")
+          const at = yield* now
+          const sent = delivery(everyByte, { authorization: "Bearer app-secret", cookie: "session=1" })
+          yield* store.record(attempt(k, at, { delivery: sent }))
+          const entry = yield* store.get(k)
+          if (entry === undefined) return assert.fail("the entry was not kept")
+          assert.deepStrictEqual(Array.from(entry.delivery.body), Array.from(everyByte))
+          assert.deepStrictEqual(entry.delivery.headers, {
+            "content-type": "application/json",
+            "x-signature": "sha256=abc"
+          })
+          assert.strictEqual(entry.delivery.method, "POST")
+          assert.strictEqual(entry.delivery.url, "/hooks/acme?attempt=1")
+          assert.strictEqual(entry.provider, provider("exact"))
+          assert.strictEqual(entry.receivedAt, at - 5)
+          assert.deepStrictEqual(entry.reason, reason)
+          assert.strictEqual(entry.attempts, 1)
+          assert.strictEqual(entry.firstFailedAt, at)
+          assert.strictEqual(entry.lastFailedAt, at)
+          assert.isUndefined(entry.resolvedAt)
+        }))
+
+      it.effect("an empty body is kept as empty; an unknown key is undefined", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const k = key("empty")
+          yield* store.record(attempt(k, yield* now, { delivery: delivery(new Uint8Array(0)) }))
+          assert.strictEqual((yield* store.get(k))?.delivery.body.length, 0)
+          assert.isUndefined(yield* store.get(key("missing")))
+        }))
+
+      it.effect("a second failure counts an attempt, keeps the first time and takes the last request", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const k = key("again")
+          const at = yield* now
+          yield* store.record(attempt(k, at))
+          const later = delivery(new TextEncoder().encode("{\"retry\":2}"))
+          const timedOut = { tag: "TimedOut", message: "The handler did not finish" }
+          yield* store.record(attempt(k, at + 60_000, { delivery: later, receivedAt: at + 59_000, reason: timedOut }))
+          const entry = yield* store.get(k)
+          if (entry === undefined) return assert.fail("the entry was not kept")
+          assert.strictEqual(entry.attempts, 2)
+          assert.strictEqual(entry.firstFailedAt, at)
+          assert.strictEqual(entry.lastFailedAt, at + 60_000)
+          assert.strictEqual(entry.receivedAt, at + 59_000)
+          assert.strictEqual(new TextDecoder().decode(entry.delivery.body), "{\"retry\":2}")
+          assert.deepStrictEqual(entry.reason, timedOut)
+        }))
+
+      it.effect("50 concurrent failures of one key count 50 attempts", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const k = key("concurrent")
+          const at = yield* now
+          yield* Effect.forEach(Array.from({ length: 50 }, (_, i) => i), (i) => store.record(attempt(k, at + i)), {
+            concurrency: 50,
+            discard: true
+          })
+          const entry = yield* store.get(k)
+          assert.strictEqual(entry?.attempts, 50)
+          assert.strictEqual(entry?.firstFailedAt !== undefined && entry.firstFailedAt <= entry.lastFailedAt, true)
+        }))
+
+      it.effect("resolve marks an open entry once; a new failure opens it again", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const k = key("resolve")
+          const at = yield* now
+          yield* store.record(attempt(k, at))
+          assert.isTrue(yield* store.resolve(k, at + 10))
+          assert.isFalse(yield* store.resolve(k, at + 20))
+          assert.strictEqual((yield* store.get(k))?.resolvedAt, at + 10)
+          assert.isFalse(yield* store.resolve(key("never-failed"), at))
+          assert.isUndefined(yield* store.get(key("never-failed")))
+          yield* store.record(attempt(k, at + 30))
+          const reopened = yield* store.get(k)
+          assert.isUndefined(reopened?.resolvedAt)
+          assert.strictEqual(reopened?.attempts, 2)
+        }))
+
+      it.effect("list filters by provider, time and status, newest failure first, up to the limit", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const at = yield* now
+          const mine = provider("list")
+          const keys = [0, 1, 2, 3].map((i) => `${mine}:${i}-${crypto.randomUUID()}`)
+          for (const [i, k] of keys.entries()) yield* store.record(attempt(k, at + i * 1000))
+          yield* store.record(attempt(key("list-other"), at + 500))
+          assert.isTrue(yield* store.resolve(keys[1]!, at + 5000))
+          const all = yield* store.list({ provider: mine })
+          assert.deepStrictEqual(all.map((e) => e.key), [...keys].reverse())
+          const open = yield* store.list({ provider: mine, status: "open" })
+          assert.deepStrictEqual(open.map((e) => e.key), [keys[3], keys[2], keys[0]])
+          const resolved = yield* store.list({ provider: mine, status: "resolved" })
+          assert.deepStrictEqual(resolved.map((e) => e.key), [keys[1]])
+          const since = yield* store.list({ provider: mine, since: at + 2000 })
+          assert.deepStrictEqual(since.map((e) => e.key), [keys[3], keys[2]])
+          const before = yield* store.list({ provider: mine, before: at + 2000 })
+          assert.deepStrictEqual(before.map((e) => e.key), [keys[1], keys[0]])
+          const limited = yield* store.list({ provider: mine, limit: 2 })
+          assert.deepStrictEqual(limited.map((e) => e.key), [keys[3], keys[2]])
+          const everything = yield* store.list()
+          assert.isTrue(keys.every((k) => everything.some((e) => e.key === k)))
+        }))
+
+      it.effect("purge deletes one key, or every entry a filter selects, and says how many", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const at = yield* now
+          const mine = provider("purge")
+          const keys = [0, 1, 2].map((i) => `${mine}:${i}-${crypto.randomUUID()}`)
+          for (const [i, k] of keys.entries()) yield* store.record(attempt(k, at + i))
+          assert.strictEqual(yield* store.purge(keys[0]!), 1)
+          assert.strictEqual(yield* store.purge(keys[0]!), 0)
+          assert.isUndefined(yield* store.get(keys[0]!))
+          assert.isTrue(yield* store.resolve(keys[1]!, at + 10))
+          assert.strictEqual(yield* store.purge({ provider: mine, status: "resolved" }), 1)
+          assert.deepStrictEqual((yield* store.list({ provider: mine })).map((e) => e.key), [keys[2]])
+          assert.strictEqual(yield* store.purge({ provider: mine }), 1)
+          assert.deepStrictEqual(yield* store.list({ provider: mine }), [])
+        }))
+    }
+  )
+
+  effectLayer(makeLayer(shortRetention), { excludeTestServices: live, timeout })(
+    `${name} (DeadLetterStore retention)`,
+    (it) => {
+      it.effect("an entry is forgotten once its retention has passed since its last failure", () =>
+        Effect.gen(function*() {
+          const store = yield* DeadLetterStore.DeadLetterStore
+          const k = key("retention")
+          yield* store.record(attempt(k, yield* now))
+          assert.strictEqual((yield* store.get(k))?.attempts, 1)
+          const wait = Duration.sum(Duration.times(shortRetention, 1.5), Duration.millis(100))
+          yield* live ? Effect.sleep(wait) : TestClock.adjust(wait)
+          assert.isUndefined(yield* store.get(k))
+          assert.deepStrictEqual(yield* store.list({ provider: provider("retention") }), [])
+          yield* store.record(attempt(k, yield* now))
+          assert.strictEqual((yield* store.get(k))?.attempts, 1)
+        }))
+    }
+  )
 }
