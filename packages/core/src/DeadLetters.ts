@@ -24,7 +24,7 @@ import { type DeadLetter, DeadLetterStore, type Filter } from "./DeadLetterStore
 import type { StoreUnavailable } from "./DeliveryError.ts"
 import type { IdempotencyStore } from "./IdempotencyStore.ts"
 import type * as Outcome from "./Outcome.ts"
-import * as Routes from "./Routes.ts"
+import type * as Routes from "./Routes.ts"
 import { isWebhookHandler, type WebhookHandler } from "./WebhookHandler.ts"
 
 /**
@@ -143,10 +143,13 @@ export const make = <R>(
     }
 
     const replay = (key: string): Effect.Effect<Replayed, DeadLetterNotFound | NoHandler | StoreUnavailable> =>
-      Effect.flatMap(store.get(key), (entry): Effect.Effect<Replayed, DeadLetterNotFound | NoHandler | StoreUnavailable> =>
-        entry === undefined
-          ? Effect.fail(new DeadLetterNotFound({ key, message: `No dead letter has the key ${key}` }))
-          : run(entry))
+      Effect.flatMap(
+        store.get(key),
+        (entry): Effect.Effect<Replayed, DeadLetterNotFound | NoHandler | StoreUnavailable> =>
+          entry === undefined
+            ? Effect.fail(new DeadLetterNotFound({ key, message: `No dead letter has the key ${key}` }))
+            : run(entry)
+      )
 
     const replayAll = (filter?: ReplayFilter) => {
       const selection: Filter = {

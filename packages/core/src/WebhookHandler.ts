@@ -29,6 +29,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type * as Ack from "./Ack.ts"
+import { DeadLetterStore, reasonOf } from "./DeadLetterStore.ts"
 import type { Failure, Rejection } from "./DeliveryError.ts"
 import type { MalformedDelivery } from "./DeliveryError.ts"
 import {
@@ -42,7 +43,6 @@ import {
   StoreUnavailable,
   TimedOut
 } from "./DeliveryError.ts"
-import { DeadLetterStore, reasonOf } from "./DeadLetterStore.ts"
 import { type ClaimResult, IdempotencyStore } from "./IdempotencyStore.ts"
 import { Background, type BackgroundService } from "./internal/Background.ts"
 import * as Outcome from "./Outcome.ts"

@@ -46,7 +46,9 @@ export const make = (options?: MemoryDeadLetterStoreOptions): DeadLetterStore.De
   )
   const maxEntries = options?.maxEntries ?? 10_000
   if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
-    throw new Misconfigured({ message: `MemoryDeadLetterStore: maxEntries must be a positive integer, got ${maxEntries}` })
+    throw new Misconfigured({
+      message: `MemoryDeadLetterStore: maxEntries must be a positive integer, got ${maxEntries}`
+    })
   }
   // Insertion order is last-failure order: a recorded entry is deleted and set again.
   const entries = new Map<string, DeadLetterStore.DeadLetter>()

@@ -27,15 +27,16 @@
  * @since 0.1.0
  */
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
-import { IdempotencyStore, Misconfigured, StoreUnavailable } from "@hookline/core"
+import { IdempotencyStore, type Misconfigured, StoreUnavailable } from "@hookline/core"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import { createHash } from "node:crypto"
+import * as Connection from "./internal/connection.ts"
 
 /**
  * Options of {@link make} / {@link layer}.
@@ -140,21 +141,9 @@ const ttl = (duration: Duration.Duration): string => {
   return Number.isFinite(millis) ? String(Math.max(1, Math.ceil(millis))) : "never"
 }
 
-// Error texts from the client or the server never carry the URL's credentials as far as node-redis
-// goes, but a custom `Redis` service could echo a connection string: scrub any `scheme://user:pass@`.
-const scrub = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@\s/]*@/gi, "$1***@")
-
-const describe = (error: unknown): string => {
-  const cause = error instanceof Redis.RedisError ? error.cause : error
-  return scrub(cause instanceof Error ? cause.message : String(cause))
-}
-
-const unavailable = (what: string) => (error: unknown): StoreUnavailable =>
-  new StoreUnavailable({ message: `Redis ${what} failed: ${describe(error)}`, cause: error })
-
 const unexpected = (what: string, reply: unknown): StoreUnavailable =>
   new StoreUnavailable({
-    message: `Redis ${what} returned an unexpected reply: ${scrub(JSON.stringify(reply) ?? String(reply))}`
+    message: `Redis ${what} returned an unexpected reply: ${Connection.scrub(JSON.stringify(reply) ?? String(reply))}`
   })
 
 const decodeClaim = (reply: unknown): IdempotencyStore.ClaimResult | undefined => {
@@ -210,7 +199,11 @@ const makeWith = (
         Effect.timeoutOrElse(effect, { duration: timeout, orElse: () => Effect.fail(timedOut(what)) })
     const failed = (what: string) => (error: unknown): Effect.Effect<never, StoreUnavailable> =>
       Effect.fail(
-        error instanceof StoreUnavailable ? error : isTimeout(error) ? timedOut(what) : unavailable(what)(error)
+        error instanceof StoreUnavailable
+          ? error
+          : isTimeout(error)
+          ? timedOut(what)
+          : Connection.unavailable(what)(error)
       )
 
     // One EVALSHA; after a `NOSCRIPT` reply (a restarted or flushed server) the script is loaded
@@ -312,45 +305,6 @@ export interface NodeOptions extends RedisStoreOptions {
   readonly client?: NodeClientOptions | undefined
 }
 
-const resolveUrl = (
-  url: NodeOptions["url"]
-): Effect.Effect<Redacted.Redacted<string>, Misconfigured> => {
-  if (typeof url === "string") return Effect.succeed(Redacted.make(url))
-  if (Redacted.isRedacted(url)) return Effect.succeed(url)
-  return Effect.map(
-    Effect.mapError(
-      url,
-      (error) => new Misconfigured({ message: `Cannot read the Redis URL: ${scrub(error.message)}` })
-    ),
-    (value): Redacted.Redacted<string> => typeof value === "string" ? Redacted.make(value) : value
-  )
-}
-
-// A URL that cannot work is a configuration error, reported when the store starts, not an outage
-// to retry on every delivery. The message never quotes the URL (it may hold a password).
-const checkUrl = (url: Redacted.Redacted<string>): Effect.Effect<void, Misconfigured> => {
-  const parsed = URL.parse(Redacted.value(url))
-  if (parsed === null) {
-    return Effect.fail(new Misconfigured({ message: "The Redis URL is not a URL (expected redis://host:port)" }))
-  }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    return Effect.fail(
-      new Misconfigured({
-        message: `The Redis URL's scheme is ${parsed.protocol.slice(0, 16)} (expected redis: or rediss:)`
-      })
-    )
-  }
-  return parsed.hostname === ""
-    ? Effect.fail(new Misconfigured({ message: "The Redis URL names no host (expected redis://host:port)" }))
-    : Effect.void
-}
-
-// Where the server is, without credentials, for error messages.
-const endpoint = (url: string): string => {
-  const parsed = URL.parse(url)
-  return parsed === null ? "the configured server" : `${parsed.protocol}//${parsed.host}${parsed.pathname}`
-}
-
 /**
  * A layer providing the store and its node-redis connection (`@effect/platform-node/NodeRedis`),
  * connected when the layer is built and closed with it. Fails with `StoreUnavailable` when Redis
@@ -373,22 +327,12 @@ export const layerNode = (
   Layer.effect(
     IdempotencyStore.IdempotencyStore,
     Effect.gen(function*() {
-      const url = yield* resolveUrl(options.url)
-      yield* checkUrl(url)
       const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
-      const client: NodeClientOptions = {
+      const connection = yield* Connection.connect(options.url, {
         disableOfflineQueue: true,
         ...options.client,
         socket: options.client?.socket ?? { connectTimeout: Duration.toMillis(timeout) }
-      }
-      const connection = yield* Layer.build(NodeRedis.layer({ ...client, url: Redacted.value(url) })).pipe(
-        Effect.mapError((error) =>
-          new StoreUnavailable({
-            message: `Cannot connect to Redis at ${endpoint(Redacted.value(url))}: ${describe(error)}`,
-            cause: error
-          })
-        )
-      )
+      })
       // Commands go straight to the node-redis client, bounded by a plain timer per command,
       // instead of through the `Redis` service raced against a timeout fiber: the same round trip
       // for a third less client CPU. (node-redis's own `timeout` option only bounds the wait to be

@@ -9,3 +9,10 @@
  * @since 0.1.0
  */
 export * as RedisStore from "./RedisStore.ts"
+
+/**
+ * The dead-letter store on Redis.
+ *
+ * @since 0.1.0
+ */
+export * as RedisDeadLetterStore from "./RedisDeadLetterStore.ts"
