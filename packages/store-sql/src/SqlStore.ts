@@ -41,6 +41,7 @@ import type * as Scope from "effect/Scope"
 import * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
 import * as Dialect from "./internal/dialect.ts"
+import * as Statement from "./internal/statement.ts"
 import * as Unavailable from "./internal/unavailable.ts"
 
 /**
@@ -239,26 +240,8 @@ const millis = (duration: Duration.Duration): string =>
 // Tokens are UUIDs (the column's type); anything else was never issued and cannot match.
 const tokenShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-interface Statements {
-  readonly run: <A extends object>(
-    operation: string,
-    text: string,
-    params: ReadonlyArray<unknown>
-  ) => Effect.Effect<ReadonlyArray<A>, StoreUnavailable>
-}
-
-const statements = (sql: SqlClient.SqlClient, timeout: Duration.Duration | undefined): Statements => ({
-  run: <A extends object>(operation: string, text: string, params: ReadonlyArray<unknown>) => {
-    const statement = Effect.mapError(sql.unsafe<A>(text, params), Unavailable.fromSqlError(operation))
-    return timeout === undefined ? statement : Effect.timeoutOrElse(statement, {
-      duration: timeout,
-      orElse: () => Effect.fail(Unavailable.timedOut(operation, Duration.toMillis(timeout)))
-    })
-  }
-})
-
 const sweep = (
-  run: Statements["run"],
+  run: Statement.Statements["run"],
   text: string,
   batchSize: number
 ): Effect.Effect<number, StoreUnavailable> => {
@@ -316,7 +299,7 @@ export const deleteExpired = (
     const batchSize = yield* Effect.fromResult(positiveInteger(options?.batchSize, 1000, "batchSize"))
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
     const dialect = yield* dialectOf(sql)
-    return yield* sweep(statements(sql, undefined).run, dialect.cleanup(table), batchSize)
+    return yield* sweep(Statement.statements(sql, undefined).run, dialect.cleanup(table), batchSize)
   })
 
 /**
@@ -359,7 +342,7 @@ export const make = (
       )
     )
 
-    const { run } = statements(sql, Duration.isFinite(timeout) ? timeout : undefined)
+    const { run } = Statement.statements(sql, Duration.isFinite(timeout) ? timeout : undefined)
     const claimSql = dialect.claim(table)
     const completeSql = dialect.complete(table)
     const releaseSql = dialect.release(table)

@@ -8,3 +8,10 @@
  * @since 0.1.0
  */
 export * as SqlStore from "./SqlStore.ts"
+
+/**
+ * The dead-letter store on PostgreSQL.
+ *
+ * @since 0.1.0
+ */
+export * as SqlDeadLetterStore from "./SqlDeadLetterStore.ts"
