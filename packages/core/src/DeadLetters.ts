@@ -42,6 +42,7 @@ import { isWebhookHandler, type WebhookHandler } from "./WebhookHandler.ts"
  * @category models
  */
 export interface Replayed {
+  readonly _tag: "Replayed"
   readonly entry: DeadLetter
   readonly outcome: Outcome.Outcome
 }
@@ -135,7 +136,7 @@ export const make = <R>(
         context
       )
       return Effect.flatMap(processed, (outcome): Effect.Effect<Replayed, StoreUnavailable> => {
-        const replayed: Replayed = { entry, outcome }
+        const replayed: Replayed = { _tag: "Replayed", entry, outcome }
         return outcome._tag === "Duplicate"
           ? Effect.as(Effect.flatMap(Clock.currentTimeMillis, (at) => store.resolve(entry.key, at)), replayed)
           : Effect.succeed(replayed)
