@@ -165,9 +165,9 @@ interface Stopped {
   readonly cutKeys: ReadonlyArray<string>
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-interface Server {
+export interface Server {
   url: string
   agent: http.Agent
   child: ChildProcess
@@ -178,7 +178,7 @@ interface Server {
   exited: Promise<number | string>
 }
 
-const startServer = (env: NodeJS.ProcessEnv): Promise<Server> =>
+export const startServer = (env: NodeJS.ProcessEnv): Promise<Server> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--conditions=@hookline/source", serverScript], {
       env: { ...process.env, ...env, PORT: "0" },
@@ -258,7 +258,7 @@ interface StopResult {
  * Sends SIGTERM and waits for the exit, at most {@link shutdownBoundMs}: a server still running
  * then is killed and reported (its shutdown did not keep `shutdownTimeout`).
  */
-const stopServer = async (server: Server): Promise<StopResult> => {
+export const stopServer = async (server: Server): Promise<StopResult> => {
   const begun = performance.now()
   if (!server.alive) return { ok: true, ms: 0, detail: "already gone" }
   server.child.kill("SIGTERM")
@@ -279,12 +279,12 @@ const stopServer = async (server: Server): Promise<StopResult> => {
   return { ok: true, ms, detail: "" }
 }
 
-interface Answer {
+export interface Answer {
   readonly status: number
   readonly outcome: string
 }
 
-const post = (server: Server, raw: RawDelivery.RawDelivery): Promise<Answer> =>
+export const post = (server: Server, raw: RawDelivery.RawDelivery): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const request = http.request(`${server.url}${raw.url}`, {
       method: raw.method,

@@ -20,6 +20,11 @@
  *   OVERRUN_RATE, OVERRUN_MIN_MS, OVERRUN_MAX_MS
  *                        probability that a handler makes a slow "external call" of a uniformly
  *                        drawn duration that ignores interruption, its ledger write included
+ *   DOWN          1: the handler's database is "down" (every run fails) until `POST /up`
+ *   DEAD_LETTERS  1: failed deliveries are kept in a dead-letter store of the STORE's kind (Redis:
+ *                 REDIS_URL/REDIS_PREFIX; PostgreSQL: the table DEAD_LETTER_TABLE), and
+ *                 `POST /replay` replays the open ones (`DeadLetters.replayAll`), answering the
+ *                 outcomes' counts; `GET /dead-letters` answers how many are open
  *   WRITE         how the handler writes the ledger (default `plain`):
  *                 plain  an INSERT;
  *                 token  fenced by the claim token in the store's table, in one transaction
@@ -33,10 +38,10 @@
  * of them are past the time budget (the driver waits for some before a SIGTERM).
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { defineHandler, Hmac, type IdempotencyStore, route } from "@hookline/core"
+import { DeadLetters, DeadLetterStore, defineHandler, Hmac, type IdempotencyStore, route } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
-import { RedisStore } from "@hookline/store-redis"
-import { SqlStore } from "@hookline/store-sql"
+import { RedisDeadLetterStore, RedisStore } from "@hookline/store-redis"
+import { SqlDeadLetterStore, SqlStore } from "@hookline/store-sql"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -46,6 +51,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import * as http from "node:http"
@@ -124,6 +130,18 @@ const storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown> = stor
     table: need("STORE_TABLE"),
     pool: { applicationName: need("STORE_APP"), maxConnections: 8 }
   })
+
+const deadLetters = env.DEAD_LETTERS === "1"
+// Off: no DeadLetterStore in context at all (the pipeline keeps dead letters only when there is one;
+// the replayer below is then never built).
+const deadLetterLayer: Layer.Layer<DeadLetterStore.DeadLetterStore, unknown> = !deadLetters
+  ? Layer.empty as unknown as Layer.Layer<DeadLetterStore.DeadLetterStore>
+  : storeKind === "redis"
+  ? RedisDeadLetterStore.layerNode({ url: Redacted.make(need("REDIS_URL")), prefix: need("REDIS_PREFIX") })
+  : SqlDeadLetterStore.layer({ table: need("DEAD_LETTER_TABLE") }).pipe(
+    Layer.provide(PgClient.layer({ url: pgUrl, maxConnections: 4, applicationName: `${need("STORE_APP")}_dl` }))
+  )
+let down = env.DOWN === "1"
 
 const work = numberOr("WORK_MS", 5)
 const failRate = numberOr("FAIL_RATE", 0)
@@ -209,6 +227,7 @@ const hmac = defineHandler(
         }
         const ms = Math.random() < slowRate ? slowMs : Math.floor(Math.random() * work)
         yield* Effect.sleep(Duration.millis(ms))
+        if (down) return yield* new InjectedFailure({ message: "the handler's database is down" })
         if (Math.random() < failRate) return yield* new InjectedFailure({ message: "injected handler failure" })
         yield* written(context.key, context.token, context.deadline)
       })
@@ -250,9 +269,11 @@ const logging = Layer.mergeAll(
 const shutdownTimeout = env.SHUTDOWN_TIMEOUT_MS === undefined
   ? undefined
   : Duration.millis(Number(env.SHUTDOWN_TIMEOUT_MS))
+const routes = route({ "/hmac": hmac })
+const services = Layer.mergeAll(storeLayer, ledgerLayer, logging, deadLetterLayer)
 const listener = toNodeListener(
-  route({ "/hmac": hmac }),
-  Layer.mergeAll(storeLayer, ledgerLayer, logging),
+  routes,
+  services,
   shutdownTimeout === undefined ? undefined : { shutdownTimeout }
 )
 await listener.start()
@@ -270,8 +291,56 @@ const server = http.createServer((req, res) => {
     res.end(JSON.stringify({ running: running.size, pastBudget: lasting }))
     return
   }
+  if (req.method === "POST" && req.url === "/up") {
+    down = false
+    res.writeHead(204)
+    res.end()
+    return
+  }
+  if (deadLetters && req.method === "POST" && req.url === "/replay") {
+    replay().then((counts) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify(counts))
+    }, (error: unknown) => {
+      res.writeHead(500)
+      res.end(String(error))
+    })
+    return
+  }
+  if (deadLetters && req.method === "GET" && req.url === "/dead-letters") {
+    replayRuntime.runPromise(DeadLetterStore.DeadLetterStore.use((store) => store.list({ status: "open" }))).then(
+      (open) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({ open: open.length }))
+      },
+      (error: unknown) => {
+        res.writeHead(500)
+        res.end(String(error))
+      }
+    )
+    return
+  }
   listener(req, res)
 })
+
+// The replayer: the same routes (handler and ledger) on the same stores, in its own runtime.
+const replayRuntime = ManagedRuntime.make(
+  Layer.provideMerge(DeadLetters.layer(routes), services) as Layer.Layer<
+    DeadLetters.DeadLetters | DeadLetterStore.DeadLetterStore,
+    unknown
+  >
+)
+const replay = () =>
+  replayRuntime.runPromise(
+    Effect.map(DeadLetters.replayAll({ provider: "hmac", limit: 100_000 }), (results) => {
+      const counts: Record<string, number> = {}
+      for (const result of results) {
+        const tag = result._tag === "Replayed" ? result.outcome._tag : result._tag
+        counts[tag] = (counts[tag] ?? 0) + 1
+      }
+      return counts
+    })
+  )
 server.keepAliveTimeout = 30_000
 server.listen(numberOr("PORT", 0), "127.0.0.1", () => {
   const address = server.address()
@@ -285,7 +354,7 @@ const shutdown = () => {
   const runningAtStop = running.size
   const pastBudgetAtStop = pastBudget(now)
   server.close()
-  listener.dispose().then(
+  Promise.all([listener.dispose(), replayRuntime.dispose()]).then(
     () => {
       const stopped = {
         event: "stopped",
