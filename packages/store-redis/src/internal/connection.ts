@@ -65,7 +65,6 @@ export const endpoint = (url: string): string => {
   return parsed === null ? "the configured server" : `${parsed.protocol}//${parsed.host}${parsed.pathname}`
 }
 
-
 /** node-redis client options, except `url`. */
 export type NodeClientOptions = Omit<NonNullable<Parameters<typeof NodeRedis.layer>[0]>, "url">
 

@@ -26,4 +26,3 @@ export const statements = (sql: SqlClient.SqlClient, timeout: Duration.Duration 
     })
   }
 })
-
