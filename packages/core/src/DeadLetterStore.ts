@@ -18,6 +18,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import type { Failure, StoreUnavailable } from "./DeliveryError.ts"
 import type { RawDelivery } from "./RawDelivery.ts"
 
@@ -117,6 +118,20 @@ export class DeadLetterStore extends Context.Service<DeadLetterStore, {
   /** Deletes the key's entry, or (given a filter) every entry matching it; returns how many. */
   readonly purge: (target: string | Filter) => Effect.Effect<number, StoreUnavailable>
 }>()("@hookline/core/DeadLetterStore") {}
+
+/**
+ * The counter of dead-letter events, with attributes `provider` and `event`: `recorded` (a failed
+ * authentic delivery kept), `resolved` (a later success resolved an open entry), `unrecorded` (the
+ * dead-letter store failed: the delivery rests on the platform's own retries). Alert when
+ * `unrecorded` is not zero, and when `recorded` outgrows `resolved`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const events = Metric.counter("hookline_dead_letters_total", {
+  description: "Dead letters recorded, resolved, or that could not be recorded, by provider",
+  incremental: true
+})
 
 /**
  * How long a dead letter is kept after its last failure, when a store is not told otherwise: 14

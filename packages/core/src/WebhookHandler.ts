@@ -29,7 +29,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import type * as Ack from "./Ack.ts"
-import { DeadLetterStore, reasonOf } from "./DeadLetterStore.ts"
+import { DeadLetterStore, events as deadLetterEvents, reasonOf } from "./DeadLetterStore.ts"
 import type { Failure, Rejection } from "./DeliveryError.ts"
 import type { MalformedDelivery } from "./DeliveryError.ts"
 import {
@@ -714,12 +714,17 @@ const make = <A, P, D extends string, E, R>(
         deadLetters.record({ key, provider: name, delivery: raw, receivedAt, reason: reasonOf(outcome.reason), at })
       )
       return Effect.matchCauseEffectEager(recorded, {
-        onFailure: (cause) =>
-          Effect.annotateLogs(
+        onFailure: (cause) => {
+          deadLetterCounters.unrecorded.updateUnsafe(1, env.context)
+          return Effect.annotateLogs(
             Effect.logError("webhook dead letter could not be recorded", cause),
             { "hookline.provider": name, "hookline.key": key }
-          ),
-        onSuccess: () => Exit.void
+          )
+        },
+        onSuccess: () => {
+          deadLetterCounters.recorded.updateUnsafe(1, env.context)
+          return Exit.void
+        }
       })
     }
     if (outcome._tag === "Processed") {
@@ -729,10 +734,19 @@ const make = <A, P, D extends string, E, R>(
             Effect.logWarning("webhook dead letter could not be marked resolved", cause),
             { "hookline.provider": name, "hookline.key": key }
           ),
-        onSuccess: () => Exit.void
+        onSuccess: (resolved) => {
+          if (resolved) deadLetterCounters.resolved.updateUnsafe(1, env.context)
+          return Exit.void
+        }
       })
     }
     return Exit.void
+  }
+
+  const deadLetterCounters = {
+    recorded: Metric.withAttributes(deadLetterEvents, { provider: name, event: "recorded" }),
+    resolved: Metric.withAttributes(deadLetterEvents, { provider: name, event: "resolved" }),
+    unrecorded: Metric.withAttributes(deadLetterEvents, { provider: name, event: "unrecorded" })
   }
 
   // ---- tracing, logs and the metric ----

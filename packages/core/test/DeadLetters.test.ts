@@ -19,6 +19,7 @@ import { MemoryDeadLetterStore, MemoryStore } from "@hookline/store-memory"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as Logs from "../../../test-support/Logs.ts"
 
@@ -258,4 +259,48 @@ describe("dead letters through HTTP", () => {
       await server.close()
     }
   })
+})
+
+describe("the dead-letter counter", () => {
+  it.effect("counts recorded, resolved and unrecorded dead letters per provider", () =>
+    Effect.gen(function*() {
+      const name = `dl-metrics-${crypto.randomUUID().slice(0, 8)}`
+      // No timestamp: the test's clock is TestClock.
+      const counted = Hmac.provider({ secret, name })
+      let down = true
+      const handler = defineHandler(counted, () => down ? Effect.fail(new Down("refused")) : Effect.void)
+      const delivery = Hmac.testing.sign({ secret, name }, { body: "{}", id: "m-1" })
+      const count = (event: string) =>
+        Effect.map(
+          Metric.value(Metric.withAttributes(DeadLetterStore.events, { provider: name, event })),
+          (state) => state.count
+        )
+      const memory = Layer.mergeAll(MemoryStore.layer(), MemoryDeadLetterStore.layer())
+      yield* Effect.provide(
+        Effect.gen(function*() {
+          yield* handler.run(delivery)
+          yield* handler.run(delivery)
+          down = false
+          yield* handler.run(delivery)
+        }),
+        memory
+      )
+      assert.strictEqual(yield* count("recorded"), 2)
+      assert.strictEqual(yield* count("resolved"), 1)
+      assert.strictEqual(yield* count("unrecorded"), 0)
+
+      down = true
+      const failing = Layer.mergeAll(
+        MemoryStore.layer(),
+        Layer.succeed(
+          DeadLetterStore.DeadLetterStore,
+          DeadLetterStore.DeadLetterStore.of({
+            ...MemoryDeadLetterStore.make(),
+            record: () => Effect.fail(new StoreUnavailable({ message: "dead letters down" }))
+          })
+        )
+      )
+      yield* Effect.provide(handler.run(delivery), Logs.capturing(failing))
+      assert.strictEqual(yield* count("unrecorded"), 1)
+    }))
 })
