@@ -1,6 +1,7 @@
 /**
  * `npm run reliability [-- --quick]`: the exactly-once run per store and fault (graceful SIGTERM
- * included), handlers that outlive their lease (plain and fenced writes), the hostile-input run per
+ * included), handlers that outlive their lease (plain and fenced writes), an outage longer than the
+ * platform's retries followed by the replay of its dead letters, the hostile-input run per
  * transport, the pre-verification cost, tables on stdout, and docs/reliability.md regenerated from
  * the figures.
  *
@@ -8,7 +9,9 @@
  * SIGTERM, whose slow handlers make it slower), 3,000 per lease-overrun write, 4 server processes;
  * 2,000 fast-check mutations per transport; 20 junk requests per body and 400 timed deliveries per
  * latency row. `--quick`: 1,000 / 500 / 500 / 400; 200; 5 / 100. The figures are saved in
- * reliability/results/latest.json; `--report-only` regenerates the tables and the doc from it.
+ * reliability/results/latest.json; `--report-only` regenerates the tables and the doc from it;
+ * `--outage-only` runs only the outage scenarios (10,000 deliveries per store; 300 with `--quick`) and
+ * merges them into it.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -18,10 +21,13 @@ import * as RedisServer from "../../test-support/RedisServer.ts"
 import * as ExactlyOnce from "./ExactlyOnce.ts"
 import * as Hostile from "./Hostile.ts"
 import * as HostileRun from "./HostileRun.ts"
+import * as Outage from "./Outage.ts"
 import * as PreVerification from "./PreVerification.ts"
 
 const quick = process.argv.includes("--quick")
 const reportOnly = process.argv.includes("--report-only")
+// Only the outage-and-replay runs, merged into the saved results (whose other figures are kept).
+const outageOnly = process.argv.includes("--outage-only")
 const resultsPath = fileURLToPath(new URL("../results/latest.json", import.meta.url))
 const sizes = quick
   ? {
@@ -29,6 +35,7 @@ const sizes = quick
     fault: 500,
     sigterm: 500,
     overrun: 400,
+    outage: 300,
     mutations: 200,
     corpusRounds: 1,
     cpuRounds: 5,
@@ -39,6 +46,7 @@ const sizes = quick
     fault: 30_000,
     sigterm: 10_000,
     overrun: 3000,
+    outage: 10_000,
     mutations: 2000,
     corpusRounds: 3,
     cpuRounds: 20,
@@ -155,6 +163,7 @@ const main = async () => {
   const redis = await RedisServer.start({ appendOnly: true })
   const runs: Array<ExactlyOnce.Figures> = []
   const leaseOverrun: Array<ExactlyOnce.Figures> = []
+  const outage: Array<Outage.OutageFigures> = []
   try {
     for (const [store, fault, leaseMs] of scenarios) {
       const deliveries = fault === "none" ? sizes.baseline : fault === "sigterm" ? sizes.sigterm : sizes.fault
@@ -163,6 +172,7 @@ const main = async () => {
       log(`  ${JSON.stringify(figures)}`)
       runs.push(figures)
     }
+    outage.push(...await outageRuns(redis))
   } finally {
     await redis.stop()
   }
@@ -198,12 +208,40 @@ const main = async () => {
     load,
     runs,
     leaseOverrun,
+    outage,
+    outageAt: startedAt.toISOString(),
     hostile,
     preVerification
   }
   fs.mkdirSync(path.dirname(resultsPath), { recursive: true })
   fs.writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`)
   render(report)
+}
+
+const outageRuns = async (redis: RedisServer.RedisServer): Promise<ReadonlyArray<Outage.OutageFigures>> => {
+  const figures: Array<Outage.OutageFigures> = []
+  for (const store of ["redis", "postgres"] as const) {
+    log(`outage and replay: ${store}, ${sizes.outage} deliveries`)
+    const f = await Outage.runOutage({ store, redis, deliveries: sizes.outage, concurrency: 64, log })
+    log(`  ${JSON.stringify(f)}`)
+    figures.push(f)
+  }
+  return figures
+}
+
+/** Runs only the outage scenarios and merges them into the saved results. */
+const outageMain = async () => {
+  const saved: Report = JSON.parse(fs.readFileSync(resultsPath, "utf8"))
+  const at = new Date().toISOString()
+  const redis = await RedisServer.start({ appendOnly: true })
+  try {
+    const outage = await outageRuns(redis)
+    const report: Report = { ...saved, outage, outageAt: at }
+    fs.writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`)
+    render(report)
+  } finally {
+    await redis.stop()
+  }
 }
 
 /** Everything the tables and the doc are made of (saved as results/latest.json). */
@@ -216,6 +254,9 @@ interface Report {
   readonly runs: ReadonlyArray<ExactlyOnce.Figures>
   /** Absent in results written before issue #15's scenarios. */
   readonly leaseOverrun?: ReadonlyArray<ExactlyOnce.Figures>
+  /** The outage-and-replay runs (issue #20), and when they ran; absent in earlier results. */
+  readonly outage?: ReadonlyArray<Outage.OutageFigures>
+  readonly outageAt?: string
   readonly hostile: ReadonlyArray<HostileFigures>
   readonly preVerification?: PreVerification.Figures
 }
@@ -225,6 +266,7 @@ interface Tables {
   readonly exactly: string
   readonly shutdown: string
   readonly overrun: string | undefined
+  readonly outage: string | undefined
   readonly hostile: string
   readonly promises: string | undefined
   readonly cpu: string | undefined
@@ -394,7 +436,41 @@ const tablesOf = (report: Report): Tables => {
       `${row.p99Ms} ms`
     ])
   )
-  return { exactly, shutdown, overrun, hostile: hostileTable, promises, cpu, latency }
+  const outage = report.outage === undefined ? undefined : table(
+    [
+      "store",
+      "deliveries",
+      "acked during the outage",
+      "given up by the platform",
+      "kept as dead letters",
+      "replays: processed",
+      "duplicate",
+      "in flight",
+      "failed",
+      "late platform sends acked",
+      "lost",
+      "handled twice",
+      "left open",
+      "seconds"
+    ],
+    report.outage.map((r) => [
+      r.store,
+      r.deliveries,
+      r.ackedDuringOutage,
+      r.givenUp,
+      r.deadLetters,
+      r.replayed["Processed"] ?? 0,
+      r.replayed["Duplicate"] ?? 0,
+      r.replayed["InFlight"] ?? 0,
+      r.replayed["Failed"] ?? 0,
+      r.lateAcked,
+      `**${r.lost}**`,
+      `**${r.handledTwice}**`,
+      `**${r.openAtEnd}**`,
+      r.seconds
+    ])
+  )
+  return { exactly, shutdown, overrun, outage, hostile: hostileTable, promises, cpu, latency }
 }
 
 /** Whether `check` holds for the issue #15 figures of every transport that has them. */
@@ -422,6 +498,15 @@ const breaches = (report: Report): ReadonlyArray<string> => {
     }
     if (r.write === "token+key" && r.handledTwice > 0) out.push(`${label(r)}: ${r.handledTwice} keys written twice`)
   }
+  for (const r of report.outage ?? []) {
+    if (r.lost > 0) out.push(`outage ${r.store}: ${r.lost} deliveries lost`)
+    if (r.handledTwice > 0) out.push(`outage ${r.store}: ${r.handledTwice} deliveries handled twice`)
+    if (r.openAtEnd > 0) out.push(`outage ${r.store}: ${r.openAtEnd} dead letters left open`)
+    if (r.ackedDuringOutage > 0) out.push(`outage ${r.store}: ${r.ackedDuringOutage} acknowledged while down`)
+    if (r.deadLetters !== r.givenUp) {
+      out.push(`outage ${r.store}: ${r.givenUp} given up by the platform, ${r.deadLetters} kept`)
+    }
+  }
   for (const h of report.hostile) for (const v of h.violations.slice(0, 10)) out.push(`hostile ${h.transport}: ${v}`)
   for (const h of report.hostile) {
     const p = h.promises
@@ -446,6 +531,7 @@ const render = (report: Report): void => {
     tables.exactly,
     tables.shutdown,
     tables.overrun,
+    tables.outage,
     tables.hostile,
     tables.promises,
     tables.cpu,
@@ -591,6 +677,16 @@ one scenario each: a plain \`INSERT\`; the fenced write of
 expires_at > now() FOR UPDATE\`, then the \`INSERT\`; no row: nothing written); and the same fence
 plus a check that the key has no row yet (the claim row's lock serialises a key's writers).
 
+**Outage and replay** ([\`Outage.ts\`](../reliability/src/Outage.ts), issue #20). Two server
+processes with a dead-letter store of the run's kind (Redis, then PostgreSQL) and a handler whose
+database is down: every run fails. The driver plays GoldenPay's policy, scaled down: a first send (to
+both processes at once for 30% of deliveries), one retry 500 ms later, then nothing — the platform
+gives up on every delivery. Only then is the database back (\`POST /up\`). Both processes replay at
+once (\`DeadLetters.replayAll\`, racing each other), while the platform sends a fifth of the
+deliveries once more; a last sweep replays whatever is still open. The ledger must show every
+delivery handled exactly once, and no dead letter may be left open. See
+[dead letters](dead-letters.md).
+
 **Hostile input** ([\`Hostile.ts\`](../reliability/src/Hostile.ts),
 [\`HostileRun.ts\`](../reliability/src/HostileRun.ts)). The four bundled providers (HMAC with
 \`id.timestamp.body\`, iGV, GoldenPay with one route per kind — \`/goldenpay\` collect,
@@ -685,6 +781,25 @@ Under SIGKILL the same kind of stop leaves ${sigkill.map((r) => `${r.handledTwic
 keys handled twice — the handlers cut between their side effect and their completion. A handler
 still running near the end of \`shutdownTimeout\` would be interrupted and its claim released
 ("interrupted": during the stops; none are expected here, the slow handlers take 600 ms of the 5 s).`
+  }
+
+### Outage and replay
+
+${
+    tables.outage === undefined
+      ? notMeasured
+      : `${tables.outage}
+
+${
+        report.outageAt !== undefined && report.outageAt !== report.startedAt
+          ? `Measured ${
+            report.outageAt.slice(0, 16).replace("T", " ")
+          } UTC, after the rest of this page (\`--outage-only\`). `
+          : ""
+      }Every delivery failed while the database was down and the platform gave up on it; each was kept
+and, replayed by two processes at once while the platform sent some of them late, handled once: a
+replay that met the other process's run of the same key answered "in flight" and left it to that
+run, and a key already processed was a duplicate.`
   }
 
 ### Handlers that outlive their lease
@@ -873,6 +988,8 @@ Make the window harmless in your handler, the way payment platforms expect anywa
 if (reportOnly) {
   const saved: Report = JSON.parse(fs.readFileSync(resultsPath, "utf8"))
   render(saved)
+} else if (outageOnly) {
+  await outageMain()
 } else {
   await main()
 }
