@@ -36,7 +36,10 @@ const spanId = "00f067aa0ba902b7"
 const valid = `00-${traceId}-${spanId}-01`
 
 // Runs one delivery with a recording tracer; returns the delivery span and the stages' spans.
-const traced = (raw: RawDelivery.RawDelivery, wrap: <A>(effect: Effect.Effect<A>) => Effect.Effect<A> = (e) => e) =>
+const traced = (
+  raw: RawDelivery.RawDelivery,
+  wrap: <A, R>(effect: Effect.Effect<A, never, R>) => Effect.Effect<A, never, R> = (effect) => effect
+) =>
   Effect.gen(function*() {
     const { spans, tracer } = recordingTracer()
     const handler = defineHandler(provider, () => Effect.void)
