@@ -823,8 +823,12 @@ const make = <A, P, D extends string, E, R>(
   let lastEnv: Env | undefined
   // A throw while the pipeline runs synchronously is a defect, as it would be in a fiber.
   const run = (env: Env, raw: RawDelivery): Effect.Effect<Ack.Ack, never, R> =>
-    delivery(env, raw, (startedAt) =>
-      Effect.flatMapEager(attempt(() => pipeline(env, raw, startedAt)), (outcome) => answer(env, outcome, startedAt)))
+    delivery(
+      env,
+      raw,
+      (startedAt) =>
+        Effect.flatMapEager(attempt(() => pipeline(env, raw, startedAt)), (outcome) => answer(env, outcome, startedAt))
+    )
 
   return {
     [TypeId]: TypeId,

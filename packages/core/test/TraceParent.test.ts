@@ -3,9 +3,11 @@
 // invalid, never read without a tracer, and trusted for nothing but the span's place in a trace.
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { defineHandler, Hmac, type RawDelivery } from "@hookline/core"
+import { HooklineHttp } from "@hookline/core/http"
 import { listen, type TestServer } from "@hookline/core/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
+import * as HttpRouter from "effect/http/HttpRouter"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -165,5 +167,32 @@ describe("traceparent through HTTP", () => {
     assert.strictEqual(Option.getOrUndefined(delivery!.parent)?.spanId, spanId)
     assert.strictEqual(delivery!.traceId, traceId)
     assert.strictEqual(delivery!.attributes.get("hookline.outcome"), "Processed")
+  })
+})
+
+describe("traceparent in an Effect HttpRouter app", () => {
+  it("the router's server span takes the traceparent; hookline.delivery stays under the server span", async () => {
+    const { spans, tracer } = recordingTracer()
+    const app = HooklineHttp.layer(defineHandler(provider, () => Effect.void), { path: "/in" }).pipe(
+      HttpRouter.provideRequest(MemoryStore.layer())
+    )
+    const { dispose, handler } = HttpRouter.toWebHandler(
+      Logs.capturing(Layer.merge(app, Layer.succeed(Tracer.Tracer, tracer)))
+    )
+    try {
+      const raw = sign({ traceparent: valid })
+      const response = await handler(
+        new Request("http://app.test/in", { method: "POST", headers: raw.headers, body: Buffer.from(raw.body) })
+      )
+      assert.strictEqual(response.status, 200)
+      const server = spans.find((span) => span.kind === "server")
+      const delivery = spans.find((span) => span.name === "hookline.delivery")
+      assert.isDefined(server)
+      assert.strictEqual(Option.getOrUndefined(server!.parent)?.spanId, spanId)
+      assert.strictEqual(Option.getOrUndefined(delivery!.parent)?.spanId, server!.spanId)
+      assert.strictEqual(delivery!.traceId, traceId)
+    } finally {
+      await dispose()
+    }
   })
 })
