@@ -144,4 +144,16 @@ describe("hookline_delivery_duration_seconds", () => {
     assert.strictEqual(inBucket(done, 5), 1)
     assert.strictEqual((await state(name, "Failed")).count, 1)
   })
+
+  it("a request the adapter refuses before the pipeline (declared body over the limit) is observed too", async () => {
+    const { name, provider, sign } = fresh()
+    const handler = defineHandler(provider, () => Effect.void, { bodyLimit: 100 })
+    const server = await listen(handler, Logs.capturing(Layer.mergeAll(MemoryStore.layer(), TestClock.layer())))
+    servers.push(server)
+    const big = await server.send(sign(JSON.stringify({ pad: "x".repeat(1000) })))
+    assert.strictEqual(big.status, 413)
+    const refused = await state(name, "Rejected")
+    assert.strictEqual(refused.count, 1)
+    assert.strictEqual(inBucket(refused, 0.001), 1)
+  })
 })
