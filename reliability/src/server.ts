@@ -308,7 +308,9 @@ const server = http.createServer((req, res) => {
     return
   }
   if (deadLetters && req.method === "GET" && req.url === "/dead-letters") {
-    replayRuntime.runPromise(DeadLetterStore.DeadLetterStore.use((store) => store.list({ status: "open", limit: 1_000_000 }))).then(
+    replayRuntime.runPromise(
+      DeadLetterStore.DeadLetterStore.use((store) => store.list({ status: "open", limit: 1_000_000 }))
+    ).then(
       (open) => {
         res.writeHead(200, { "content-type": "application/json" })
         res.end(JSON.stringify({ open: open.length }))

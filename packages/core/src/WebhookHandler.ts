@@ -45,6 +45,7 @@ import {
 } from "./DeliveryError.ts"
 import { type ClaimResult, IdempotencyStore } from "./IdempotencyStore.ts"
 import { Background, type BackgroundService } from "./internal/Background.ts"
+import * as TraceParent from "./internal/TraceParent.ts"
 import * as Outcome from "./Outcome.ts"
 import * as Provider from "./Provider.ts"
 import type { RawDelivery } from "./RawDelivery.ts"
@@ -223,6 +224,52 @@ export const isWebhookHandler = (u: unknown): u is WebhookHandler<unknown> =>
 export const deliveries = Metric.counter("hookline_deliveries_total", {
   description: "Webhook deliveries by provider, outcome and reason",
   incremental: true
+})
+
+/**
+ * The bucket upper bounds of {@link deliveryDuration}, in seconds: 1, 2.5, 5, 10, 25, 50, 100, 250
+ * and 500 ms, then 1, 2.5, 5, 10, 30 and 60 s, and `+Infinity`. A delivery answered from memory
+ * takes well under a millisecond, one that waits for Redis or PostgreSQL a few milliseconds; the
+ * default time budget is 10 s (GoldenPay's platform gives up at 5 s) and the default lease 60 s,
+ * which bounds a handler that went on in the background.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const deliveryDurationBoundaries: ReadonlyArray<number> = Metric.boundariesFromIterable([
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+  60
+])
+
+/**
+ * The latency histogram of delivery outcomes, in seconds, with attributes `provider` and `outcome`:
+ * one observation each time an outcome is counted in {@link deliveries}, of the time from the start
+ * of the delivery (the `Clock` reading the time budget is measured from) to that outcome. Buckets:
+ * {@link deliveryDurationBoundaries}.
+ *
+ * A handler still running at the end of the time budget makes two observations, as it makes two
+ * counts: `Failed` (`TimedOut`) at about the budget — what the platform saw — and later, from the
+ * background, its final outcome at the delivery's whole duration (at most the lease).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const deliveryDuration = Metric.histogram("hookline_delivery_duration_seconds", {
+  description: "Time from receiving a webhook delivery to its outcome, in seconds, by provider and outcome",
+  boundaries: deliveryDurationBoundaries
 })
 
 const outcomeOf = (key: string | undefined, reason: Rejection | Failure): Outcome.Outcome =>
@@ -643,14 +690,17 @@ const make = <A, P, D extends string, E, R>(
           budgetMillis
         })
         continuing.add(reason)
-        return Effect.as(env.background.fork(watchLease(env, held, worker)), Outcome.Failed({ key, reason }))
+        return Effect.as(
+          env.background.fork(watchLease(env, startedAt, held, worker)),
+          Outcome.Failed({ key, reason })
+        )
       })
     })
   }
 
   // The deadline bounds the handler wherever it runs: past the time budget it is watched in the
   // background, and the outcome recorded there (the request answered "retry" already).
-  const watchLease = (env: Env, held: Held, fiber: Fiber.Fiber<Outcome.Outcome>) =>
+  const watchLease = (env: Env, startedAt: number, held: Held, fiber: Fiber.Fiber<Outcome.Outcome>) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => awaitWithin(fiber, held.deadline - now)).pipe(
       Effect.flatMap((exit) =>
         Option.isSome(exit)
@@ -658,7 +708,7 @@ const make = <A, P, D extends string, E, R>(
           : Effect.as(stop(held, fiber), leaseExpired(held.key))
       ),
       Effect.flatMap((outcome) =>
-        Effect.andThen(settle(env, held.delivery, held.receivedAt, outcome), record(env, outcome))
+        Effect.andThen(settle(env, held.delivery, held.receivedAt, outcome), record(env, outcome, startedAt))
       )
     )
 
@@ -769,10 +819,28 @@ const make = <A, P, D extends string, E, R>(
     )
   }
 
-  const delivery = <X, R2>(env: Env, effect: () => Effect.Effect<X, never, R2>): Effect.Effect<X, never, R2> =>
+  // The whole delivery, from `startedAt` (the time budget and the duration histogram are measured
+  // from it). With a tracer, it is the `hookline.delivery` span; an incoming W3C `traceparent` is its
+  // parent, unless the delivery already runs under a span (an Effect HttpRouter's server span, which
+  // reads `traceparent` itself, or the user's own). The header is unsigned: it only places the span
+  // in a trace (see TraceParent.ts).
+  const delivery = <X, R2>(
+    env: Env,
+    raw: RawDelivery | undefined,
+    effect: (startedAt: number) => Effect.Effect<X, never, R2>
+  ): Effect.Effect<X, never, R2> =>
     env.tracing
-      ? Effect.withSpan(Effect.suspend(effect), "hookline.delivery", { ...spanOptions, ...traceOptions })
-      : effect()
+      ? Effect.withFiber((fiber) => {
+        const parent = fiber.cache.span === undefined && raw !== undefined
+          ? TraceParent.parse(raw.headers["traceparent"])
+          : undefined
+        return Effect.withSpan(
+          Effect.suspend(() => effect(env.clock.currentTimeMillisUnsafe())),
+          "hookline.delivery",
+          parent === undefined ? { ...spanOptions, ...traceOptions } : { ...spanOptions, ...traceOptions, parent }
+        )
+      })
+      : effect(env.clock.currentTimeMillisUnsafe())
 
   // One counter per (outcome, reason) pair, built once.
   const counters = new Map<string, Map<string, typeof deliveries>>()
@@ -790,10 +858,22 @@ const make = <A, P, D extends string, E, R>(
     counter.updateUnsafe(1, env.context)
   }
 
-  // Counts an outcome, logs it and annotates the delivery span with it.
-  const record = (env: Env, outcome: Outcome.Outcome): Effect.Effect<void> => {
+  // One histogram per outcome, built once.
+  const histograms = new Map<string, typeof deliveryDuration>()
+  const observe = (env: Env, outcome: string, startedAt: number): void => {
+    let histogram = histograms.get(outcome)
+    if (histogram === undefined) {
+      histogram = Metric.withAttributes(deliveryDuration, { provider: name, outcome })
+      histograms.set(outcome, histogram)
+    }
+    histogram.updateUnsafe((env.clock.currentTimeMillisUnsafe() - startedAt) / 1000, env.context)
+  }
+
+  // Counts an outcome, observes its duration, logs it and annotates the delivery span with it.
+  const record = (env: Env, outcome: Outcome.Outcome, startedAt: number): Effect.Effect<void> => {
     const reason = Outcome.reasonTag(outcome)
     count(env, outcome._tag, reason ?? "none")
+    observe(env, outcome._tag, startedAt)
     const level: LogLevel.LogLevel = outcome._tag === "Rejected"
       ? "Warn"
       : outcome._tag === "Failed"
@@ -828,9 +908,9 @@ const make = <A, P, D extends string, E, R>(
     return env.tracing ? Effect.andThen(Effect.annotateCurrentSpan(annotations), log) : log
   }
 
-  const answer = (env: Env, outcome: Outcome.Outcome): Effect.Effect<Ack.Ack> => {
+  const answer = (env: Env, outcome: Outcome.Outcome, startedAt: number): Effect.Effect<Ack.Ack> => {
     const ack = respond(outcome)
-    return Effect.flatMapEager(record(env, outcome), () =>
+    return Effect.flatMapEager(record(env, outcome, startedAt), () =>
       env.tracing
         ? Effect.as(Effect.annotateCurrentSpan("http.response.status_code", ack.status), ack)
         : Exit.succeed(ack))
@@ -840,8 +920,12 @@ const make = <A, P, D extends string, E, R>(
   let lastEnv: Env | undefined
   // The pipeline to its final outcome, dead letters settled. A throw while the pipeline runs
   // synchronously is a defect, as it would be in a fiber.
-  const settled = (env: Env, raw: RawDelivery, receivedAt?: number): Effect.Effect<Outcome.Outcome, never, R> => {
-    const startedAt = env.clock.currentTimeMillisUnsafe()
+  const settled = (
+    env: Env,
+    raw: RawDelivery,
+    startedAt: number,
+    receivedAt?: number
+  ): Effect.Effect<Outcome.Outcome, never, R> => {
     const at = receivedAt ?? startedAt
     const outcome = attempt(() => pipeline(env, startedAt, at, raw))
     return env.deadLetters === undefined
@@ -850,7 +934,11 @@ const make = <A, P, D extends string, E, R>(
   }
 
   const run = (env: Env, raw: RawDelivery): Effect.Effect<Ack.Ack, never, R> =>
-    delivery(env, () => Effect.flatMapEager(settled(env, raw), (outcome) => answer(env, outcome)))
+    delivery(
+      env,
+      raw,
+      (startedAt) => Effect.flatMapEager(settled(env, raw, startedAt), (outcome) => answer(env, outcome, startedAt))
+    )
 
   return {
     [TypeId]: TypeId,
@@ -861,10 +949,10 @@ const make = <A, P, D extends string, E, R>(
     process: (raw, options) =>
       Effect.withFiber((fiber) => {
         const env = envOf(fiber.context)
-        return delivery(env, () =>
+        return delivery(env, raw, (startedAt) =>
           Effect.flatMapEager(
-            settled(env, raw, options?.receivedAt),
-            (outcome) => Effect.mapEager(record(env, outcome), () => outcome)
+            settled(env, raw, startedAt, options?.receivedAt),
+            (outcome) => Effect.mapEager(record(env, outcome, startedAt), () => outcome)
           ))
       }),
     run: (raw) => Effect.withFiber((fiber) => run(envOf(fiber.context), raw)),
@@ -879,7 +967,7 @@ const make = <A, P, D extends string, E, R>(
     refuse: (reason) =>
       Effect.withFiber((fiber) => {
         const env = envOf(fiber.context)
-        return delivery(env, () => answer(env, outcomeOf(undefined, reason)))
+        return delivery(env, undefined, (startedAt) => answer(env, outcomeOf(undefined, reason), startedAt))
       }),
     respond
   }
