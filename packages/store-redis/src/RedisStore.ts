@@ -5,7 +5,10 @@
  * `@effect/platform-node/NodeRedis`.
  *
  * ```ts
+ * import * as http from "node:http"
+ * import { toNodeListener } from "@hookline/core/node"
  * import { RedisStore } from "@hookline/store-redis"
+ * declare const handler: import("@hookline/core").WebhookHandler.WebhookHandler<never>
  *
  * const store = RedisStore.layerNode({ url: "redis://127.0.0.1:6379" })
  * http.createServer(toNodeListener(handler, store)).listen(3000)
@@ -364,7 +367,7 @@ const endpoint = (url: string): string => {
  * import * as Config from "effect/Config"
  * import { RedisStore } from "@hookline/store-redis"
  *
- * const store = RedisStore.layerNode({ url: Config.Redacted("REDIS_URL"), prefix: "shop:" })
+ * export const store = RedisStore.layerNode({ url: Config.Redacted("REDIS_URL"), prefix: "shop:" })
  * ```
  */
 export const layerNode = (
