@@ -33,7 +33,7 @@ import {
   type SignatureReflection,
   TypeScript as ts
 } from "typedoc"
-import { check as checkBlocks } from "../test-support/DocBlocks.ts"
+import { blocksOf, compilerOptions, modulesOf } from "../test-support/DocBlocks.ts"
 
 /** The repository's root folder. */
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url))
@@ -256,29 +256,73 @@ const withSpecifierComment = (context: Context, reflection: DeclarationReflectio
   }
 }
 
-const markdownLink = /(?<!!)\[[^\]\n]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g
+// Relative Markdown links in a comment (`[the guide](../../docs/guide.md)`): TypeDoc resolves each to a
+// file it copies beside the reference, and leaves the target empty when there is no such file.
+const brokenMarkdownLinks = (
+  root: string,
+  reflection: Reflection,
+  location: { readonly file: string; readonly line: number }
+): ReadonlyArray<Problem> =>
+  commentsOf(reflection).flatMap((comment) =>
+    [...comment.summary, ...comment.blockTags.flatMap((tag) => tag.content)].flatMap((part): Array<Problem> =>
+      part.kind === "relative-link" && part.target === undefined
+        ? [{
+          where: `${location.file}:${location.line}`,
+          message: `${displayName(reflection)}: the Markdown link to ${part.text} names no file (relative to ${
+            path.relative(root, path.dirname(path.join(root, location.file))) || "."
+          })`
+        }]
+        : []
+    )
+  )
 
-// Relative Markdown links in a comment's text: each must name a file (relative to the source file).
-const brokenMarkdownLinks = (root: string, reflection: Reflection, location: { readonly file: string; readonly line: number }) => {
-  const out: Array<Problem> = []
-  for (const comment of commentsOf(reflection)) {
-    const parts = [...comment.summary, ...comment.blockTags.flatMap((tag) => tag.content)]
-    for (const part of parts) {
-      if (part.kind !== "text") continue
-      for (const match of part.text.matchAll(markdownLink)) {
-        const target = match[1]!
-        if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("#")) continue
-        const file = path.resolve(path.dirname(path.join(root, location.file)), target.split("#")[0]!)
-        if (!existsSync(file)) {
-          out.push({
-            where: `${location.file}:${location.line}`,
-            message: `${displayName(reflection)}: the Markdown link ${match[0]} names no file (${path.relative(root, file)})`
-          })
-        }
-      }
+// Where the blocks' modules live (in memory only): inside the repository, so that `@hookline/*`,
+// `effect` and the rest resolve from its node_modules and the root package.json makes them ESM.
+const blocksDir = path.join(repoRoot, "apidocs", ".blocks")
+
+/**
+ * Type-checks doc comments' TypeScript blocks with the rules of the docs' blocks (each block a module;
+ * strict, `noUnusedLocals`, `nodenext`, `@hookline/*` from the sources). In process, and only the
+ * blocks' own files: a `tsc` run would check every workspace source the blocks import as well.
+ */
+export const compileBlocks = (
+  examples: ReadonlyArray<{ readonly file: string; readonly line: number; readonly code: string }>,
+  parsed?: ts.Program
+): ReadonlyArray<Problem> => {
+  // Each block a page of its own, its fence on the block's line in the source file.
+  const modules = examples.flatMap((example, index) =>
+    modulesOf(
+      blocksOf(example.file, `${"\n".repeat(Math.max(0, example.line - 2))}\`\`\`ts\n${example.code}\n\`\`\`\n`),
+      (block) => path.join(blocksDir, `example${index}-${block}.ts`)
+    )
+  )
+  const { options, errors } = ts.convertCompilerOptionsFromJson(compilerOptions, repoRoot)
+  if (errors.length > 0) throw new Error(ts.formatDiagnostics(errors, ts.createCompilerHost({})))
+  const texts = new Map(modules.map((module) => [path.resolve(module.file), module.text]))
+  const host = ts.createCompilerHost(options)
+  const { fileExists, readFile, getSourceFile } = host
+  host.fileExists = (file) => texts.has(path.resolve(file)) || fileExists.call(host, file)
+  host.readFile = (file) => texts.get(path.resolve(file)) ?? readFile.call(host, file)
+  host.getSourceFile = (file, language, ...rest) => {
+    const text = texts.get(path.resolve(file))
+    if (text !== undefined) return ts.createSourceFile(file, text, language, true)
+    // TypeDoc's program already parsed the sources and Effect's declarations, with the same target.
+    return parsed?.getSourceFile(file) ?? getSourceFile.call(host, file, language, ...rest)
+  }
+  const program = ts.createProgram([...texts.keys()], options, host)
+  const problems: Array<Problem> = []
+  for (const module of modules) {
+    const source = program.getSourceFile(module.file)!
+    const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
+    for (const diagnostic of diagnostics) {
+      const line = source.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1 - module.contextLines
+      problems.push({
+        where: `${module.block.page}:${module.block.line + Math.max(line, 1) - 1}`,
+        message: `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`
+      })
     }
   }
-  return out
+  return problems
 }
 
 /** What one generation found and wrote. */
@@ -289,6 +333,8 @@ export interface Result {
   readonly exports: number
   /** ` ```ts ` blocks compiled. */
   readonly examples: number
+  /** Seconds spent per phase: TypeDoc's conversion, compiling the blocks, rendering. */
+  readonly timings: { readonly convert: number; readonly examples: number; readonly render: number }
 }
 
 /**
@@ -302,7 +348,7 @@ export const generate = async (options: { readonly root?: string; readonly out: 
   mkdirSync(cache, { recursive: true })
   const scratch = mkdtempSync(path.join(cache, "hookline-apidocs-"))
   try {
-    // One program over every package's sources, resolved as the tests resolve them.
+    // One program over the packages' entry points, resolved as the tests resolve them.
     const tsconfig = path.join(scratch, "tsconfig.json")
     writeFileSync(
       tsconfig,
@@ -316,7 +362,8 @@ export const generate = async (options: { readonly root?: string; readonly out: 
           declarationMap: false,
           customConditions: ["@hookline/source"]
         },
-        include: [path.join(root, "packages/*/src/**/*.ts")]
+        // The entry points and what they import: the public API, nothing else.
+        files: entries.map((entry) => path.join(root, entry.file))
       })
     )
     const logger = new CollectingLogger()
@@ -346,6 +393,10 @@ export const generate = async (options: { readonly root?: string; readonly out: 
     app.logger = logger
     // Each entry module is named by its import specifier, not by its file.
     const byFile = new Map(entries.map((entry) => [path.resolve(root, entry.file), entry.name]))
+    let program: ts.Program | undefined
+    app.converter.on(Converter.EVENT_BEGIN, (context) => {
+      program = context.programs[0]
+    })
     app.converter.on(Converter.EVENT_CREATE_DECLARATION, (context, reflection) => {
       if (reflection.kindOf(ReflectionKind.Module)) {
         const file = context.getSymbolFromReflection(reflection)?.declarations?.find(ts.isSourceFile)
@@ -355,13 +406,15 @@ export const generate = async (options: { readonly root?: string; readonly out: 
       withModuleComment(context, reflection)
       withSpecifierComment(context, reflection)
     })
+    const started = performance.now()
     const project = await app.convert()
     if (project === undefined) {
       return {
         problems: logger.messages.map((message) => ({ where: "typedoc", message })),
         entryPoints: entries,
         exports: 0,
-        examples: 0
+        examples: 0,
+        timings: { convert: seconds(started), examples: 0, render: 0 }
       }
     }
     const problems: Array<Problem> = []
@@ -390,34 +443,23 @@ export const generate = async (options: { readonly root?: string; readonly out: 
     }
 
     app.validate(project)
-    problems.push(...logger.messages.map((message) => ({ where: "typedoc", message })))
-    const logged = logger.messages.length
-
-    // A syntax error stops tsc before its type checks, for every block: such blocks are reported alone.
-    const parsed = [...examples.values()].map((example) => ({
-      example,
-      syntax: ts.transpileModule(example.code, { reportDiagnostics: true, fileName: "example.ts" }).diagnostics ?? []
-    }))
-    for (const { example, syntax } of parsed) {
-      for (const diagnostic of syntax) {
-        const line = diagnostic.file === undefined || diagnostic.start === undefined
-          ? 0
-          : diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line
-        problems.push({
-          where: `${example.file}:${example.line + line}`,
-          message: `error TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`
-        })
-      }
+    // TypeDoc names the export whose comment has a link it cannot resolve; the location is added here.
+    const locations = new Map<string, string>()
+    for (const reflection of Object.values(project.reflections)) {
+      const location = locationOf(root, reflection)
+      if (location !== undefined) locations.set(displayName(reflection), `${location.file}:${location.line}`)
     }
-    // Each block a page of its own, its fence on the block's line in the source file.
-    const compiled = await checkBlocks(
-      parsed.filter(({ syntax }) => syntax.length === 0).map(({ example }) => example).map((example) => ({
-        page: example.file,
-        text: `${"\n".repeat(Math.max(0, example.line - 2))}\`\`\`ts\n${example.code}\n\`\`\`\n`
+    problems.push(
+      ...logger.messages.filter((message) => !/The relative path .* is not a file/.test(message)).map((message) => ({
+        where: locations.get(/in comment for (\S+)$/.exec(message)?.[1] ?? "") ?? "typedoc",
+        message: message.replace(/^\[warning\] /, "")
       }))
     )
-    problems.push(...compiled.problems.map((problem) => ({ where: `${problem.page}:${problem.line}`, message: problem.message })))
+    const logged = logger.messages.length
 
+    const converted = performance.now()
+    problems.push(...compileBlocks([...examples.values()], program))
+    const compiledAt = performance.now()
     // Source locations are gathered for the checks above, not rendered: "Defined in file:line" would
     // go stale with every edit that moves a line.
     for (const reflection of Object.values(project.reflections)) {
@@ -429,11 +471,23 @@ export const generate = async (options: { readonly root?: string; readonly out: 
     rmSync(options.out, { recursive: true, force: true })
     await app.generateOutputs(project)
     problems.push(...logger.messages.slice(logged).map((message) => ({ where: "typedoc", message })))
-    return { problems, entryPoints: entries, exports: exports.length, examples: parsed.length }
+    return {
+      problems,
+      entryPoints: entries,
+      exports: exports.length,
+      examples: examples.size,
+      timings: {
+        convert: (converted - started) / 1000,
+        examples: (compiledAt - converted) / 1000,
+        render: seconds(compiledAt)
+      }
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true })
   }
 }
+
+const seconds = (since: number): number => (performance.now() - since) / 1000
 
 const filesIn = (dir: string): ReadonlyArray<string> =>
   existsSync(dir)
@@ -444,12 +498,12 @@ const filesIn = (dir: string): ReadonlyArray<string> =>
     : []
 
 /** The files that differ between two folders (added, removed or changed), relative to them. */
-export const differences = (expected: string, actual: string): ReadonlyArray<string> => {
+export const differences = (expected: string, actual: string, label = actual): ReadonlyArray<string> => {
   const a = filesIn(expected)
   const b = filesIn(actual)
   const out: Array<string> = []
   for (const file of new Set([...a, ...b])) {
-    if (!b.includes(file)) out.push(`${file}: missing from ${actual} (run \`npm run docs\`)`)
+    if (!b.includes(file)) out.push(`${file}: missing from ${label} (run \`npm run docs\`)`)
     else if (!a.includes(file)) out.push(`${file}: not generated any more (run \`npm run docs\`)`)
     else if (readFileSync(path.join(expected, file), "utf8") !== readFileSync(path.join(actual, file), "utf8")) {
       out.push(`${file}: differs from the generated reference (run \`npm run docs\`)`)
@@ -468,7 +522,7 @@ export const check = async (root = repoRoot): Promise<Result> => {
   const out = mkdtempSync(path.join(cache, "hookline-apidocs-out-"))
   try {
     const result = await generate({ root, out })
-    const stale = differences(out, path.join(root, outDir)).map((message) => ({ where: outDir, message }))
+    const stale = differences(out, path.join(root, outDir), outDir).map((message) => ({ where: outDir, message }))
     return { ...result, problems: [...result.problems, ...stale] }
   } finally {
     rmSync(out, { recursive: true, force: true })
