@@ -31,8 +31,10 @@ import {
   type Reflection,
   ReflectionKind,
   type SignatureReflection,
+  type TypeDocOptions,
   TypeScript as ts
 } from "typedoc"
+import type { PluginOptions } from "typedoc-plugin-markdown"
 import { blocksOf, compilerOptions, modulesOf } from "../test-support/DocBlocks.ts"
 
 /** The repository's root folder. */
@@ -78,7 +80,10 @@ export const entryPoints = (root = repoRoot): ReadonlyArray<EntryPoint> =>
         if (key === "./package.json" || key.includes("*") || target === null || typeof target === "string") return []
         const source = target["@hookline/source"]
         if (typeof source !== "string" || target["default"] === null) return []
-        return [{ name: key === "." ? json.name : `${json.name}/${key.slice(2)}`, file: path.posix.join("packages", dir, source) }]
+        return [{
+          name: key === "." ? json.name : `${json.name}/${key.slice(2)}`,
+          file: path.posix.join("packages", dir, source)
+        }]
       })
     })
 
@@ -111,7 +116,10 @@ const commentsOf = (reflection: Reflection): ReadonlyArray<Comment> => {
   return comments
 }
 
-const locationOf = (root: string, reflection: Reflection): { readonly file: string; readonly line: number } | undefined => {
+const locationOf = (
+  root: string,
+  reflection: Reflection
+): { readonly file: string; readonly line: number } | undefined => {
   const source = reflection instanceof DeclarationReflection
     ? reflection.sources?.[0] ?? reflection.signatures?.[0]?.sources?.[0]
     : undefined
@@ -162,13 +170,19 @@ const lineOfBlock = (text: string, code: string, before: number | undefined): nu
   const candidates: Array<number> = []
   for (let i = 0; i < lines.length; i++) {
     if (!/^\s*```/.test(lines[i]!)) continue
-    if (codeLines.every((codeLine, j) => (lines[i + 1 + j] ?? "").trimEnd() === codeLine.trimEnd())) candidates.push(i + 2)
+    if (codeLines.every((codeLine, j) => (lines[i + 1 + j] ?? "").trimEnd() === codeLine.trimEnd())) {
+      candidates.push(i + 2)
+    }
   }
   if (before === undefined) return candidates[0]
   return candidates.filter((line) => line <= before).at(-1) ?? candidates[0]
 }
 
-const examplesOf = (root: string, reflection: Reflection, location: { readonly file: string; readonly line: number }) => {
+const examplesOf = (
+  root: string,
+  reflection: Reflection,
+  location: { readonly file: string; readonly line: number }
+) => {
   const out: Array<Example> = []
   const text = readFileSync(path.join(root, location.file), "utf8")
   for (const comment of commentsOf(reflection)) {
@@ -367,7 +381,7 @@ export const generate = async (options: { readonly root?: string; readonly out: 
       })
     )
     const logger = new CollectingLogger()
-    const app = await Application.bootstrapWithPlugins({
+    const settings: TypeDocOptions & Partial<PluginOptions> = {
       tsconfig,
       entryPoints: entries.map((entry) => path.join(root, entry.file)),
       entryPointStrategy: "resolve",
@@ -387,9 +401,9 @@ export const generate = async (options: { readonly root?: string; readonly out: 
       excludeInternal: true,
       skipErrorChecking: true,
       logLevel: "Warn",
-      validation: { invalidLink: true, rewrittenLink: true, notExported: false, notDocumented: false },
-      blockTags: ["@since", "@category", "@example", "@param", "@returns", "@deprecated", "@see", "@default"]
-    }, [])
+      validation: { invalidLink: true, rewrittenLink: true, notExported: false, notDocumented: false }
+    }
+    const app = await Application.bootstrapWithPlugins(settings, [])
     app.logger = logger
     // Each entry module is named by its import specifier, not by its file.
     const byFile = new Map(entries.map((entry) => [path.resolve(root, entry.file), entry.name]))
@@ -432,7 +446,9 @@ export const generate = async (options: { readonly root?: string; readonly out: 
       if (seen.has(key)) continue
       seen.add(key)
       problems.push(...brokenMarkdownLinks(root, reflection, location))
-      for (const example of examplesOf(root, reflection, location)) examples.set(`${example.file}:${example.line}`, example)
+      for (const example of examplesOf(root, reflection, location)) {
+        examples.set(`${example.file}:${example.line}`, example)
+      }
     }
     for (const module of project.children ?? []) {
       const location = module.sources?.[0]

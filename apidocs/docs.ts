@@ -25,5 +25,7 @@ if (result.problems.length > 0) {
   )
   process.exitCode = 1
 } else {
-  process.stderr.write(checking ? `docs --check: ${outDir} is up to date (${summary})\n` : `docs: wrote ${outDir} (${summary})\n`)
+  process.stderr.write(
+    checking ? `docs --check: ${outDir} is up to date (${summary})\n` : `docs: wrote ${outDir} (${summary})\n`
+  )
 }
