@@ -122,7 +122,9 @@ const locationOf = (
 ): { readonly file: string; readonly line: number } | undefined => {
   const source = reflection instanceof DeclarationReflection
     ? reflection.sources?.[0] ?? reflection.signatures?.[0]?.sources?.[0]
-    : undefined
+    : reflection.isDeclaration() || !("sources" in reflection)
+    ? undefined
+    : (reflection as SignatureReflection).sources?.[0]
   return source === undefined ? undefined : { file: path.relative(root, source.fullFileName), line: source.line }
 }
 
@@ -147,6 +149,18 @@ const publicExports = (project: ProjectReflection): ReadonlyArray<DeclarationRef
     }
   }
   visit(project)
+  return out
+}
+
+// What an export's page also shows: its members (properties, methods, signatures, parameters), whose
+// comments may hold links and blocks too. A namespace's members are exports of their own.
+const membersOf = (reflection: Reflection): ReadonlyArray<Reflection> => {
+  const out: Array<Reflection> = []
+  reflection.traverse((child) => {
+    if (child.kindOf(ReflectionKind.Namespace | ReflectionKind.Module)) return true
+    out.push(child, ...membersOf(child))
+    return true
+  })
   return out
 }
 
@@ -441,13 +455,15 @@ export const generate = async (options: { readonly root?: string; readonly out: 
       if (!hasSince(reflection)) {
         problems.push({ where, message: `${displayName(reflection)}: a public export without @since` })
       }
-      if (location === undefined) continue
-      const key = `${location.file}:${location.line}:${reflection.name}`
-      if (seen.has(key)) continue
-      seen.add(key)
-      problems.push(...brokenMarkdownLinks(root, reflection, location))
-      for (const example of examplesOf(root, reflection, location)) {
-        examples.set(`${example.file}:${example.line}`, example)
+      for (const documented of [reflection, ...membersOf(reflection)]) {
+        const at = locationOf(root, documented)
+        if (at === undefined || documented.comment === undefined && documented !== reflection) continue
+        // An export re-exported by two entry points (core's root and `/provider`) is checked once.
+        const key = `${at.file}:${at.line}:${documented.name}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        problems.push(...brokenMarkdownLinks(root, documented, at))
+        for (const example of examplesOf(root, documented, at)) examples.set(`${example.file}:${example.line}`, example)
       }
     }
     for (const module of project.children ?? []) {

@@ -76,6 +76,8 @@ describe("the API reference", () => {
         "packages/bad/src/index.ts:24: error TS2322: Type 'string' is not assignable to type 'number'.",
         "packages/bad/src/index.ts:36: error TS6133: 'unused' is declared but its value is never read.",
         "packages/bad/src/index.ts:41: error TS1109: Expression expected.",
+        // A block in an interface member's comment (on the interface's page).
+        "packages/bad/src/extra.ts:31: error TS2322: Type 'number' is not assignable to type 'string'.",
         // Nothing committed for it: every page is missing.
         "docs/api: README.md: missing from docs/api (run `npm run docs`)"
       ]
