@@ -5,13 +5,10 @@
  * `@effect/platform-node/NodeRedis`.
  *
  * ```ts
- * import * as http from "node:http"
  * import { toNodeListener } from "@hookline/core/node"
  * import { RedisStore } from "@hookline/store-redis"
  * declare const handler: import("@hookline/core").WebhookHandler.WebhookHandler<never>
- *
- * const store = RedisStore.layerNode({ url: "redis://127.0.0.1:6379" })
- * http.createServer(toNodeListener(handler, store)).listen(3000)
+ * export const listener = toNodeListener(handler, RedisStore.layerNode({ url: "redis://127.0.0.1:6379" })) // for http.createServer
  * ```
  *
  * Data model: one Redis hash per delivery key, `<prefix><key>` → `{ s, t, f }` (state `i` in flight
