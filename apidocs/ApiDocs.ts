@@ -468,7 +468,8 @@ export const generate = async (options: { readonly root?: string; readonly out: 
     }
     for (const module of project.children ?? []) {
       const location = module.sources?.[0]
-      if (location === undefined) continue
+      // A single entry point is the project itself: its children are exports, checked above.
+      if (location === undefined || !module.kindOf(ReflectionKind.Module)) continue
       const at = { file: path.relative(root, location.fullFileName), line: 1 }
       problems.push(...brokenMarkdownLinks(root, module, at))
       for (const example of examplesOf(root, module, at)) examples.set(`${example.file}:${example.line}`, example)
