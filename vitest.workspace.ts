@@ -23,9 +23,10 @@ const projectsIn = (dir: string) =>
       .map((entry) => project(entry.name, `${dir}/${entry.name}`))
     : []
 
-// Root folders with tests of their own: reliability's reduced runs, the bench's, and packaging (the
-// packed tarballs: publint, attw, a consumer installed outside the workspace).
-const rootProjects = ["reliability", "bench", "packaging"]
+// Root folders with tests of their own: reliability's reduced runs, the bench's, packaging (the
+// packed tarballs: publint, attw, a consumer installed outside the workspace) and apidocs (the API
+// reference's check: `npm run docs:check`, and fixtures proving it fails).
+const rootProjects = ["reliability", "bench", "packaging", "apidocs"]
   .filter((dir) => existsSync(`${dir}/test`))
   .map((dir) => project(dir, dir))
 

@@ -189,7 +189,8 @@ export interface Problem {
   readonly message: string
 }
 
-const compilerOptions = {
+/** The options every block is checked with (also by apidocs/ApiDocs.ts, for doc comments' blocks). */
+export const compilerOptions = {
   strict: true,
   noUnusedLocals: true,
   module: "nodenext",

@@ -5,6 +5,9 @@
  * `v1,<base64>` signatures in one header.
  *
  * ```ts
+ * import { Hmac } from "@hookline/core"
+ * import { Config } from "effect"
+ *
  * Hmac.provider({
  *   secret: Config.Redacted("HMAC_SECRET"),
  *   header: "x-hub-signature-256",

@@ -223,7 +223,7 @@ export type MakeOptions<A, P, D extends string = "_tag"> =
  * import { LosslessJson, Provider, RawDelivery, Signing } from "@hookline/core/provider"
  *
  * const secret = Redacted.make("s3cret")
- * const Acme = Provider.make({
+ * export const Acme = Provider.make({
  *   name: "acme",
  *   verify: (raw) => Effect.gen(function*() {
  *     const signature = yield* Effect.fromResult(RawDelivery.requireHeader(raw, "x-acme-signature"))
@@ -364,7 +364,7 @@ export interface DecodeByNameOptions<E, P> {
  * type Event = { readonly _tag: "Push"; readonly ref: string } | { readonly _tag: "Unknown"; readonly event: string }
  * interface Payload { readonly event: string; readonly body: { readonly [key: string]: unknown } }
  *
- * const decode = Provider.decodeByName<Event, Payload>({
+ * export const decode = Provider.decodeByName<Event, Payload>({
  *   header: "X-Example-Event",
  *   noun: "event",
  *   name: (payload) => payload.event,

@@ -53,7 +53,7 @@ const normalize = (path: string): string => {
  * declare const orders: import("@hookline/core").WebhookHandler.WebhookHandler<never>
  * declare const payments: import("@hookline/core").WebhookHandler.WebhookHandler<never>
  *
- * const routes = route({ "/igv": orders, "/goldenpay": payments })
+ * export const routes = route({ "/igv": orders, "/goldenpay": payments })
  * ```
  */
 export const route = <const T extends Record<string, WebhookHandler<unknown>>>(

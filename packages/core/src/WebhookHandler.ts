@@ -309,7 +309,7 @@ export const leaseMargin = (lease: Duration.Duration): number => Math.min(1000, 
  * import { Effect, Redacted } from "effect"
  * import { defineHandler, Hmac } from "@hookline/core"
  *
- * const handler = defineHandler(
+ * export const handler = defineHandler(
  *   Hmac.provider({ secret: Redacted.make("s3cret") }),
  *   (event) => Effect.log("received", event.id)
  * )

@@ -7,10 +7,13 @@
  *
  * ```ts
  * import { HttpRouter } from "effect/http"
+ * import { route } from "@hookline/core"
  * import { HooklineHttp } from "@hookline/core/http"
+ * import { MemoryStore } from "@hookline/store-memory"
+ * declare const orders: import("@hookline/core").WebhookHandler.WebhookHandler<never>
  *
  * const Webhooks = HooklineHttp.layer(route({ "/igv": orders })).pipe(HttpRouter.provideRequest(MemoryStore.layer()))
- * HttpRouter.serve(Webhooks).pipe(...)
+ * export const server = HttpRouter.serve(Webhooks) // .pipe(Layer.provide(NodeHttpServer.layer(…)), Layer.launch)
  * ```
  *
  * @since 0.1.0

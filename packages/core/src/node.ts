@@ -15,10 +15,12 @@
  * ```ts
  * import * as http from "node:http"
  * import { toNodeListener } from "@hookline/core/node"
+ * import { MemoryStore } from "@hookline/store-memory"
+ * declare const handler: import("@hookline/core").WebhookHandler.WebhookHandler<never>
  *
  * const listener = toNodeListener(handler, MemoryStore.layer())
  * await listener.start() // fails fast on a missing secret or a malformed store URL
- * const server = http.createServer(listener).listen(3000)
+ * export const server = http.createServer(listener).listen(3000)
  * // on shutdown: server.close(); await listener.dispose()
  * ```
  *

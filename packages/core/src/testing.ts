@@ -7,10 +7,13 @@
  * ```ts
  * import { Hmac, RawDelivery } from "@hookline/core"
  * import { listen } from "@hookline/core/testing"
+ * import { MemoryStore } from "@hookline/store-memory"
+ * declare const orders: import("@hookline/core").WebhookHandler.WebhookHandler<never>
+ * declare const options: Hmac.Options<unknown>
  *
  * const server = await listen(orders, MemoryStore.layer())
  * const raw = Hmac.testing.sign(options, { body: `{"id":"evt_1"}` })
- * const response = await fetch(RawDelivery.toRequest(raw, server.url)) // 200
+ * export const response = await fetch(RawDelivery.toRequest(raw, server.url)) // 200
  * await server.close()
  * ```
  *

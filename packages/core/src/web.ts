@@ -9,6 +9,9 @@
  *
  * ```ts
  * import { toWebHandler } from "@hookline/core/web"
+ * import { MemoryStore } from "@hookline/store-memory"
+ * declare const handler: import("@hookline/core").WebhookHandler.WebhookHandler<never>
+ * declare const app: { post: (path: string, route: (c: { req: { raw: Request } }) => Promise<Response>) => void }
  *
  * const handle = toWebHandler(handler, MemoryStore.layer())
  * app.post("/webhooks/igv", (c) => handle(c.req.raw)) // Hono

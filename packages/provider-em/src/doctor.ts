@@ -57,7 +57,7 @@ export const doctor: SignDoctor.Doctor = SignDoctor.make({
  * import { Redacted } from "effect"
  *
  * declare const captured: import("@hookline/core").RawDelivery.RawDelivery
- * const report = Em.diagnose(captured, Redacted.make(process.env.EM_APP_SECRET ?? ""))
+ * export const report = Em.diagnose(captured, Redacted.make(process.env.EM_APP_SECRET ?? ""))
  * // report.matched → ["wrap"]: pass `signForm: "wrap"` (the default)
  * ```
  */

@@ -3,8 +3,10 @@
  *
  * ```ts
  * import * as EmTesting from "@hookline/provider-em/testing"
+ * declare const appId: string
+ * declare const secret: import("effect").Redacted.Redacted<string>
  *
- * const raw = EmTesting.sign({ appId, secret, requestData: EmTesting.exampleRequestData, encoding: "form" })
+ * export const raw = EmTesting.sign({ appId, secret, requestData: EmTesting.exampleRequestData, encoding: "form" })
  * ```
  *
  * @since 0.1.0

@@ -4,8 +4,10 @@
  *
  * ```ts
  * import * as GitHubTesting from "@hookline/provider-github/testing"
+
+ * declare const secret: import("effect").Redacted.Redacted<string>
  *
- * const raw = GitHubTesting.sign({ event: "push", body: GitHubTesting.samples.push, secret })
+ * export const raw = GitHubTesting.sign({ event: "push", body: GitHubTesting.samples.push, secret })
  * ```
  *
  * @since 0.1.0

@@ -3,8 +3,9 @@
  *
  * ```ts
  * import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
+ * declare const secret: import("effect").Redacted.Redacted<string>
  *
- * const raw = GoldenPayTesting.sign(GoldenPayTesting.collect({ payed_amount: "99.99" }), secret)
+ * export const raw = GoldenPayTesting.sign(GoldenPayTesting.collect({ payed_amount: "99.99" }), secret)
  * ```
  *
  * @since 0.1.0

@@ -4,8 +4,10 @@
  *
  * ```ts
  * import * as IgvTesting from "@hookline/provider-igv/testing"
+
+ * declare const secret: import("effect").Redacted.Redacted<string>
  *
- * const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret })
+ * export const raw = IgvTesting.sign({ body: IgvTesting.exampleBody, secret })
  * ```
  *
  * @since 0.1.0

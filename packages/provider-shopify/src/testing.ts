@@ -4,8 +4,10 @@
  *
  * ```ts
  * import * as ShopifyTesting from "@hookline/provider-shopify/testing"
+
+ * declare const secret: import("effect").Redacted.Redacted<string>
  *
- * const raw = ShopifyTesting.sign({ topic: "orders/create", body: ShopifyTesting.samples["orders/create"], secret })
+ * export const raw = ShopifyTesting.sign({ topic: "orders/create", body: ShopifyTesting.samples["orders/create"], secret })
  * ```
  *
  * @since 0.1.0

@@ -4,8 +4,10 @@
  *
  * ```ts
  * import * as StandardWebhooksTesting from "@hookline/provider-standard-webhooks/testing"
+
+ * declare const secret: import("effect").Redacted.Redacted<string>
  *
- * const raw = StandardWebhooksTesting.sign({ body: StandardWebhooksTesting.exampleBody, secret })
+ * export const raw = StandardWebhooksTesting.sign({ body: StandardWebhooksTesting.exampleBody, secret })
  * ```
  *
  * @since 0.1.0

@@ -4,8 +4,10 @@
  *
  * ```ts
  * import * as StripeTesting from "@hookline/provider-stripe/testing"
+
+ * declare const secret: import("effect").Redacted.Redacted<string>
  *
- * const raw = StripeTesting.sign({ body: StripeTesting.exampleBody, secret })
+ * export const raw = StripeTesting.sign({ body: StripeTesting.exampleBody, secret })
  * ```
  *
  * @since 0.1.0

@@ -5,10 +5,10 @@
  * `@effect/platform-node/NodeRedis`.
  *
  * ```ts
+ * import { toNodeListener } from "@hookline/core/node"
  * import { RedisStore } from "@hookline/store-redis"
- *
- * const store = RedisStore.layerNode({ url: "redis://127.0.0.1:6379" })
- * http.createServer(toNodeListener(handler, store)).listen(3000)
+ * declare const handler: import("@hookline/core").WebhookHandler.WebhookHandler<never>
+ * export const listener = toNodeListener(handler, RedisStore.layerNode({ url: "redis://127.0.0.1:6379" })) // for http.createServer
  * ```
  *
  * Data model: one Redis hash per delivery key, `<prefix><key>` → `{ s, t, f }` (state `i` in flight
@@ -318,7 +318,7 @@ export interface NodeOptions extends RedisStoreOptions {
  * import * as Config from "effect/Config"
  * import { RedisStore } from "@hookline/store-redis"
  *
- * const store = RedisStore.layerNode({ url: Config.Redacted("REDIS_URL"), prefix: "shop:" })
+ * export const store = RedisStore.layerNode({ url: Config.Redacted("REDIS_URL"), prefix: "shop:" })
  * ```
  */
 export const layerNode = (

@@ -8,7 +8,7 @@
  * import * as Config from "effect/Config"
  *
  * // Builds its own PostgreSQL pool (and provides it to handlers as PgClient / SqlClient):
- * const store = SqlStore.layerPg({ url: Config.Redacted("DATABASE_URL") })
+ * export const store = SqlStore.layerPg({ url: Config.Redacted("DATABASE_URL") })
  *
  * // Or on a SqlClient the application already has:
  * // SqlStore.layer().pipe(Layer.provide(PgClient.layer({ ... })))
@@ -189,7 +189,7 @@ const bootstrap = (dialect: Dialect.Dialect, sql: SqlClient.SqlClient, table: Di
  * import { SqlStore } from "@hookline/store-sql"
  * import * as Result from "effect/Result"
  *
- * const ddl: string = Result.getOrThrow(SqlStore.migration({ table: "hookline_deliveries" }))
+ * export const ddl: string = Result.getOrThrow(SqlStore.migration({ table: "hookline_deliveries" }))
  * ```
  */
 export const migration = (options?: TableOptions): Result.Result<string, Misconfigured> =>
@@ -406,7 +406,7 @@ export const make = (
  * import * as Layer from "effect/Layer"
  * import * as Redacted from "effect/Redacted"
  *
- * const store = SqlStore.layer({ table: "hookline_deliveries" }).pipe(
+ * export const store = SqlStore.layer({ table: "hookline_deliveries" }).pipe(
  *   Layer.provide(PgClient.layer({ url: Redacted.make("postgres://postgres@127.0.0.1:5432/app") }))
  * )
  * ```
@@ -428,7 +428,7 @@ export const layer = (
  * import { SqlStore } from "@hookline/store-sql"
  * import * as Config from "effect/Config"
  *
- * const store = SqlStore.layerPg({ url: Config.Redacted("DATABASE_URL"), pool: { maxConnections: 20 } })
+ * export const store = SqlStore.layerPg({ url: Config.Redacted("DATABASE_URL"), pool: { maxConnections: 20 } })
  * ```
  */
 export const layerPg = (

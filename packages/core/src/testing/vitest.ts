@@ -5,7 +5,9 @@
  * ```ts
  * // packages/store-foo/test/FooStore.test.ts
  * import { storeConformance } from "@hookline/core/testing/vitest"
- * storeConformance("FooStore", FooStore.layer(...), { time: "live" })
+ * declare const FooStore: { layer: () => import("effect/Layer").Layer<import("@hookline/core").IdempotencyStore.IdempotencyStore> }
+ *
+ * storeConformance("FooStore", FooStore.layer(), { time: "live" })
  * ```
  *
  * Requires `vitest` and `@effect/vitest` (dev dependencies of the store package). The helpers that
