@@ -403,6 +403,10 @@ export const generate = async (options: { readonly root?: string; readonly out: 
       outputs: [{ name: "markdown", path: options.out }],
       name: "hookline API reference",
       readme: "none",
+      // Sources are kept (the checks locate code blocks by them) but never looked up in git: a
+      // clone without a usable remote (CI, a fresh clone from a path) would warn about the links.
+      disableGit: true,
+      sourceLinkTemplate: "{path}#L{line}",
       entryFileName: "README.md",
       outputFileStrategy: "modules",
       categorizeByGroup: true,
