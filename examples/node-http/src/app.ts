@@ -5,6 +5,7 @@
  * demo (`demo.ts`).
  */
 import {
+  type DeadLetterStore,
   defineHandler,
   Hmac,
   type IdempotencyStore,
@@ -20,9 +21,9 @@ import { Igv } from "@hookline/provider-igv"
 import { Shopify } from "@hookline/provider-shopify"
 import { StandardWebhooks } from "@hookline/provider-standard-webhooks"
 import { Stripe } from "@hookline/provider-stripe"
-import { MemoryStore } from "@hookline/store-memory"
-import { RedisStore } from "@hookline/store-redis"
-import { SqlStore } from "@hookline/store-sql"
+import { MemoryDeadLetterStore, MemoryStore } from "@hookline/store-memory"
+import { RedisDeadLetterStore, RedisStore } from "@hookline/store-redis"
+import { SqlDeadLetterStore, SqlStore } from "@hookline/store-sql"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
@@ -192,16 +193,25 @@ export type StoreSettings =
   | { readonly kind: "redis"; readonly url: Redacted.Redacted<string>; readonly prefix: string }
   | { readonly kind: "postgres"; readonly url: Redacted.Redacted<string> }
 
-/** The idempotency store layer for the settings. */
+/**
+ * The idempotency store and, in the same backend, the dead-letter store for the settings: every
+ * authentic delivery that fails is kept there (`hookline dead-letters` lists and replays them).
+ */
 export const storeLayer = (
   store: StoreSettings
-): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured> => {
+): Layer.Layer<
+  IdempotencyStore.IdempotencyStore | DeadLetterStore.DeadLetterStore,
+  StoreUnavailable | Misconfigured
+> => {
   switch (store.kind) {
     case "memory":
-      return MemoryStore.layer()
+      return Layer.mergeAll(MemoryStore.layer(), MemoryDeadLetterStore.layer())
     case "redis":
-      return RedisStore.layerNode({ url: store.url, prefix: store.prefix })
+      return Layer.mergeAll(
+        RedisStore.layerNode({ url: store.url, prefix: store.prefix }),
+        RedisDeadLetterStore.layerNode({ url: store.url, prefix: store.prefix })
+      )
     case "postgres":
-      return SqlStore.layerPg({ url: store.url })
+      return SqlDeadLetterStore.layer().pipe(Layer.provideMerge(SqlStore.layerPg({ url: store.url })))
   }
 }

@@ -6,7 +6,7 @@
  * the app's own JSON route that every example serves next to the webhooks (so a global JSON body
  * parser is present).
  */
-import type { IdempotencyStore, Misconfigured, Routes, StoreUnavailable } from "@hookline/core"
+import type { DeadLetterStore, IdempotencyStore, Misconfigured, Routes, StoreUnavailable } from "@hookline/core"
 import { RedisStore } from "@hookline/store-redis"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -27,8 +27,14 @@ export interface Receiver {
   readonly routes: Routes.Routes<never>
   /** The mounted webhook paths (`/hmac`, `/igv`, …), one per configured provider. */
   readonly paths: ReadonlyArray<string>
-  /** The store and hookline's logging (on stderr): the layer to give the adapter. */
-  readonly layer: Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured>
+  /**
+   * The store (with its dead-letter store in the same backend) and hookline's logging (on stderr):
+   * the layer to give the adapter.
+   */
+  readonly layer: Layer.Layer<
+    IdempotencyStore.IdempotencyStore | DeadLetterStore.DeadLetterStore,
+    StoreUnavailable | Misconfigured
+  >
   /** The listen port from `PORT` (default 3000; 0 picks a free one). */
   readonly port: number
   /** The server limits (see `limits.ts`). */
