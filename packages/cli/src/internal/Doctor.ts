@@ -28,7 +28,7 @@ export const doctor = Command.make("doctor", {
     Flag.withMetavar("file"),
     Flag.withDescription("The captured callback: the exact body bytes as received")
   ),
-  json: Flag.Boolean("json").pipe(Flag.withDescription("Print the diagnosis as JSON"))
+  json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the diagnosis as JSON"))
 }, (input) =>
   Effect.gen(function*() {
     const doctor = doctors[input.platform]

@@ -134,7 +134,7 @@ export const listen = Command.make("listen", {
     Flag.optional,
     Flag.withDescription("The port to listen on (default: PORT, else 3000; 0 picks a free one)")
   ),
-  json: Flag.Boolean("json").pipe(Flag.withDescription("Print one JSON object per delivery instead of a line"))
+  json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print one JSON object per delivery instead of a line"))
 }, (input) =>
   Effect.gen(function*() {
     const settings = yield* readConfig(settingsConfig).pipe(

@@ -80,7 +80,7 @@ export const samples: Readonly<Record<ProviderName, Sample>> = {
     sign: (secrets, input) => {
       const id = input.id ?? `evt_${randomHex(8)}`
       const body = input.body ??
-        `{"type":"${jsonText(input.event ?? "order.paid")}","orderId":"${randomDigits(6)}","amount":"100.00"}`
+        `{"type":"${jsonText(input.event ?? "order.paid")}","orderId":"1001","amount":"100.00"}`
       return Result.succeed(
         Hmac.testing.sign(hmacOptions(secret(secrets, "HMAC_SECRET")), { body, id, url: input.path })
       )

@@ -69,6 +69,17 @@ const outcomeOf = (status: number, body: string): string => {
   return meaning
 }
 
+// fetch's "fetch failed" wraps what happened ("connect ECONNREFUSED 127.0.0.1:3000"): the innermost message.
+const rootCause = (error: unknown): string => {
+  let message = error instanceof Error ? error.message : String(error)
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && current instanceof Error && current.cause !== undefined; depth++) {
+    current = current.cause
+    if (current instanceof Error && current.message !== "") message = current.message
+  }
+  return message
+}
+
 const post = (url: URL, raw: RawDelivery.RawDelivery) =>
   HttpClient.execute(
     HttpClientRequest.post(url).pipe(
@@ -79,7 +90,7 @@ const post = (url: URL, raw: RawDelivery.RawDelivery) =>
     Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text }))),
     Effect.mapError((error) =>
       new CommandFailed({
-        message: `hookline send: no answer from ${url.origin}: ${error.message}`,
+        message: `hookline send: no answer from ${url.origin}: ${rootCause(error)}`,
         exitCode: ExitCode.unreachable
       })
     ),
@@ -98,7 +109,7 @@ export const send = Command.make("send", {
     Flag.optional,
     Flag.withDescription(
       "The event to sample: github's X-GitHub-Event (push, …), shopify's topic (orders/create, …), stripe's and " +
-        "standard-webhooks' type, hmac's body type, goldenpay's kind (collect, payout), em's notify_type " +
+        "standard-webhooks' type (stripe: of a payment_intent sample), hmac's body type, goldenpay's kind (collect, payout), em's notify_type " +
         "(OUT_TRADE_AUDIT, IN_STOCK_AUDIT); igv has none"
     )
   ),
