@@ -6,8 +6,8 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as EmTesting from "@hookline/provider-em/testing"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as Redacted from "effect/Redacted"
-import * as net from "node:net"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -323,7 +323,11 @@ describe("hookline doctor", () => {
 describe("--help", () => {
   it.each([
     { name: "hookline", args: [], lists: ["send", "listen", "doctor", "--help", "--version"] },
-    { name: "send", args: ["send"], lists: ["<provider>", "--url", "--event", "--id", "--body", "HMAC_SECRET", "EM_APP_SECRET"] },
+    {
+      name: "send",
+      args: ["send"],
+      lists: ["<provider>", "--url", "--event", "--id", "--body", "HMAC_SECRET", "EM_APP_SECRET"]
+    },
     { name: "listen", args: ["listen"], lists: ["--port", "--json", "HOOKLINE_STORE"] },
     { name: "doctor", args: ["doctor"], lists: ["<platform>", "--body", "--json", "GOLDENPAY_SECRET"] }
   ])("$name --help lists its options", ({ args, lists }) => {

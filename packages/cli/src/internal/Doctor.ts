@@ -22,7 +22,9 @@ const doctors = { goldenpay: GoldenPayDoctor.doctor, em: EmDoctor.doctor } as co
 /** `hookline doctor`. */
 export const doctor = Command.make("doctor", {
   platform: Argument.Literals("platform", ["goldenpay", "em"] as const).pipe(
-    Argument.withDescription("The platform whose signing rules to try: goldenpay (GOLDENPAY_SECRET) or em (EM_APP_SECRET)")
+    Argument.withDescription(
+      "The platform whose signing rules to try: goldenpay (GOLDENPAY_SECRET) or em (EM_APP_SECRET)"
+    )
   ),
   body: Flag.String("body").pipe(
     Flag.withMetavar("file"),

@@ -134,7 +134,10 @@ export const listen = Command.make("listen", {
     Flag.optional,
     Flag.withDescription("The port to listen on (default: PORT, else 3000; 0 picks a free one)")
   ),
-  json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print one JSON object per delivery instead of a line"))
+  json: Flag.Boolean("json").pipe(
+    Flag.withDefault(false),
+    Flag.withDescription("Print one JSON object per delivery instead of a line")
+  )
 }, (input) =>
   Effect.gen(function*() {
     const settings = yield* readConfig(settingsConfig).pipe(
@@ -168,8 +171,10 @@ export const listen = Command.make("listen", {
     const port = Option.getOrElse(input.port, () => settings.port)
     yield* Effect.acquireRelease(
       Effect.callback<void, ReturnType<typeof usage>>((resume) => {
-        server.once("error", (error) => resume(Effect.fail(usage(`hookline listen: cannot listen on ${port}: ${error.message}`))))
-        server.listen(port, () => resume(Effect.void))
+        server.once("error", (error) =>
+          resume(Effect.fail(usage(`hookline listen: cannot listen on ${port}: ${error.message}`))))
+        server.listen(port, () =>
+          resume(Effect.void))
       }),
       () =>
         Effect.callback<void>((resume) => {

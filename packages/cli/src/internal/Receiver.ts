@@ -27,7 +27,7 @@ import { SqlStore } from "@hookline/store-sql"
 import * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -131,7 +131,11 @@ export const makeRoutes = (settings: Settings, onEvent: (handled: Handled) => vo
   }
   const emSecret = present(settings.emSecret)
   if (Option.isSome(settings.emAppId) && settings.emAppId.value !== "" && emSecret !== undefined) {
-    table["/em"] = defineHandler(Em.provider({ appId: settings.emAppId.value, secret: emSecret }), report("em"), options)
+    table["/em"] = defineHandler(
+      Em.provider({ appId: settings.emAppId.value, secret: emSecret }),
+      report("em"),
+      options
+    )
   }
   const github = present(settings.githubSecret)
   if (github !== undefined) {

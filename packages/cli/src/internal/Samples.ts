@@ -112,7 +112,9 @@ export const samples: Readonly<Record<ProviderName, Sample>> = {
         )
       }
       const event = input.event ?? "collect"
-      if (event !== "collect" && event !== "payout") return Result.fail(unknownEvent("goldenpay", event, ["collect", "payout"]))
+      if (event !== "collect" && event !== "payout") {
+        return Result.fail(unknownEvent("goldenpay", event, ["collect", "payout"]))
+      }
       const id = input.id ?? `GP${randomDigits(12)}`
       const fields = event === "collect" ? GoldenPayTesting.collect({ id }) : GoldenPayTesting.payout({ id })
       return Result.succeed({ ...GoldenPayTesting.sign(fields, token), url: input.path })
