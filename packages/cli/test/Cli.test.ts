@@ -178,6 +178,17 @@ describe("hookline send, against the reference receiver (examples/node-http)", (
     for (const result of [unknown, igv, body, event]) assertNoStackTrace(result.stderr)
   })
 
+  it("hookline listen mounts the routes the reference receiver mounts, for the same variables", async () => {
+    const listen = await startExample(cliDir, secrets, { args: [bin, "listen"] })
+    try {
+      const routes = (stderr: string) => /listening on :\d+ — (.*)\n/.exec(stderr)?.[1]
+      assert.isDefined(routes(receiver.stderr()), receiver.stderr())
+      assert.strictEqual(routes(listen.stderr()), routes(receiver.stderr()))
+    } finally {
+      await listen.stop()
+    }
+  })
+
   it("a receiver that is not there: exit code 3, the connection error named", async () => {
     // A port that was just free: nothing listens there.
     const server = net.createServer()
@@ -256,6 +267,50 @@ describe("hookline listen", () => {
       await receiver.stop()
     }
   })
+
+  // The store HOOKLINE_STORE names keeps the completion across processes: a second receiver on the
+  // same store answers the repeated delivery Duplicate.
+  it.each([
+    {
+      store: "redis",
+      env: {
+        HOOKLINE_REDIS_URL: process.env.HOOKLINE_REDIS_URL ?? "redis://127.0.0.1:6379",
+        HOOKLINE_REDIS_PREFIX: `hookline-cli-test:${freshId()}:`
+      }
+    },
+    {
+      store: "postgres",
+      env: { HOOKLINE_PG_URL: process.env.HOOKLINE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test" }
+    }
+  ])(
+    "HOOKLINE_STORE=$store: a delivery completed by one listen process is a duplicate for the next",
+    async ({ env, store }) => {
+      const config = { HMAC_SECRET: "store-secret", HOOKLINE_STORE: store, ...env }
+      const id = `${store}-${freshId()}`
+      const send = (port: number) =>
+        hookline(["send", "hmac", "--url", `http://127.0.0.1:${port}/hmac`, "--id", id], config)
+      const first = await listen([], config)
+      try {
+        const result = send(first.port)
+        assert.strictEqual(result.status, 0, `${result.stdout}${result.stderr}`)
+        assert.match(result.stdout, /^outcome: Processed/m)
+      } finally {
+        await first.stop()
+      }
+      const second = await listen([], config)
+      try {
+        const result = send(second.port)
+        assert.strictEqual(result.status, 0, `${result.stdout}${result.stderr}`)
+        assert.match(result.stdout, /^outcome: Duplicate/m)
+        await eventually(() => second.stdout().length >= 1, 5_000, "a progress line", {
+          describe: () => second.stderr()
+        })
+        assert.match(second.stdout()[0]!, new RegExp(`✓ hmac +Duplicate +hmac:${id}$`))
+      } finally {
+        await second.stop()
+      }
+    }
+  )
 
   it("no provider configured, or an invalid variable: exit code 2 naming what to set", () => {
     const none = hookline(["listen"], {})

@@ -150,7 +150,7 @@ export const listen = Command.make("listen", {
     if (routes.handlers.size === 0) {
       return yield* usage(`hookline listen: no provider configured: set ${secretVariables}`)
     }
-    const layer = storeLayer(settings).pipe(Layer.provideMerge(reporting(input.json, handled)))
+    const layer = storeLayer(settings.store).pipe(Layer.provideMerge(reporting(input.json, handled)))
     const listener = toNodeListener(routes, layer)
     yield* Effect.addFinalizer(() => Effect.promise(() => listener.dispose()))
     // A malformed store URL stops here (exit 2); a store not reachable yet is reported, and

@@ -51,17 +51,28 @@ const nonNegativeInt = (name: string) => Config.schema(Schema.Int.check(Schema.i
 const positiveInt = (name: string) => Config.schema(Schema.Int.check(Schema.isGreaterThan(0)), name)
 const secret = (name: string) => Config.option(Config.Redacted(name))
 
+/**
+ * The store the reference receiver uses, from `HOOKLINE_STORE` (`memory`, `redis`, `postgres`),
+ * `HOOKLINE_REDIS_URL`, `HOOKLINE_REDIS_PREFIX` and `HOOKLINE_PG_URL`. A command that works on the
+ * receiver's store (e.g. a future `hookline dead-letters`) reads this same configuration.
+ */
+export const storeConfig = Config.all({
+  kind: Config.Literals(["memory", "redis", "postgres"], "HOOKLINE_STORE").pipe(Config.withDefault("memory")),
+  redisUrl: Config.Redacted("HOOKLINE_REDIS_URL").pipe(Config.withDefault(Redacted.make("redis://127.0.0.1:6379"))),
+  redisPrefix: Config.String("HOOKLINE_REDIS_PREFIX").pipe(Config.withDefault(RedisStore.defaultPrefix)),
+  pgUrl: Config.Redacted("HOOKLINE_PG_URL").pipe(
+    Config.withDefault(Redacted.make("postgres://postgres@127.0.0.1:5432/test"))
+  )
+})
+
+export type StoreSettings = Config.Success<typeof storeConfig>
+
 /** Everything the receiver reads from the environment (the reference receiver's variables). */
 export const settingsConfig = Config.all({
   port: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })), "PORT").pipe(
     Config.withDefault(3000)
   ),
-  store: Config.Literals(["memory", "redis", "postgres"], "HOOKLINE_STORE").pipe(Config.withDefault("memory")),
-  redisUrl: Config.Redacted("HOOKLINE_REDIS_URL").pipe(Config.withDefault(Redacted.make("redis://127.0.0.1:6379"))),
-  redisPrefix: Config.String("HOOKLINE_REDIS_PREFIX").pipe(Config.withDefault(RedisStore.defaultPrefix)),
-  pgUrl: Config.Redacted("HOOKLINE_PG_URL").pipe(
-    Config.withDefault(Redacted.make("postgres://postgres@127.0.0.1:5432/test"))
-  ),
+  store: storeConfig,
   handlerDelay: nonNegativeInt("HOOKLINE_HANDLER_DELAY_MS").pipe(Config.withDefault(0)),
   timeBudget: Config.option(positiveInt("HOOKLINE_TIME_BUDGET_MS")),
   hmacSecret: secret("HMAC_SECRET"),
@@ -162,15 +173,15 @@ export const makeRoutes = (settings: Settings, onEvent: (handled: Handled) => vo
 
 /** The idempotency store `HOOKLINE_STORE` names. */
 export const storeLayer = (
-  settings: Settings
+  store: StoreSettings
 ): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured> => {
-  switch (settings.store) {
+  switch (store.kind) {
     case "memory":
       return MemoryStore.layer()
     case "redis":
-      return RedisStore.layerNode({ url: settings.redisUrl, prefix: settings.redisPrefix })
+      return RedisStore.layerNode({ url: store.redisUrl, prefix: store.redisPrefix })
     case "postgres":
-      return SqlStore.layerPg({ url: settings.pgUrl })
+      return SqlStore.layerPg({ url: store.pgUrl })
   }
 }
 
