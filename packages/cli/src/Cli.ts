@@ -21,7 +21,7 @@ import { listen } from "./internal/Listen.ts"
 import { send } from "./internal/Send.ts"
 
 /**
- * The version `hookline --version` prints.
+ * The version `hookline --version` prints (the package's; a test keeps them equal).
  *
  * @since 0.1.0
  * @category models
@@ -30,7 +30,9 @@ export const version = "0.1.0"
 
 /**
  * The command tree: `hookline send | listen | doctor`. A new subcommand is one more entry in the
- * list (e.g. `dead-letters` with its own `list | show | replay | purge` subcommands).
+ * list: `dead-letters`, say, as `Command.make("dead-letters").pipe(Command.withSubcommands([list,
+ * show, replay, purge]))` in `internal/DeadLetters.ts`, reading the receiver's store configuration
+ * (`storeConfig` in `internal/Receiver.ts`) and failing through `internal/Failure.ts`.
  *
  * @since 0.1.0
  * @category commands

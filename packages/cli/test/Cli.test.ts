@@ -6,7 +6,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as EmTesting from "@hookline/provider-em/testing"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as Redacted from "effect/Redacted"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -390,6 +390,13 @@ describe("--help", () => {
     assert.strictEqual(result.status, 0, result.stderr)
     assert.include(result.stdout, `hookline ${args.length === 0 ? "<subcommand>" : args[0]}`)
     for (const option of lists) assert.include(result.stdout, option)
+  })
+
+  it("--version prints the package's version", () => {
+    const manifest = JSON.parse(readFileSync(join(cliDir, "package.json"), "utf8")) as { readonly version: string }
+    const result = hookline(["--version"], {})
+    assert.strictEqual(result.status, 0, result.stderr)
+    assert.include(result.stdout, manifest.version)
   })
 
   it("a missing required option shows the help and exits 2", () => {
