@@ -85,10 +85,14 @@ const parseHandled = (line: string): Handled | undefined => {
 export const startExample = (
   dir: string,
   env: Record<string, string>,
-  options?: { readonly startMillis?: number }
+  options?: {
+    readonly startMillis?: number
+    /** What node runs, relative to `dir` (default `["src/server.ts"]`), e.g. a `bin` with its arguments. */
+    readonly args?: ReadonlyArray<string>
+  }
 ): Promise<ExampleProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(node, ["--conditions=@hookline/source", "src/server.ts"], {
+    const child = spawn(node, ["--conditions=@hookline/source", ...(options?.args ?? ["src/server.ts"])], {
       cwd: dir,
       env: { ...process.env, PORT: "0", HOOKLINE_STORE: "memory", ...env },
       stdio: ["ignore", "pipe", "pipe"]

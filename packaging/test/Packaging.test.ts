@@ -10,6 +10,7 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { RawDelivery } from "@hookline/core"
+import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import * as IgvTesting from "@hookline/provider-igv/testing"
 import * as Redacted from "effect/Redacted"
 import { spawn } from "node:child_process"
@@ -287,6 +288,30 @@ describe("a consumer outside the workspace, installed from the tarballs", () => 
     },
     60_000
   )
+
+  it("runs the installed hookline command (dist/): --help, and doctor on a captured GoldenPay callback", async () => {
+    const hookline = join(consumer, "node_modules/.bin/hookline")
+    const help = await run(node, [hookline, "--help"], consumer)
+    assert.strictEqual(help.status, 0, help.stderr)
+    for (const command of ["send", "listen", "doctor"]) assert.include(help.stdout, command)
+    const capture = join(consumer, "goldenpay-capture.json")
+    writeFileSync(capture, GoldenPayTesting.sign(GoldenPayTesting.collect(), Redacted.make("consumer-token")).body)
+    const doctor = await new Promise<Run>((resolve, reject) => {
+      const child = spawn(node, [hookline, "doctor", "goldenpay", "--body", capture], {
+        cwd: consumer,
+        env: environment({ GOLDENPAY_SECRET: "consumer-token" }),
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+      child.once("error", reject)
+      child.once("close", (status) => resolve({ status, stdout, stderr }))
+    })
+    assert.strictEqual(doctor.status, 0, doctor.stderr)
+    assert.include(doctor.stdout, "Verdict:")
+  }, 60_000)
 
   it(
     "type-checks a TypeScript consumer (nodenext, strict, noUnusedLocals): README quick start, docs provider",
