@@ -1,7 +1,8 @@
 /**
  * The `hookline` command: `send` signs and posts a sample delivery for any bundled provider,
  * `listen` runs the reference receiver and prints each delivery, `doctor` tells which signing rule a
- * captured GoldenPay or EM callback matches. Built on `effect/cli`; `--help` on every command.
+ * captured GoldenPay or EM callback matches, `dead-letters` lists, shows, replays and purges the
+ * failed authentic deliveries the receiver keeps. Built on `effect/cli`; `--help` on every command.
  * The package's `bin` runs {@link main}; docs/cli.md describes every command, option, environment
  * variable and exit code.
  *
@@ -15,6 +16,7 @@ import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Runtime from "effect/Runtime"
+import { deadLetters } from "./internal/DeadLetters.ts"
 import { doctor } from "./internal/Doctor.ts"
 import { ExitCode } from "./internal/Failure.ts"
 import { listen } from "./internal/Listen.ts"
@@ -29,19 +31,18 @@ import { send } from "./internal/Send.ts"
 export const version = "0.1.0"
 
 /**
- * The command tree: `hookline send | listen | doctor`. A new subcommand is one more entry in the
- * list: `dead-letters`, say, as `Command.make("dead-letters").pipe(Command.withSubcommands([list,
- * show, replay, purge]))` in `internal/DeadLetters.ts`, reading the receiver's store configuration
- * (`storeConfig` in `internal/Receiver.ts`) and failing through `internal/Failure.ts`.
+ * The command tree: `hookline send | listen | doctor | dead-letters`. A new subcommand is one more
+ * entry in the list, failing through `internal/Failure.ts`.
  *
  * @since 0.1.0
  * @category commands
  */
 export const command = Command.make("hookline").pipe(
   Command.withDescription(
-    "Send signed sample webhook deliveries, run the reference receiver, and diagnose captured callbacks."
+    "Send signed sample webhook deliveries, run the reference receiver, diagnose captured callbacks, and " +
+      "replay dead letters."
   ),
-  Command.withSubcommands([send, listen, doctor])
+  Command.withSubcommands([send, listen, doctor, deadLetters])
 )
 
 /**

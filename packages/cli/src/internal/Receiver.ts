@@ -5,6 +5,7 @@
  * carries its own copy of the table, built on the public packages only).
  */
 import {
+  type DeadLetterStore,
   defineHandler,
   Hmac,
   type IdempotencyStore,
@@ -21,13 +22,13 @@ import { Igv } from "@hookline/provider-igv"
 import { Shopify } from "@hookline/provider-shopify"
 import { StandardWebhooks } from "@hookline/provider-standard-webhooks"
 import { Stripe } from "@hookline/provider-stripe"
-import { MemoryStore } from "@hookline/store-memory"
-import { RedisStore } from "@hookline/store-redis"
-import { SqlStore } from "@hookline/store-sql"
+import { MemoryDeadLetterStore, MemoryStore } from "@hookline/store-memory"
+import { RedisDeadLetterStore, RedisStore } from "@hookline/store-redis"
+import { SqlDeadLetterStore, SqlStore } from "@hookline/store-sql"
 import * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -171,17 +172,26 @@ export const makeRoutes = (settings: Settings, onEvent: (handled: Handled) => vo
   return route(table)
 }
 
-/** The idempotency store `HOOKLINE_STORE` names. */
+/**
+ * The idempotency store `HOOKLINE_STORE` names and, in the same backend, the dead-letter store
+ * (failed authentic deliveries, for `hookline dead-letters`) — as examples/node-http's receiver.
+ */
 export const storeLayer = (
   store: StoreSettings
-): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured> => {
+): Layer.Layer<
+  IdempotencyStore.IdempotencyStore | DeadLetterStore.DeadLetterStore,
+  StoreUnavailable | Misconfigured
+> => {
   switch (store.kind) {
     case "memory":
-      return MemoryStore.layer()
+      return Layer.mergeAll(MemoryStore.layer(), MemoryDeadLetterStore.layer())
     case "redis":
-      return RedisStore.layerNode({ url: store.redisUrl, prefix: store.redisPrefix })
+      return Layer.mergeAll(
+        RedisStore.layerNode({ url: store.redisUrl, prefix: store.redisPrefix }),
+        RedisDeadLetterStore.layerNode({ url: store.redisUrl, prefix: store.redisPrefix })
+      )
     case "postgres":
-      return SqlStore.layerPg({ url: store.pgUrl })
+      return SqlDeadLetterStore.layer().pipe(Layer.provideMerge(SqlStore.layerPg({ url: store.pgUrl })))
   }
 }
 
