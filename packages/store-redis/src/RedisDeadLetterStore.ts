@@ -250,11 +250,7 @@ export const layerNode = (
     DeadLetterStore.DeadLetterStore,
     Effect.gen(function*() {
       const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
-      const connection = yield* Connection.connect(options.url, {
-        disableOfflineQueue: true,
-        ...options.client,
-        socket: options.client?.socket ?? { connectTimeout: Duration.toMillis(timeout) }
-      })
+      const connection = yield* Connection.connect(options.url, options.client, Duration.toMillis(timeout))
       return yield* Effect.provideContext(make(options), connection)
     })
   )

@@ -328,11 +328,7 @@ export const layerNode = (
     IdempotencyStore.IdempotencyStore,
     Effect.gen(function*() {
       const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
-      const connection = yield* Connection.connect(options.url, {
-        disableOfflineQueue: true,
-        ...options.client,
-        socket: options.client?.socket ?? { connectTimeout: Duration.toMillis(timeout) }
-      })
+      const connection = yield* Connection.connect(options.url, options.client, Duration.toMillis(timeout))
       // Commands go straight to the node-redis client, bounded by a plain timer per command,
       // instead of through the `Redis` service raced against a timeout fiber: the same round trip
       // for a third less client CPU. (node-redis's own `timeout` option only bounds the wait to be

@@ -9,7 +9,6 @@
  * ones included; the handler's event is joined to it by key.
  */
 import { toNodeListener } from "@hookline/core/node"
-import * as BigDecimal from "effect/BigDecimal"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -21,16 +20,9 @@ import * as Predicate from "effect/Predicate"
 import * as References from "effect/References"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
+import { type HandledLine, printable } from "../Receiver.ts"
 import { describeConfigProblem, readConfig, usage } from "./Failure.ts"
-import {
-  type Handled,
-  makeRoutes,
-  maxConnections,
-  secretVariables,
-  serverOptions,
-  settingsConfig,
-  storeLayer
-} from "./Receiver.ts"
+import { makeRoutes, maxConnections, secretVariables, serverOptions, settingsConfig, storeLayer } from "./Receiver.ts"
 
 /** One delivery as `listen --json` prints it. */
 export interface Progress {
@@ -42,25 +34,6 @@ export interface Progress {
   readonly acknowledged: boolean
   readonly tag?: string | undefined
   readonly event?: unknown
-}
-
-// A decimal with its scale kept ("100.00", not "100"): amounts print as the platform sent them.
-const decimalText = (d: BigDecimal.BigDecimal): string => {
-  if (d.scale <= 0) return (d.value * 10n ** BigInt(-d.scale)).toString()
-  const negative = d.value < 0n
-  const digits = (negative ? -d.value : d.value).toString().padStart(d.scale + 1, "0")
-  return `${negative ? "-" : ""}${digits.slice(0, -d.scale)}.${digits.slice(-d.scale)}`
-}
-
-// bigints and BigDecimals as strings, so ids and amounts print exactly.
-const printable = (value: unknown): unknown => {
-  if (typeof value === "bigint") return value.toString()
-  if (BigDecimal.isBigDecimal(value)) return decimalText(value)
-  if (Array.isArray(value)) return value.map(printable)
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printable(v)]))
-  }
-  return value
 }
 
 const acknowledged = (outcome: string) => outcome === "Processed" || outcome === "Duplicate"
@@ -88,7 +61,7 @@ const stringAnnotation = (annotations: Readonly<Record<string, unknown>>, name: 
  * The loggers of `listen`: the pipeline's outcome logs become progress lines on stdout; every
  * other log at Info or above goes to stderr as logfmt (the per-delivery Debug logs stay silent).
  */
-const reporting = (json: boolean, handled: Map<string, Handled>) => {
+const reporting = (json: boolean, handled: Map<string, HandledLine>) => {
   const stderr = Logger.withConsoleError(Logger.formatLogFmt)
   const reporter = Logger.make<unknown, void>((options) => {
     const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
@@ -123,7 +96,7 @@ const reporting = (json: boolean, handled: Map<string, Handled>) => {
 
 // Events handled but not yet reported (their outcome log follows); bounded should a handler finish
 // after its answer (TimedOut) and never be joined.
-const remember = (handled: Map<string, Handled>) => (event: Handled) => {
+const remember = (handled: Map<string, HandledLine>) => (event: HandledLine) => {
   if (handled.size >= 1024) handled.delete(handled.keys().next().value!)
   handled.set(event.key, event)
 }
@@ -145,7 +118,7 @@ export const listen = Command.make("listen", {
         usage(`hookline listen: invalid configuration: ${describeConfigProblem(error.cause.message, process.env)}`)
       )
     )
-    const handled = new Map<string, Handled>()
+    const handled = new Map<string, HandledLine>()
     const routes = makeRoutes(settings, remember(handled))
     if (routes.handlers.size === 0) {
       return yield* usage(`hookline listen: no provider configured: set ${secretVariables}`)

@@ -1,52 +1,16 @@
 /**
- * The reference receiver `hookline listen` runs: one route per provider whose secret is set, on
- * the store `HOOKLINE_STORE` names — the same routes, variables and store selection as
- * `examples/node-http`'s server (the examples are private workspaces, so this publishable package
- * carries its own copy of the table, built on the public packages only).
+ * What `hookline listen` and `hookline dead-letters` read from the environment — the variables of
+ * examples/node-http's server — turned into the reference receiver of `../Receiver.ts` (the routes
+ * and the store, shared with examples/node-http).
  */
-import {
-  type DeadLetterStore,
-  defineHandler,
-  Hmac,
-  type IdempotencyStore,
-  type Misconfigured,
-  route,
-  type Routes,
-  type StoreUnavailable,
-  type WebhookHandler
-} from "@hookline/core"
-import { Em } from "@hookline/provider-em"
-import { GitHub } from "@hookline/provider-github"
-import { GoldenPay } from "@hookline/provider-goldenpay"
-import { Igv } from "@hookline/provider-igv"
-import { Shopify } from "@hookline/provider-shopify"
-import { StandardWebhooks } from "@hookline/provider-standard-webhooks"
-import { Stripe } from "@hookline/provider-stripe"
-import { MemoryDeadLetterStore, MemoryStore } from "@hookline/store-memory"
-import { RedisDeadLetterStore, RedisStore } from "@hookline/store-redis"
-import { SqlDeadLetterStore, SqlStore } from "@hookline/store-sql"
+import type { Routes } from "@hookline/core"
+import { RedisStore } from "@hookline/store-redis"
 import * as Config from "effect/Config"
-import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as http from "node:http"
-
-/**
- * The HMAC scheme mounted at `/hmac` (as in examples/node-http): `X-Signature: sha256=<hex>` over
- * `<X-Webhook-Id>.<X-Webhook-Timestamp>.<body>`; the id is signed because it is the idempotency key.
- */
-export const hmacOptions = (secret: Redacted.Redacted<string>) => ({
-  secret,
-  header: "x-signature",
-  prefix: "sha256=",
-  idHeader: "x-webhook-id",
-  timestampHeader: "x-webhook-timestamp",
-  signedContent: "id.timestamp.body" as const,
-  tolerance: "5 minutes" as const
-})
+import * as Receiver from "../Receiver.ts"
 
 const nonNegativeInt = (name: string) => Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), name)
 const positiveInt = (name: string) => Config.schema(Schema.Int.check(Schema.isGreaterThan(0)), name)
@@ -94,106 +58,38 @@ export const secretVariables =
   "HMAC_SECRET, IGV_SECRET, GOLDENPAY_SECRET, EM_APP_ID + EM_APP_SECRET, GITHUB_WEBHOOK_SECRET, " +
   "SHOPIFY_WEBHOOK_SECRET, STANDARD_WEBHOOKS_SECRET or STRIPE_WEBHOOK_SECRET"
 
-/** One handled event: the route's provider, the idempotency key, the event's tag and the event. */
-export interface Handled {
-  readonly provider: string
-  readonly key: string
-  readonly tag: string
-  readonly event: unknown
-}
-
-// The event's `_tag`, or its `type` for providers keyed by `type` (Standard Webhooks, Stripe).
-const tagOf = (event: unknown): string =>
-  typeof event === "object" && event !== null && "_tag" in event && typeof event._tag === "string"
-    ? event._tag
-    : typeof event === "object" && event !== null && "type" in event && typeof event.type === "string"
-    ? event.type
-    : "?"
-
 const present = (value: Option.Option<Redacted.Redacted<string>>): Redacted.Redacted<string> | undefined =>
   Option.isSome(value) && Redacted.value(value.value) !== "" ? value.value : undefined
 
-/** The routes of the providers whose secrets are set; each handler reports its event. */
-export const makeRoutes = (settings: Settings, onEvent: (handled: Handled) => void): Routes.Routes<never> => {
-  const delay = settings.handlerDelay === 0 ? Effect.void : Effect.sleep(settings.handlerDelay)
-  const report = (provider: string) => (event: unknown, context: WebhookHandler.DeliveryContext) =>
-    Effect.andThen(delay, Effect.sync(() => onEvent({ provider, key: context.key, tag: tagOf(event), event })))
-  const options = Option.match(settings.timeBudget, {
-    onNone: () => undefined,
-    onSome: (millis): { readonly timeBudget: Duration.Input } => ({ timeBudget: millis })
-  })
-  const table: Record<string, WebhookHandler.WebhookHandler<never>> = {}
-  const hmac = present(settings.hmacSecret)
-  if (hmac !== undefined) table["/hmac"] = defineHandler(Hmac.provider(hmacOptions(hmac)), report("hmac"), options)
-  const igv = present(settings.igvSecret)
-  if (igv !== undefined) table["/igv"] = defineHandler(Igv.provider({ secret: igv }), report("igv"), options)
-  const goldenpay = present(settings.goldenpaySecret)
-  if (goldenpay !== undefined) {
-    // One route per notify URL, as GoldenPay merchants configure them (the kind is never guessed).
-    table["/goldenpay"] = defineHandler(
-      GoldenPay.provider({ secret: goldenpay, kind: "collect", name: "goldenpay" }),
-      report("goldenpay"),
-      options
-    )
-    table["/goldenpay/payout"] = defineHandler(
-      GoldenPay.provider({ secret: goldenpay, kind: "payout" }),
-      report("goldenpay"),
-      options
-    )
-  }
+/** The routes (`Receiver.makeRoutes`) of the providers whose secrets are set. */
+export const makeRoutes = (settings: Settings, onEvent: (line: Receiver.HandledLine) => void): Routes.Routes<never> => {
   const emSecret = present(settings.emSecret)
-  if (Option.isSome(settings.emAppId) && settings.emAppId.value !== "" && emSecret !== undefined) {
-    table["/em"] = defineHandler(
-      Em.provider({ appId: settings.emAppId.value, secret: emSecret }),
-      report("em"),
-      options
-    )
-  }
-  const github = present(settings.githubSecret)
-  if (github !== undefined) {
-    table["/github"] = defineHandler(GitHub.provider({ secret: github }), report("github"), options)
-  }
-  const shopify = present(settings.shopifySecret)
-  if (shopify !== undefined) {
-    table["/shopify"] = defineHandler(Shopify.provider({ secret: shopify }), report("shopify"), options)
-  }
-  const standardWebhooks = present(settings.standardWebhooksSecret)
-  if (standardWebhooks !== undefined) {
-    table["/standard-webhooks"] = defineHandler(
-      StandardWebhooks.provider({ secret: standardWebhooks }),
-      report("standard-webhooks"),
-      options
-    )
-  }
-  const stripe = present(settings.stripeSecret)
-  if (stripe !== undefined) {
-    table["/stripe"] = defineHandler(Stripe.provider({ secret: stripe }), report("stripe"), options)
-  }
-  return route(table)
+  return Receiver.makeRoutes({
+    hmacSecret: present(settings.hmacSecret),
+    igvSecret: present(settings.igvSecret),
+    goldenpaySecret: present(settings.goldenpaySecret),
+    em: Option.isSome(settings.emAppId) && settings.emAppId.value !== "" && emSecret !== undefined
+      ? { appId: settings.emAppId.value, secret: emSecret }
+      : undefined,
+    githubSecret: present(settings.githubSecret),
+    shopifySecret: present(settings.shopifySecret),
+    standardWebhooksSecret: present(settings.standardWebhooksSecret),
+    stripeSecret: present(settings.stripeSecret),
+    onEvent,
+    handlerDelay: settings.handlerDelay === 0 ? undefined : settings.handlerDelay,
+    timeBudget: Option.getOrUndefined(settings.timeBudget)
+  })
 }
 
-/**
- * The idempotency store `HOOKLINE_STORE` names and, in the same backend, the dead-letter store
- * (failed authentic deliveries, for `hookline dead-letters`) — as examples/node-http's receiver.
- */
-export const storeLayer = (
-  store: StoreSettings
-): Layer.Layer<
-  IdempotencyStore.IdempotencyStore | DeadLetterStore.DeadLetterStore,
-  StoreUnavailable | Misconfigured
-> => {
-  switch (store.kind) {
-    case "memory":
-      return Layer.mergeAll(MemoryStore.layer(), MemoryDeadLetterStore.layer())
-    case "redis":
-      return Layer.mergeAll(
-        RedisStore.layerNode({ url: store.redisUrl, prefix: store.redisPrefix }),
-        RedisDeadLetterStore.layerNode({ url: store.redisUrl, prefix: store.redisPrefix })
-      )
-    case "postgres":
-      return SqlDeadLetterStore.layer().pipe(Layer.provideMerge(SqlStore.layerPg({ url: store.pgUrl })))
-  }
-}
+/** The store (`Receiver.storeLayer`) `HOOKLINE_STORE` names. */
+export const storeLayer = (store: StoreSettings): ReturnType<typeof Receiver.storeLayer> =>
+  Receiver.storeLayer(
+    store.kind === "memory"
+      ? { kind: "memory" }
+      : store.kind === "redis"
+      ? { kind: "redis", url: store.redisUrl, prefix: store.redisPrefix }
+      : { kind: "postgres", url: store.pgUrl }
+  )
 
 /**
  * The reference receiver's server limits, at its defaults (docs/mounting.md, "What your server must

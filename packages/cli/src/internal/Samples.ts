@@ -15,7 +15,7 @@ import * as StandardWebhooksTesting from "@hookline/provider-standard-webhooks/t
 import * as StripeTesting from "@hookline/provider-stripe/testing"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import { hmacOptions } from "./Receiver.ts"
+import { hmacOptions } from "../Receiver.ts"
 
 /** The bundled providers, by the name `send` takes (and the reference receiver's route, `/<name>`). */
 export const providerNames = [

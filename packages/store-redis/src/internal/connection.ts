@@ -69,17 +69,25 @@ export const endpoint = (url: string): string => {
 export type NodeClientOptions = Omit<NonNullable<Parameters<typeof NodeRedis.layer>[0]>, "url">
 
 /**
- * Connects node-redis at `url` in the current scope (closed with it): `Misconfigured` for a URL
- * that cannot work, `StoreUnavailable` when Redis cannot be reached.
+ * Connects node-redis at `url` in the current scope (closed with it), with hookline's defaults:
+ * `disableOfflineQueue: true` and a connect timeout equal to the command timeout (unless `client`
+ * sets `socket`). `Misconfigured` for a URL that cannot work, `StoreUnavailable` when Redis cannot
+ * be reached.
  */
 export const connect = (
   url: string | Redacted.Redacted<string> | Config.Config<string | Redacted.Redacted<string>>,
-  client: NodeClientOptions
+  client: NodeClientOptions | undefined,
+  timeoutMillis: number
 ): Effect.Effect<Context.Context<Redis.Redis | NodeRedis.NodeRedis>, StoreUnavailable | Misconfigured, Scope.Scope> =>
   Effect.gen(function*() {
     const resolved = yield* resolveUrl(url)
     yield* checkUrl(resolved)
-    return yield* Layer.build(NodeRedis.layer({ ...client, url: Redacted.value(resolved) })).pipe(
+    const options: NodeClientOptions = {
+      disableOfflineQueue: true,
+      ...client,
+      socket: client?.socket ?? { connectTimeout: timeoutMillis }
+    }
+    return yield* Layer.build(NodeRedis.layer({ ...options, url: Redacted.value(resolved) })).pipe(
       Effect.mapError((error) =>
         new StoreUnavailable({
           message: `Cannot connect to Redis at ${endpoint(Redacted.value(resolved))}: ${describe(error)}`,
