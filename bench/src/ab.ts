@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type ContenderName, schemeOf, signedRequest } from "./contenders.ts"
-import { luaScript, rawRequest } from "./http.ts"
+import { ensureWrk, luaScript, rawRequest } from "./http.ts"
 import { median } from "./stats.ts"
 
 const [contender, pool, ...checkouts] = process.argv.slice(2)
@@ -22,6 +22,7 @@ if (contender === undefined || (pool !== "new" && pool !== "dup") || checkouts.l
   process.exit(2)
 }
 const rounds = Number(process.env["AB_ROUNDS"] ?? 4)
+ensureWrk()
 const scheme = schemeOf(contender as ContenderName)
 const dir = mkdtempSync(path.join(os.tmpdir(), "hookline-ab-"))
 const script = path.join(dir, "pool.lua")
