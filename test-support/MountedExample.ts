@@ -422,3 +422,51 @@ export const afterBodyParser = async <H extends { readonly dispose: () => Promis
     await webhooks.dispose()
   }
 }
+
+/**
+ * The example on the shared stores the reference receiver selects with `HOOKLINE_STORE`: two
+ * processes of it on one Redis, then on one PostgreSQL: a delivery handled by the first is a
+ * `Duplicate` at the second (handled once in all).
+ */
+export const describeOnSharedStores = (stack: string, testUrl: string): void => {
+  const dir = fileURLToPath(new URL("..", testUrl))
+  const redisUrl = process.env["HOOKLINE_REDIS_URL"] ?? "redis://127.0.0.1:6379"
+  const pgUrl = process.env["HOOKLINE_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
+  const stores: ReadonlyArray<readonly [string, Record<string, string>]> = [
+    ["redis", {
+      HOOKLINE_STORE: "redis",
+      HOOKLINE_REDIS_URL: redisUrl,
+      HOOKLINE_REDIS_PREFIX: `hookline-test-${stack}-${crypto.randomUUID()}:`
+    }],
+    ["postgres", { HOOKLINE_STORE: "postgres", HOOKLINE_PG_URL: pgUrl }]
+  ]
+  for (const [name, env] of stores) {
+    describe(`examples/${stack}: two processes on one ${name} store (HOOKLINE_STORE=${name})`, () => {
+      let first: ExampleProcess
+      let second: ExampleProcess
+      beforeAll(async () => {
+        ;[first, second] = await Promise.all([
+          startExample(dir, { HMAC_SECRET: allProviders.HMAC_SECRET!, ...env }),
+          startExample(dir, { HMAC_SECRET: allProviders.HMAC_SECRET!, ...env })
+        ])
+      })
+      afterAll(async () => {
+        await Promise.all([first?.stop(), second?.stop()])
+      })
+
+      it("a delivery handled by one process is a Duplicate at the other: handled once", async () => {
+        const id = `evt-shared-${crypto.randomUUID()}`
+        const raw = hmacDelivery(id)
+        const a = await first.send(raw)
+        assert.strictEqual(a.status, 200, a.text)
+        assert.deepStrictEqual(JSON.parse(a.text), { outcome: "Processed" })
+        await first.printed(`hmac:${id}`)
+        const b = await second.send(raw)
+        assert.strictEqual(b.status, 200, b.text)
+        assert.deepStrictEqual(JSON.parse(b.text), { outcome: "Duplicate" })
+        const handled = [...first.handled(), ...second.handled()].filter((line) => line.key === `hmac:${id}`)
+        assert.strictEqual(handled.length, 1)
+      })
+    })
+  }
+}

@@ -12,12 +12,14 @@ import {
   allProviders,
   bodyUnavailable,
   describeMountedExample,
+  describeOnSharedStores,
   hmacDelivery,
   servedOver
 } from "../../../test-support/MountedExample.ts"
 import { hmacOptions } from "../../node-http/src/app.ts"
 
 describeMountedExample("express", import.meta.url)
+describeOnSharedStores("express", import.meta.url)
 
 describe("express: the pitfall the example avoids", () => {
   it("webhook route AFTER a global express.json() → 500 BodyUnavailable naming the fix, not a false 401", async () => {

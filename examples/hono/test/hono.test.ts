@@ -1,9 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { toWebHandler } from "@hookline/core/web"
 import { Hono } from "hono"
-import { afterBodyParser, bodyUnavailable, describeMountedExample } from "../../../test-support/MountedExample.ts"
+import {
+  afterBodyParser,
+  bodyUnavailable,
+  describeMountedExample,
+  describeOnSharedStores
+} from "../../../test-support/MountedExample.ts"
 
 describeMountedExample("hono", import.meta.url)
+describeOnSharedStores("hono", import.meta.url)
 
 describe("hono: the pitfall the example avoids", () => {
   it("a middleware read c.req.json() first → 500 BodyUnavailable naming the fix, not a false 401", async () => {
