@@ -15,7 +15,7 @@
  * or `c` completed, the holder's token, the delivery's fingerprint). Its TTL is the lease while the
  * key is in flight and the retention once it is completed, so an expired lease is simply a missing
  * key, and completed keys are forgotten by Redis itself: nothing needs a sweeper. A delivery's data
- * is one key, hence one hash slot (safe on Redis Cluster).
+ * is one key, hence one hash slot: {@link layerNodeCluster} runs the store on a Redis Cluster.
  *
  * Each operation is one round trip: one `EVALSHA` of one Lua script, atomic on the server. The
  * script is loaded (`SCRIPT LOAD`) when the store is built, and again after a `NOSCRIPT` reply (a
