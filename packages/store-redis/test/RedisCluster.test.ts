@@ -5,8 +5,10 @@ import { RedisStore } from "@hookline/store-redis"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import { inspect } from "node:util"
 import { createClient } from "redis"
 import * as Logs from "../../../test-support/Logs.ts"
@@ -154,6 +156,41 @@ describe("RedisStore on a Redis Cluster", () => {
       for (const text of [error.message, String(error), inspect(error, { depth: 10 })]) {
         assert.notInclude(text, "wrong-password")
       }
+    }).pipe(Effect.scoped))
+
+  // Last on the shared cluster: a master stops answering for less than the cluster's node timeout
+  // (5 s), so the cluster itself stays healthy.
+  it.live("a frozen master fails its keys' operations within the command timeout; the others still serve", () =>
+    Effect.gen(function*() {
+      const { nodes, urls } = yield* cluster
+      const prefix = `${run}frozen:`
+      const scope = yield* Scope.make()
+      const store = yield* Scope.provide(
+        storeFrom(RedisStore.layerNodeCluster({ rootNodes: urls, prefix, commandTimeout: Duration.millis(300) })),
+        scope
+      )
+      const clients = yield* directClients(urls)
+      const owners = new Map<number, string>()
+      for (let i = 0; owners.size < 3 && i < 100; i++) {
+        claimed(yield* store.claim(`k${i}`, fingerprint, lease))
+        owners.set(yield* ownerOf(clients, `${prefix}k${i}`), `k${i}`)
+      }
+      const frozen = nodes[0]!
+      frozen.freeze()
+      yield* Effect.addFinalizer(() => Effect.sync(() => frozen.thaw()))
+      const started = Date.now()
+      const error = yield* Effect.flip(store.claim(`${owners.get(0)}`, fingerprint, lease))
+      assert.strictEqual(error._tag, "StoreUnavailable")
+      assert.include(error.message, "timed out after 300 ms")
+      assert.isBelow(Date.now() - started, 1000)
+      for (const owner of [1, 2]) {
+        assert.strictEqual((yield* store.claim(owners.get(owner)!, fingerprint, lease))._tag, "InFlight")
+      }
+      // Closing the store does not wait for the frozen master's missing replies.
+      const closing = Date.now()
+      yield* Scope.close(scope, Exit.void)
+      assert.isBelow(Date.now() - closing, 1000)
+      frozen.thaw()
     }).pipe(Effect.scoped))
 
   it.live("fails with StoreUnavailable when no root node answers, within the timeouts", () =>
