@@ -29,6 +29,10 @@ export interface RedisServerOptions {
   readonly password?: string | undefined
   /** An append-only file fsynced on every write, in a temporary directory removed by `stop`. */
   readonly appendOnly?: boolean | undefined
+  /** The port to listen on (default: a free one). */
+  readonly port?: number | undefined
+  /** More `redis-server` arguments, e.g. `["--cluster-enabled", "yes", …]`. */
+  readonly args?: ReadonlyArray<string> | undefined
 }
 
 /** A port nothing listens on right now. */
@@ -57,6 +61,7 @@ const launch = (port: number, options: RedisServerOptions, dir: string | undefin
       ...(dir === undefined ? ["--appendonly", "no"] : ["--dir", dir, "--appendonly", "yes", "--appendfsync", "always"])
     )
     if (options.password !== undefined) args.push("--requirepass", options.password)
+    if (options.args !== undefined) args.push(...options.args)
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] })
     running.add(child)
     let output = ""
@@ -87,7 +92,7 @@ const launch = (port: number, options: RedisServerOptions, dir: string | undefin
 
 /** Starts a private server. */
 export const start = async (options: RedisServerOptions = {}): Promise<RedisServer> => {
-  const port = await freePort()
+  const port = options.port ?? await freePort()
   const dir = options.appendOnly === true
     ? fs.mkdtempSync(path.join(os.tmpdir(), "hookline-redis-"))
     : undefined

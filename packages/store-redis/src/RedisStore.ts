@@ -15,7 +15,7 @@
  * or `c` completed, the holder's token, the delivery's fingerprint). Its TTL is the lease while the
  * key is in flight and the retention once it is completed, so an expired lease is simply a missing
  * key, and completed keys are forgotten by Redis itself: nothing needs a sweeper. A delivery's data
- * is one key, hence one hash slot (safe on Redis Cluster).
+ * is one key, hence one hash slot: {@link layerNodeCluster} runs the store on a Redis Cluster.
  *
  * Each operation is one round trip: one `EVALSHA` of one Lua script, atomic on the server. The
  * script is loaded (`SCRIPT LOAD`) when the store is built, and again after a `NOSCRIPT` reply (a
@@ -130,8 +130,10 @@ const sha = createHash("sha1").update(lua).digest("hex")
 // client itself bounds each command by the command timeout (node-redis does, with a timer per
 // command); otherwise the store races each command against the timeout, which costs a fiber per
 // operation (measured: ~6 µs of CPU per operation, a third of the store's client-side cost).
+// `key` is the key the command is about (a Redis Cluster client routes by it); a `SCRIPT LOAD`
+// without one is meant for every server.
 interface Commands {
-  readonly send: (args: ReadonlyArray<string>) => Effect.Effect<unknown, unknown>
+  readonly send: (args: ReadonlyArray<string>, key?: string) => Effect.Effect<unknown, unknown>
   readonly timed: boolean
 }
 
@@ -183,6 +185,27 @@ const commandTimedOut: unique symbol = Symbol("hookline/store-redis/commandTimed
 
 const isTimeout = (error: unknown): boolean => error === commandTimedOut
 
+// One command on a node-redis client, bounded by a plain timer (`millis`, infinite for none): the
+// timer fails it with `commandTimedOut`, and is cleared when the reply comes or the fiber is
+// interrupted.
+const timedSend = (millis: number, send: () => Promise<unknown>): Effect.Effect<unknown, unknown> =>
+  Effect.callback<unknown, unknown>((resume) => {
+    const timer = Number.isFinite(millis)
+      ? setTimeout(() => resume(Effect.fail(commandTimedOut)), millis)
+      : undefined
+    send().then(
+      (reply) => {
+        clearTimeout(timer)
+        resume(Effect.succeed(reply))
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        resume(Effect.fail(error))
+      }
+    )
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
 const makeWith = (
   commands: Commands,
   options: RedisStoreOptions | undefined
@@ -206,17 +229,18 @@ const makeWith = (
           : Connection.unavailable(what)(error)
       )
 
-    // One EVALSHA; after a `NOSCRIPT` reply (a restarted or flushed server) the script is loaded
-    // and the call made once more. Every failure is `StoreUnavailable`.
+    // One EVALSHA; after a `NOSCRIPT` reply (a restarted or flushed server, or a cluster node that
+    // never saw the script) the script is loaded on the key's server and the call made once more.
+    // Every failure is `StoreUnavailable`.
     const call = (what: string, key: string, operation: Operation): Effect.Effect<unknown, StoreUnavailable> => {
-      const args = ["EVALSHA", sha, "1", `${prefix}${key}`, ...operation]
-      const evalsha = commands.send(args)
+      const redisKey = `${prefix}${key}`
+      const evalsha = commands.send(["EVALSHA", sha, "1", redisKey, ...operation], redisKey)
       return Effect.catch(
         bounded(
           what,
           Effect.catch(evalsha, (error) =>
             isNoScript(error)
-              ? Effect.andThen(commands.send(["SCRIPT", "LOAD", lua]), evalsha)
+              ? Effect.andThen(commands.send(["SCRIPT", "LOAD", lua], redisKey), evalsha)
               : Effect.fail(error))
         ),
         failed(what)
@@ -254,8 +278,9 @@ const makeWith = (
     const release = (key: string, token: string) =>
       Effect.flatMap(call("release", key, ["release", token]), flag("release"))
 
-    // Warm-up: load the script now, so the first delivery's operations are single round trips. A
-    // failed load is ignored: the first operation loads it again.
+    // Warm-up: load the script now (on every server of a cluster), so the first delivery's
+    // operations are single round trips. A failed load is ignored: the first operation loads it
+    // again.
     yield* Effect.ignore(bounded("load", commands.send(["SCRIPT", "LOAD", lua])))
 
     return IdempotencyStore.IdempotencyStore.of({ claim, complete, release })
@@ -336,23 +361,92 @@ export const layerNode = (
       const millis = Duration.toMillis(timeout)
       const node = Context.get(connection, NodeRedis.NodeRedis).client
       return yield* makeWith({
-        send: (args) =>
-          Effect.callback<unknown, unknown>((resume) => {
-            const timer = Number.isFinite(millis)
-              ? setTimeout(() => resume(Effect.fail(commandTimedOut)), millis)
-              : undefined
-            node.sendCommand(args as Array<string>).then(
-              (reply) => {
-                clearTimeout(timer)
-                resume(Effect.succeed(reply))
-              },
-              (error: unknown) => {
-                clearTimeout(timer)
-                resume(Effect.fail(error))
-              }
-            )
-            return Effect.sync(() => clearTimeout(timer))
-          }),
+        send: (args) => timedSend(millis, () => node.sendCommand(args as Array<string>)),
+        timed: true
+      }, options)
+    })
+  )
+
+/**
+ * node-redis `createCluster` options, except `rootNodes` (see {@link ClusterOptions}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NodeClusterOptions = Connection.NodeClusterOptions
+
+/**
+ * Options of {@link layerNodeCluster}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClusterOptions extends RedisStoreOptions {
+  /**
+   * Some nodes of the cluster, e.g. `["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"]`: the client
+   * asks the first one that answers for the cluster's layout and then connects to every master
+   * itself. Each one is text, `Redacted` or a `Config`; credentials in a URL never appear in errors
+   * or logs, and the first URL's credentials are used on every node unless `cluster.defaults` sets
+   * a password.
+   */
+  readonly rootNodes: ReadonlyArray<
+    string | Redacted.Redacted<string> | Config.Config<string | Redacted.Redacted<string>>
+  >
+  /**
+   * node-redis cluster options (`defaults` for every node's client: TLS, ACL user, socket;
+   * `maxCommandRedirections`, `nodeAddressMap`, …). hookline's defaults for every node are the same
+   * as {@link layerNode}'s: `disableOfflineQueue: true` and a connect timeout equal to the command
+   * timeout (passing `defaults.socket` replaces the latter).
+   */
+  readonly cluster?: NodeClusterOptions | undefined
+}
+
+/**
+ * A layer providing the store on a Redis Cluster, with a node-redis cluster client connected when
+ * the layer is built and closed with it. Each operation touches one key, `<prefix><key>`, hence one
+ * hash slot: it is sent to the master that owns the key's slot (following `MOVED`/`ASK` redirects
+ * while slots move), one `EVALSHA` per operation as on a single server, bounded by the command
+ * timeout. The script is loaded on every master when the layer is built, and on a key's master
+ * again whenever that master answers `NOSCRIPT` (a restarted, new or promoted node).
+ *
+ * Fails with `StoreUnavailable` when no root node can be reached, and with `Misconfigured` when a
+ * `Config` URL cannot be read, a URL is not a `redis:`/`rediss:` URL with a host, or there is none.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import * as Config from "effect/Config"
+ * import { RedisStore } from "@hookline/store-redis"
+ *
+ * export const store = RedisStore.layerNodeCluster({
+ *   rootNodes: ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379", Config.Redacted("REDIS_NODE_URL")],
+ *   prefix: "shop:"
+ * })
+ * ```
+ */
+export const layerNodeCluster = (
+  options: ClusterOptions
+): Layer.Layer<IdempotencyStore.IdempotencyStore, StoreUnavailable | Misconfigured> =>
+  Layer.effect(
+    IdempotencyStore.IdempotencyStore,
+    Effect.gen(function*() {
+      const millis = Duration.toMillis(Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout))
+      const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, millis)
+      return yield* makeWith({
+        send: (args, key) =>
+          timedSend(
+            millis,
+            key === undefined
+              // A command for no key in particular (the warm-up `SCRIPT LOAD`) goes to every master.
+              ? () =>
+                Promise.all(
+                  cluster.masters.map(async (master) =>
+                    (await cluster.nodeClient(master)).sendCommand(args as Array<string>)
+                  )
+                )
+              : () => cluster.sendCommand(key, false, args as Array<string>)
+          ),
         timed: true
       }, options)
     })

@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import { createCluster, type RedisClusterOptions } from "redis"
 
 // Error texts from the client or the server never carry the URL's credentials as far as node-redis
 // goes, but a custom `Redis` service could echo a connection string: scrub any `scheme://user:pass@`.
@@ -95,4 +96,87 @@ export const connect = (
         })
       )
     )
+  })
+
+/** node-redis `createCluster` options, except `rootNodes`. */
+export type NodeClusterOptions = Omit<RedisClusterOptions, "rootNodes">
+
+/** A connected node-redis cluster client. */
+export type NodeCluster = ReturnType<typeof createCluster>
+
+/**
+ * Connects a node-redis cluster client to the cluster that `rootNodes` belong to, in the current
+ * scope (closed with it). Every node's client gets hookline's defaults (`disableOfflineQueue: true`,
+ * a connect timeout equal to the command timeout unless `cluster.defaults` sets `socket`) and, unless
+ * `cluster.defaults` sets a password, the credentials of the first root URL that has some: node-redis
+ * uses only `defaults` for the nodes it discovers. `Misconfigured` for a URL that cannot work or no
+ * URL at all, `StoreUnavailable` when the cluster cannot be reached within the timeout.
+ */
+export const connectCluster = (
+  rootNodes: ReadonlyArray<string | Redacted.Redacted<string> | Config.Config<string | Redacted.Redacted<string>>>,
+  cluster: NodeClusterOptions | undefined,
+  timeoutMillis: number
+): Effect.Effect<NodeCluster, StoreUnavailable | Misconfigured, Scope.Scope> =>
+  Effect.gen(function*() {
+    if (rootNodes.length === 0) {
+      return yield* Effect.fail(new Misconfigured({ message: "A Redis Cluster needs at least one root node URL" }))
+    }
+    const urls: Array<string> = []
+    for (const url of rootNodes) {
+      const resolved = yield* resolveUrl(url)
+      yield* checkUrl(resolved)
+      urls.push(Redacted.value(resolved))
+    }
+    const credentials = urls.map((url) => URL.parse(url)).find((url): url is URL => url !== null && url.password !== "")
+    const defaults = cluster?.defaults
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        createCluster({
+          ...cluster,
+          rootNodes: urls.map((url) => ({ url })),
+          defaults: {
+            disableOfflineQueue: true,
+            ...(credentials !== undefined && defaults?.password === undefined
+              ? {
+                password: decodeURIComponent(credentials.password),
+                ...(credentials.username === "" ? {} : { username: decodeURIComponent(credentials.username) })
+              }
+              : {}),
+            ...defaults,
+            socket: defaults?.socket ?? { connectTimeout: timeoutMillis }
+          }
+        })
+      ),
+      // Closed gracefully (replies still due are waited for, as long as one command may take),
+      // then destroyed: a frozen node must not hold up the shutdown.
+      (client) =>
+        Effect.ensuring(
+          Effect.ignoreCause(
+            Effect.timeout(Effect.promise(() => client.isOpen ? client.close() : Promise.resolve()), timeoutMillis)
+          ),
+          Effect.sync(() => {
+            if (client.isOpen) client.destroy()
+          })
+        )
+    )
+    // node-redis rethrows `error` events that have no listener, which would crash the process on a
+    // transient failure; command failures still reach the store as rejected commands.
+    const runSync = Effect.runSyncWith(yield* Effect.context<never>())
+    client.on("error", (cause: unknown) => {
+      runSync(Effect.logWarning(`Redis Cluster client error: ${describe(cause)}`))
+    })
+    const where = `Cannot connect to the Redis Cluster at ${urls.map(endpoint).join(", ")}`
+    const connecting = Effect.tryPromise({
+      try: () => client.connect(),
+      catch: (error) => new StoreUnavailable({ message: `${where}: ${describe(error)}`, cause: error })
+    })
+    // Discovery tries the root nodes one after another; the nodes it finds then connect at once.
+    const limit = timeoutMillis * (urls.length + 1)
+    yield* Number.isFinite(limit)
+      ? Effect.timeoutOrElse(connecting, {
+        duration: limit,
+        orElse: () => Effect.fail(new StoreUnavailable({ message: `${where}: timed out after ${limit} ms` }))
+      })
+      : connecting
+    return client
   })
