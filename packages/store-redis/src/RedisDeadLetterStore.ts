@@ -26,7 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Connection from "./internal/connection.ts"
-import { defaultCommandTimeout, defaultPrefix, type NodeOptions } from "./RedisStore.ts"
+import { type ClusterOptions, defaultCommandTimeout, defaultPrefix, type NodeOptions } from "./RedisStore.ts"
 
 /**
  * Options of {@link make} / {@link layer}.
@@ -107,111 +107,123 @@ const decodeEntry = (reply: unknown): DeadLetterStore.DeadLetter | null | undefi
 export const make = (
   options?: RedisDeadLetterStoreOptions
 ): Effect.Effect<DeadLetterStore.DeadLetterStore["Service"], never, Redis.Redis> =>
-  Effect.map(Redis.Redis, (redis) => {
-    const tag = `{${options?.prefix ?? defaultPrefix}dl}`
-    const entryKey = (key: string) => `${tag}:${key}`
-    const index = `${tag}:index`
-    const retention = Duration.toMillis(
-      Duration.fromInputUnsafe(options?.retention ?? DeadLetterStore.defaultRetention)
-    )
-    const timeout = Duration.fromInputUnsafe(options?.commandTimeout ?? defaultCommandTimeout)
+  Effect.map(Redis.Redis, (redis) => makeWith((command, args) => redis.send(command, ...args), options))
 
-    const send = <A = unknown>(what: string, command: string, ...args: ReadonlyArray<string>) =>
-      Effect.timeoutOrElse(Effect.mapError(redis.send<A>(command, ...args), Connection.unavailable(what)), {
+// The hash tag every key of the store shares: one slot of a Redis Cluster.
+const tagOf = (options: RedisDeadLetterStoreOptions | undefined) => `{${options?.prefix ?? defaultPrefix}dl}`
+
+// The store on any way of sending one command (every command names only keys under the store's tag).
+const makeWith = (
+  sendCommand: (command: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, unknown>,
+  options: RedisDeadLetterStoreOptions | undefined
+): DeadLetterStore.DeadLetterStore["Service"] => {
+  const tag = tagOf(options)
+  const entryKey = (key: string) => `${tag}:${key}`
+  const index = `${tag}:index`
+  const retention = Duration.toMillis(
+    Duration.fromInputUnsafe(options?.retention ?? DeadLetterStore.defaultRetention)
+  )
+  const timeout = Duration.fromInputUnsafe(options?.commandTimeout ?? defaultCommandTimeout)
+
+  const send = <A = unknown>(what: string, command: string, ...args: ReadonlyArray<string>) =>
+    Effect.timeoutOrElse(
+      Effect.mapError(sendCommand(command, args) as Effect.Effect<A, unknown>, Connection.unavailable(what)),
+      {
         duration: timeout,
         orElse: () =>
           Effect.fail(
             new StoreUnavailable({ message: `Redis ${what} timed out after ${Duration.toMillis(timeout)} ms` })
           )
-      })
+      }
+    )
 
-    const unexpected = (what: string) =>
-      new StoreUnavailable({ message: `Redis ${what} returned an unexpected reply for a dead letter` })
+  const unexpected = (what: string) =>
+    new StoreUnavailable({ message: `Redis ${what} returned an unexpected reply for a dead letter` })
 
-    const read = (key: string): Effect.Effect<DeadLetterStore.DeadLetter | null, StoreUnavailable> =>
-      Effect.flatMap(send("dead letter read", "HMGET", entryKey(key), ...fields), (reply) => {
-        const entry = decodeEntry(reply)
-        return entry === undefined ? Effect.fail(unexpected("dead letter read")) : Effect.succeed(entry)
-      })
-
-    // The index's keys in the filter's time range, newest first; each entry read, and keys whose
-    // entry expired dropped from the index.
-    const select = (filter: DeadLetterStore.Filter | undefined) =>
-      Effect.flatMap(
-        send<ReadonlyArray<string>>(
-          "dead letter list",
-          "ZREVRANGEBYSCORE",
-          index,
-          filter?.before === undefined ? "+inf" : `(${filter.before}`,
-          filter?.since === undefined ? "-inf" : String(filter.since)
-        ),
-        (keys) =>
-          Effect.flatMap(
-            Effect.forEach(keys, (key) => Effect.map(read(key), (entry) => [key, entry] as const), {
-              concurrency: 16
-            }),
-            (read) => {
-              const gone = read.filter(([, entry]) => entry === null).map(([key]) => key)
-              const entries = read.flatMap(([, entry]) =>
-                entry !== null && DeadLetterStore.matches(entry, filter) ? [entry] : []
-              )
-              return gone.length === 0
-                ? Effect.succeed(entries)
-                : Effect.as(send("dead letter list", "ZREM", index, ...gone), entries)
-            }
-          )
-      )
-
-    const remove = (keys: ReadonlyArray<string>) =>
-      keys.length === 0 ? Effect.succeed(0) : Effect.flatMap(
-        send<number>("dead letter purge", "DEL", ...keys.map(entryKey)),
-        (deleted) => Effect.as(send("dead letter purge", "ZREM", index, ...keys), deleted)
-      )
-
-    return DeadLetterStore.DeadLetterStore.of({
-      record: (attempt) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const entry = DeadLetterStore.encode(DeadLetterStore.next(undefined, attempt))
-          const { attempts: _a, firstFailedAt: _f, lastFailedAt: _l, resolvedAt: _r, ...data } = entry
-          const ttl = Math.max(1, Math.ceil(attempt.at + retention - now))
-          return Effect.asVoid(
-            Effect.andThen(
-              send(
-                "dead letter record",
-                "EVAL",
-                record,
-                "2",
-                entryKey(attempt.key),
-                index,
-                JSON.stringify(data),
-                String(attempt.at),
-                String(ttl),
-                attempt.key
-              ),
-              // Keys whose retention has passed for certain leave the index.
-              send("dead letter record", "ZREMRANGEBYSCORE", index, "-inf", `(${now - retention}`)
-            )
-          )
-        }),
-      resolve: (key, at) =>
-        Effect.flatMap(
-          send("dead letter resolve", "EVAL", resolve, "1", entryKey(key), String(at)),
-          (reply) =>
-            reply === 1
-              ? Effect.succeed(true)
-              : reply === 0
-              ? Effect.succeed(false)
-              : Effect.fail(unexpected("dead letter resolve"))
-        ),
-      get: (key) => Effect.map(read(key), (entry) => entry ?? undefined),
-      list: (filter) =>
-        Effect.map(select(filter), (entries) => entries.slice(0, filter?.limit ?? DeadLetterStore.defaultListLimit)),
-      purge: (target) =>
-        typeof target === "string"
-          ? remove([target])
-          : Effect.flatMap(select(target), (entries) => remove(entries.map((entry) => entry.key)))
+  const read = (key: string): Effect.Effect<DeadLetterStore.DeadLetter | null, StoreUnavailable> =>
+    Effect.flatMap(send("dead letter read", "HMGET", entryKey(key), ...fields), (reply) => {
+      const entry = decodeEntry(reply)
+      return entry === undefined ? Effect.fail(unexpected("dead letter read")) : Effect.succeed(entry)
     })
+
+  // The index's keys in the filter's time range, newest first; each entry read, and keys whose
+  // entry expired dropped from the index.
+  const select = (filter: DeadLetterStore.Filter | undefined) =>
+    Effect.flatMap(
+      send<ReadonlyArray<string>>(
+        "dead letter list",
+        "ZREVRANGEBYSCORE",
+        index,
+        filter?.before === undefined ? "+inf" : `(${filter.before}`,
+        filter?.since === undefined ? "-inf" : String(filter.since)
+      ),
+      (keys) =>
+        Effect.flatMap(
+          Effect.forEach(keys, (key) => Effect.map(read(key), (entry) => [key, entry] as const), {
+            concurrency: 16
+          }),
+          (read) => {
+            const gone = read.filter(([, entry]) => entry === null).map(([key]) => key)
+            const entries = read.flatMap(([, entry]) =>
+              entry !== null && DeadLetterStore.matches(entry, filter) ? [entry] : []
+            )
+            return gone.length === 0
+              ? Effect.succeed(entries)
+              : Effect.as(send("dead letter list", "ZREM", index, ...gone), entries)
+          }
+        )
+    )
+
+  const remove = (keys: ReadonlyArray<string>) =>
+    keys.length === 0 ? Effect.succeed(0) : Effect.flatMap(
+      send<number>("dead letter purge", "DEL", ...keys.map(entryKey)),
+      (deleted) => Effect.as(send("dead letter purge", "ZREM", index, ...keys), deleted)
+    )
+
+  return DeadLetterStore.DeadLetterStore.of({
+    record: (attempt) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const entry = DeadLetterStore.encode(DeadLetterStore.next(undefined, attempt))
+        const { attempts: _a, firstFailedAt: _f, lastFailedAt: _l, resolvedAt: _r, ...data } = entry
+        const ttl = Math.max(1, Math.ceil(attempt.at + retention - now))
+        return Effect.asVoid(
+          Effect.andThen(
+            send(
+              "dead letter record",
+              "EVAL",
+              record,
+              "2",
+              entryKey(attempt.key),
+              index,
+              JSON.stringify(data),
+              String(attempt.at),
+              String(ttl),
+              attempt.key
+            ),
+            // Keys whose retention has passed for certain leave the index.
+            send("dead letter record", "ZREMRANGEBYSCORE", index, "-inf", `(${now - retention}`)
+          )
+        )
+      }),
+    resolve: (key, at) =>
+      Effect.flatMap(
+        send("dead letter resolve", "EVAL", resolve, "1", entryKey(key), String(at)),
+        (reply) =>
+          reply === 1
+            ? Effect.succeed(true)
+            : reply === 0
+            ? Effect.succeed(false)
+            : Effect.fail(unexpected("dead letter resolve"))
+      ),
+    get: (key) => Effect.map(read(key), (entry) => entry ?? undefined),
+    list: (filter) =>
+      Effect.map(select(filter), (entries) => entries.slice(0, filter?.limit ?? DeadLetterStore.defaultListLimit)),
+    purge: (target) =>
+      typeof target === "string"
+        ? remove([target])
+        : Effect.flatMap(select(target), (entries) => remove(entries.map((entry) => entry.key)))
   })
+}
 
 /**
  * A layer providing the store on the `Redis` service it requires.
@@ -252,5 +264,53 @@ export const layerNode = (
       const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
       const connection = yield* Connection.connect(options.url, options.client, Duration.toMillis(timeout))
       return yield* Effect.provideContext(make(options), connection)
+    })
+  )
+
+/**
+ * Options of {@link layerNodeCluster}: the store's, and the cluster client's (as for
+ * `RedisStore.layerNodeCluster`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClusterDeadLetterOptions extends RedisDeadLetterStoreOptions {
+  readonly rootNodes: ClusterOptions["rootNodes"]
+  readonly cluster?: ClusterOptions["cluster"]
+}
+
+/**
+ * The store on a Redis Cluster, with its own node-redis cluster client (connected when the layer is
+ * built, closed with it). Every key of the store shares the hash tag `{<prefix>dl}`, so every command
+ * goes to the one master that owns that slot — which also keeps the recording script atomic.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { RedisDeadLetterStore } from "@hookline/store-redis"
+ *
+ * export const deadLetters = RedisDeadLetterStore.layerNodeCluster({
+ *   rootNodes: ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"]
+ * })
+ * ```
+ */
+export const layerNodeCluster = (
+  options: ClusterDeadLetterOptions
+): Layer.Layer<DeadLetterStore.DeadLetterStore, StoreUnavailable | Misconfigured> =>
+  Layer.effect(
+    DeadLetterStore.DeadLetterStore,
+    Effect.gen(function*() {
+      const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
+      const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, Duration.toMillis(timeout))
+      const route = `${tagOf(options)}:index`
+      return makeWith(
+        (command, args) =>
+          Effect.tryPromise({
+            try: () => cluster.sendCommand(route, false, [command, ...args]),
+            catch: (error) => error
+          }),
+        options
+      )
     })
   )

@@ -1,7 +1,7 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { IdempotencyStore, type Misconfigured, type StoreUnavailable } from "@hookline/core"
-import { storeConformance } from "@hookline/core/testing/vitest"
-import { RedisStore } from "@hookline/store-redis"
+import { deadLetterConformance, storeConformance } from "@hookline/core/testing/vitest"
+import { RedisDeadLetterStore, RedisStore } from "@hookline/store-redis"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -38,6 +38,21 @@ const clusterLayer = (options: Omit<RedisStore.ClusterOptions, "rootNodes"> = {}
 storeConformance(
   "RedisStore on a Redis Cluster",
   Logs.capturing(clusterLayer({ prefix: `${run}conformance:` })),
+  { time: "live" }
+)
+
+// The dead-letter store on the same cluster: every key under one hash tag, so one master.
+deadLetterConformance(
+  "RedisDeadLetterStore on a Redis Cluster",
+  (retention) =>
+    Logs.capturing(
+      Layer.unwrap(Effect.map(cluster, (c) =>
+        RedisDeadLetterStore.layerNodeCluster({
+          rootNodes: c.urls,
+          prefix: `${run}dl-${crypto.randomUUID()}:`,
+          retention
+        })))
+    ),
   { time: "live" }
 )
 
