@@ -418,6 +418,9 @@ export const generate = async (options: { readonly root?: string; readonly out: 
       excludeProtected: true,
       excludeInternal: true,
       skipErrorChecking: true,
+      // Sources, never a package's built `dist/` (which may be missing, or being rebuilt by the
+      // packaging tests): TypeDoc does not take `customConditions` over from the tsconfig.
+      compilerOptions: { customConditions: ["@hookline/source"] },
       logLevel: "Warn",
       validation: { invalidLink: true, rewrittenLink: true, notExported: false, notDocumented: false }
     }
