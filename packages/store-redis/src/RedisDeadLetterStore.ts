@@ -19,8 +19,10 @@
  *
  * @since 0.1.0
  */
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { DeadLetterStore, type Misconfigured, StoreUnavailable } from "@hookline/core"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -107,14 +109,23 @@ const decodeEntry = (reply: unknown): DeadLetterStore.DeadLetter | null | undefi
 export const make = (
   options?: RedisDeadLetterStoreOptions
 ): Effect.Effect<DeadLetterStore.DeadLetterStore["Service"], never, Redis.Redis> =>
-  Effect.map(Redis.Redis, (redis) => makeWith((command, args) => redis.send(command, ...args), options))
+  Effect.map(
+    Redis.Redis,
+    (redis) => makeWith({ send: (command, args) => redis.send(command, ...args), timed: false }, options)
+  )
 
 // The hash tag every key of the store shares: one slot of a Redis Cluster.
 const tagOf = (options: RedisDeadLetterStoreOptions | undefined) => `{${options?.prefix ?? defaultPrefix}dl}`
 
-// The store on any way of sending one command (every command names only keys under the store's tag).
+// The store on any way of sending one command (every command names only keys under the store's
+// tag). `timed`: the client bounds each command by the command timeout itself (a plain timer per
+// command, `Connection.timedSend`); otherwise each command is raced against it here, which costs a
+// fiber per operation — and `resolve` runs for every processed delivery.
 const makeWith = (
-  sendCommand: (command: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, unknown>,
+  commands: {
+    readonly send: (command: string, args: ReadonlyArray<string>) => Effect.Effect<unknown, unknown>
+    readonly timed: boolean
+  },
   options: RedisDeadLetterStoreOptions | undefined
 ): DeadLetterStore.DeadLetterStore["Service"] => {
   const tag = tagOf(options)
@@ -125,17 +136,20 @@ const makeWith = (
   )
   const timeout = Duration.fromInputUnsafe(options?.commandTimeout ?? defaultCommandTimeout)
 
-  const send = <A = unknown>(what: string, command: string, ...args: ReadonlyArray<string>) =>
-    Effect.timeoutOrElse(
-      Effect.mapError(sendCommand(command, args) as Effect.Effect<A, unknown>, Connection.unavailable(what)),
-      {
+  const timedOut = (what: string) =>
+    new StoreUnavailable({ message: `Redis ${what} timed out after ${Duration.toMillis(timeout)} ms` })
+  const send = <A = unknown>(what: string, command: string, ...args: ReadonlyArray<string>) => {
+    const sent = commands.send(command, args) as Effect.Effect<A, unknown>
+    return commands.timed
+      ? Effect.mapError(
+        sent,
+        (error) => Connection.isTimeout(error) ? timedOut(what) : Connection.unavailable(what)(error)
+      )
+      : Effect.timeoutOrElse(Effect.mapError(sent, Connection.unavailable(what)), {
         duration: timeout,
-        orElse: () =>
-          Effect.fail(
-            new StoreUnavailable({ message: `Redis ${what} timed out after ${Duration.toMillis(timeout)} ms` })
-          )
-      }
-    )
+        orElse: () => Effect.fail(timedOut(what))
+      })
+  }
 
   const unexpected = (what: string) =>
     new StoreUnavailable({ message: `Redis ${what} returned an unexpected reply for a dead letter` })
@@ -261,9 +275,13 @@ export const layerNode = (
   Layer.effect(
     DeadLetterStore.DeadLetterStore,
     Effect.gen(function*() {
-      const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
-      const connection = yield* Connection.connect(options.url, options.client, Duration.toMillis(timeout))
-      return yield* Effect.provideContext(make(options), connection)
+      const millis = Duration.toMillis(Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout))
+      const connection = yield* Connection.connect(options.url, options.client, millis)
+      const node = Context.get(connection, NodeRedis.NodeRedis).client
+      return makeWith({
+        send: (command, args) => Connection.timedSend(millis, () => node.sendCommand([command, ...args])),
+        timed: true
+      }, options)
     })
   )
 
@@ -301,16 +319,13 @@ export const layerNodeCluster = (
   Layer.effect(
     DeadLetterStore.DeadLetterStore,
     Effect.gen(function*() {
-      const timeout = Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout)
-      const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, Duration.toMillis(timeout))
+      const millis = Duration.toMillis(Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout))
+      const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, millis)
       const route = `${tagOf(options)}:index`
-      return makeWith(
-        (command, args) =>
-          Effect.tryPromise({
-            try: () => cluster.sendCommand(route, false, [command, ...args]),
-            catch: (error) => error
-          }),
-        options
-      )
+      return makeWith({
+        send: (command, args) =>
+          Connection.timedSend(millis, () => cluster.sendCommand(route, false, [command, ...args])),
+        timed: true
+      }, options)
     })
   )

@@ -180,32 +180,6 @@ const isNoScript = (error: unknown): boolean => {
   return String(cause instanceof Error ? cause.message : cause).startsWith("NOSCRIPT")
 }
 
-// The failure of a command that `layerNode`'s timer gave up on.
-const commandTimedOut: unique symbol = Symbol("hookline/store-redis/commandTimedOut")
-
-const isTimeout = (error: unknown): boolean => error === commandTimedOut
-
-// One command on a node-redis client, bounded by a plain timer (`millis`, infinite for none): the
-// timer fails it with `commandTimedOut`, and is cleared when the reply comes or the fiber is
-// interrupted.
-const timedSend = (millis: number, send: () => Promise<unknown>): Effect.Effect<unknown, unknown> =>
-  Effect.callback<unknown, unknown>((resume) => {
-    const timer = Number.isFinite(millis)
-      ? setTimeout(() => resume(Effect.fail(commandTimedOut)), millis)
-      : undefined
-    send().then(
-      (reply) => {
-        clearTimeout(timer)
-        resume(Effect.succeed(reply))
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        resume(Effect.fail(error))
-      }
-    )
-    return Effect.sync(() => clearTimeout(timer))
-  })
-
 const makeWith = (
   commands: Commands,
   options: RedisStoreOptions | undefined
@@ -224,7 +198,7 @@ const makeWith = (
       Effect.fail(
         error instanceof StoreUnavailable
           ? error
-          : isTimeout(error)
+          : Connection.isTimeout(error)
           ? timedOut(what)
           : Connection.unavailable(what)(error)
       )
@@ -361,7 +335,7 @@ export const layerNode = (
       const millis = Duration.toMillis(timeout)
       const node = Context.get(connection, NodeRedis.NodeRedis).client
       return yield* makeWith({
-        send: (args) => timedSend(millis, () => node.sendCommand(args as Array<string>)),
+        send: (args) => Connection.timedSend(millis, () => node.sendCommand(args as Array<string>)),
         timed: true
       }, options)
     })
@@ -435,7 +409,7 @@ export const layerNodeCluster = (
       const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, millis)
       return yield* makeWith({
         send: (args, key) =>
-          timedSend(
+          Connection.timedSend(
             millis,
             key === undefined
               // A command for no key in particular (the warm-up `SCRIPT LOAD`) goes to every master.

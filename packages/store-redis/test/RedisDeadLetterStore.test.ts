@@ -1,7 +1,10 @@
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import { assert, describe, it } from "@effect/vitest"
+import { DeadLetterStore } from "@hookline/core"
 import { deadLetterConformance } from "@hookline/core/testing/vitest"
 import { RedisDeadLetterStore } from "@hookline/store-redis"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
@@ -67,4 +70,44 @@ describe("RedisDeadLetterStore data model", () => {
       assert.strictEqual(exit._tag, "Failure")
       if (exit._tag === "Failure") assert.include(String(exit.cause), "StoreUnavailable")
     }))
+})
+
+describe("RedisDeadLetterStore failures", () => {
+  // layerNode bounds each command with its own timer; `layer` (any `Redis` service) races it.
+  it.live.each(["layerNode", "layer on the Redis service"] as const)(
+    "a server that stops answering fails each operation with StoreUnavailable after commandTimeout (%s)",
+    (how) =>
+      Effect.gen(function*() {
+        const server = yield* RedisServer.scoped()
+        yield* Effect.gen(function*() {
+          const commandTimeout = Duration.millis(300)
+          const storeLayer: Layer.Layer<DeadLetterStore.DeadLetterStore, unknown> = how === "layerNode"
+            ? RedisDeadLetterStore.layerNode({ url: server.url, commandTimeout })
+            : RedisDeadLetterStore.layer({ commandTimeout }).pipe(Layer.provide(NodeRedis.layer({ url: server.url })))
+          const store = Context.get(yield* Layer.build(Logs.capturing(storeLayer)), DeadLetterStore.DeadLetterStore)
+          const at = Date.now()
+          const attempt = {
+            key: "acme:1",
+            provider: "acme",
+            delivery: { method: "POST", url: "/", headers: {}, body: new Uint8Array([1]) },
+            receivedAt: at,
+            reason: { tag: "TimedOut", message: "slow" },
+            at
+          }
+          yield* store.record(attempt)
+          server.freeze()
+          const record = yield* Effect.flip(store.record(attempt))
+          const resolve = yield* Effect.flip(store.resolve("acme:1", at))
+          const get = yield* Effect.flip(store.get("acme:1"))
+          server.thaw()
+          for (const error of [record, resolve, get]) {
+            assert.strictEqual(error._tag, "StoreUnavailable")
+            assert.match(error.message, /^Redis dead letter (record|resolve|read) timed out after 300 ms$/)
+          }
+          // Thawed, the same store answers again. The timed-out record had been written to the socket:
+          // the server ran it once thawed (a late command, as docs/stores.md says), one attempt more.
+          assert.strictEqual((yield* store.get("acme:1"))?.attempts, 2)
+        }).pipe(Effect.scoped)
+      })
+  )
 })

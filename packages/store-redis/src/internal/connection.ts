@@ -180,3 +180,30 @@ export const connectCluster = (
       : connecting
     return client
   })
+
+/** The failure of a command that {@link timedSend}'s timer gave up on. */
+export const commandTimedOut: unique symbol = Symbol("hookline/store-redis/commandTimedOut")
+
+/** Whether `error` is {@link timedSend}'s timeout. */
+export const isTimeout = (error: unknown): boolean => error === commandTimedOut
+
+// One command on a node-redis client, bounded by a plain timer (`millis`, infinite for none): the
+// timer fails it with `commandTimedOut`, and is cleared when the reply comes or the fiber is
+// interrupted.
+export const timedSend = (millis: number, send: () => Promise<unknown>): Effect.Effect<unknown, unknown> =>
+  Effect.callback<unknown, unknown>((resume) => {
+    const timer = Number.isFinite(millis)
+      ? setTimeout(() => resume(Effect.fail(commandTimedOut)), millis)
+      : undefined
+    send().then(
+      (reply) => {
+        clearTimeout(timer)
+        resume(Effect.succeed(reply))
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        resume(Effect.fail(error))
+      }
+    )
+    return Effect.sync(() => clearTimeout(timer))
+  })
