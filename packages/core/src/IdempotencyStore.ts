@@ -92,7 +92,37 @@ export class IdempotencyStore extends Context.Service<IdempotencyStore, {
    * keep a fast path that would bypass the operations it overrides.
    */
   readonly immediate?: Immediate | undefined
+  /**
+   * Optional, for a store kept in the application's own database (`SqlStore`): runs a handler and
+   * the completion of its claim in **one** database transaction, for handlers defined with
+   * `transactional: true`. See {@link Transaction}.
+   */
+  readonly transaction?: Transaction | undefined
 }>()("@hookline/core/IdempotencyStore") {}
+
+/**
+ * A store's transaction (see `IdempotencyStore.transaction`): begins a transaction, runs `body` in
+ * it — every statement `body` runs through the application's `SqlClient` joins that transaction —
+ * and commits when `body` succeeds, rolls back when it fails, dies or is interrupted.
+ *
+ * `body` receives `complete`, which records the completion of the claim held under `token`, *inside*
+ * the transaction, fenced like {@link IdempotencyStore}'s `complete` (it answers `false` and changes
+ * nothing when the token no longer holds a live lease). So the handler's writes and the completion
+ * commit together or not at all.
+ *
+ * Fails with `StoreUnavailable` when the transaction cannot begin, or when `COMMIT` fails — then the
+ * outcome is unknown: the completion may have been committed (the platform's retry is then a
+ * duplicate) or not (the retry runs the handler again, none of whose writes survived). A failure of
+ * `body` is returned as it is, even when the rollback failed too (the server then rolls back itself).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Transaction = <X, E, R>(
+  key: string,
+  token: string,
+  body: (complete: (retain: Duration.Duration) => Effect.Effect<boolean, StoreUnavailable>) => Effect.Effect<X, E, R>
+) => Effect.Effect<X, E | StoreUnavailable, R>
 
 /**
  * A store's synchronous operations (see `IdempotencyStore.immediate`).

@@ -43,7 +43,7 @@ import {
   StoreUnavailable,
   TimedOut
 } from "./DeliveryError.ts"
-import { type ClaimResult, IdempotencyStore } from "./IdempotencyStore.ts"
+import { type ClaimResult, IdempotencyStore, type Transaction } from "./IdempotencyStore.ts"
 import { Background, type BackgroundService } from "./internal/Background.ts"
 import * as TraceParent from "./internal/TraceParent.ts"
 import * as Outcome from "./Outcome.ts"
@@ -131,13 +131,24 @@ type HandlersContext<H> = H extends (...args: ReadonlyArray<never>) => unknown ?
   : { [K in keyof H]: ContextOf<H[K]> }[keyof H]
 
 /**
- * Per-handler overrides of the provider's defaults: `bodyLimit`, `timeBudget`, `lease`,
- * `retention` (see `Provider.Settings`). This is the one place a user sets them.
+ * Per-handler options: overrides of the provider's defaults — `bodyLimit`, `timeBudget`, `lease`,
+ * `retention` (see `Provider.Settings`; this is the one place a user sets them) — and
+ * `transactional`.
  *
  * @since 0.1.0
  * @category models
  */
-export type HandlerOptions = Provider.SettingsInput
+export type HandlerOptions = Provider.SettingsInput & {
+  /**
+   * Run the handler and the completion of its claim in one database transaction: every statement
+   * the handler runs through the application's `SqlClient` commits together with the completion, or
+   * not at all (a failure, a crash, a lost claim roll it back). Needs a store that offers
+   * transactions — `SqlStore` from `@hookline/store-sql`, on the same `SqlClient` as the handler;
+   * with any other store every delivery fails with `StoreUnavailable` ("retry") before its claim.
+   * Default `false`. See docs/concepts.md, "Exactly-once side effects".
+   */
+  readonly transactional?: boolean | undefined
+}
 
 /**
  * The resolved settings of a handler.
@@ -357,6 +368,8 @@ interface Env {
   /** `undefined` when no store is provided (the type forbids it; the claim then dies saying so). */
   readonly store: StoreOperations | undefined
   readonly clock: Clock.Clock
+  /** The store's transaction, for `transactional` handlers (`undefined` when it has none). */
+  readonly transaction: Transaction | undefined
   readonly minimumLogLevel: LogLevel.LogLevel
   /** A tracer is installed: every stage is a span. */
   readonly tracing: boolean
@@ -369,6 +382,7 @@ interface Env {
 
 const envOf = (context: Context.Context<never>): Env => ({
   store: operationsOf(Context.getOrUndefined(context, IdempotencyStore)),
+  transaction: Context.getOrUndefined(context, IdempotencyStore)?.transaction,
   clock: Context.get(context, Clock.Clock),
   minimumLogLevel: Context.get(context, References.MinimumLogLevel),
   tracing: Context.getOrUndefined(context, Tracer.Tracer) !== undefined &&
@@ -424,6 +438,7 @@ const make = <A, P, D extends string, E, R>(
   const budgetMillis = Duration.toMillis(settings.timeBudget)
   const leaseMillis = Duration.toMillis(settings.lease)
   const margin = leaseMargin(settings.lease)
+  const transactional = options?.transactional === true
   const respond = (outcome: Outcome.Outcome): Ack.Ack => provider.ack(outcome)
 
   // ---- the pipeline, top-down: verify → key → claim → decode → handle → complete / release ----
@@ -479,6 +494,9 @@ const make = <A, P, D extends string, E, R>(
   ): Effect.Effect<Outcome.Outcome, never, R> => {
     const store = env.store
     if (store === undefined) return Exit.die(new Error("hookline: no IdempotencyStore provided"))
+    if (transactional && env.transaction === undefined) {
+      return Exit.succeed(Outcome.Failed({ key, reason: noTransaction }))
+    }
     const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
     // The lease runs from when the store receives the claim, which is after this moment: a deadline
     // measured from here ends before the store's lease, whatever the reply's latency.
@@ -555,22 +573,29 @@ const make = <A, P, D extends string, E, R>(
       onSuccess: (event) => handled(env, held, context, event)
     })
 
-  // 5. The user's handler.
-  const handled = (env: Env, held: Held, context: DeliveryContext, event: A) =>
-    Effect.matchCauseEffectEager(stage(env, "handle", () => handle(event, context)), {
-      onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
-        if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
-        const error = Cause.findErrorOption(cause)
-        return failed(
-          env,
-          held,
-          Option.isSome(error)
-            ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
-            : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
-        )
-      },
-      onSuccess: () => completed(env, held, event)
-    })
+  // 5. The user's handler (5–6 in one transaction for a `transactional` handler).
+  const handled = (
+    env: Env,
+    held: Held,
+    context: DeliveryContext,
+    event: A
+  ): Effect.Effect<Outcome.Outcome, never, R> =>
+    transactional ?
+      transacted(env, held, context, event) :
+      Effect.matchCauseEffectEager(stage(env, "handle", () => handle(event, context)), {
+        onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
+          if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
+          const error = Cause.findErrorOption(cause)
+          return failed(
+            env,
+            held,
+            Option.isSome(error)
+              ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
+              : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
+          )
+        },
+        onSuccess: () => completed(env, held, event)
+      })
 
   // 6. Record the completion. The handler's work is done: recording it must not be cut off by the
   // deadline or a shutdown, or the claim would be released and the platform's retry would run the
@@ -596,6 +621,53 @@ const make = <A, P, D extends string, E, R>(
     })
     return Exit.isExit(recorded) ? recorded : Effect.uninterruptible(recorded)
   }
+
+  // 5–6 of a `transactional` handler: the handler and the completion in one database transaction
+  // (the store's `transaction`), so the handler's writes commit with the completion or not at all.
+  // Nothing here is retried: once a statement failed the transaction is lost, and a completion
+  // recorded outside it would acknowledge writes that were rolled back. Every failure releases the
+  // claim (fenced by token and state: a no-op when a COMMIT whose reply was lost did commit).
+  const transacted = (
+    env: Env,
+    held: Held,
+    context: DeliveryContext,
+    event: A
+  ): Effect.Effect<Outcome.Outcome, never, R> =>
+    Effect.matchCauseEffect(
+      env.transaction!(held.key, held.token, (complete) =>
+        Effect.flatMap(
+          Effect.mapError(
+            stage(env, "handle", () => handle(event, context)),
+            (error) => new HandlerFailed({ message: "The handler failed", error, defect: false })
+          ),
+          () =>
+            Effect.flatMap(
+              stage(env, "complete", () => complete(settings.retention)),
+              (done) => done ? Effect.void : Effect.fail(lostInTransaction)
+            )
+        )),
+      {
+        onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
+          if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
+          const error = Cause.findErrorOption(cause)
+          return failed(
+            env,
+            held,
+            Option.isSome(error)
+              ? error.value
+              : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
+          )
+        },
+        onSuccess: () =>
+          Exit.succeed(Outcome.Processed({ key: held.key, eventTag: tagOf(event, provider.discriminator) }))
+      }
+    )
+
+  const lostInTransaction = new TimedOut({
+    message: "The claim's lease expired before completion; another delivery took it over. " +
+      "The handler's transaction was rolled back",
+    budgetMillis: leaseMillis
+  })
 
   // A failure after the claim: the claim is released, so the platform's retry runs at once.
   const failed = (env: Env, held: Held, reason: Failure): Effect.Effect<Outcome.Outcome> =>
@@ -982,6 +1054,11 @@ const refusedWith = (
   const error = Cause.findErrorOption(cause)
   return Option.isSome(error) ? Exit.succeed(outcomeOf(key, error.value)) : Exit.failCause(cause as Cause.Cause<never>)
 }
+
+const noTransaction = new StoreUnavailable({
+  message: "This handler is transactional, but the IdempotencyStore runs no transactions: use SqlStore " +
+    "(@hookline/store-sql) on the handler's SqlClient, or drop `transactional: true`"
+})
 
 const storeThrew = new StoreUnavailable({ message: "The store failed unexpectedly while recording the completion" })
 

@@ -29,17 +29,20 @@
  * @since 0.1.0
  */
 import type * as PgClient from "@effect/sql-pg/PgClient"
-import { IdempotencyStore, Misconfigured, type StoreUnavailable } from "@hookline/core"
+import { IdempotencyStore, Misconfigured, StoreUnavailable } from "@hookline/core"
 import { Secret } from "@hookline/core/provider"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as SqlClient from "effect/sql/SqlClient"
-import type * as SqlError from "effect/sql/SqlError"
+import * as SqlError from "effect/sql/SqlError"
 import * as Dialect from "./internal/dialect.ts"
 import * as Statement from "./internal/statement.ts"
 import * as Unavailable from "./internal/unavailable.ts"
@@ -237,6 +240,24 @@ const maxMillis = 100 * 365 * 24 * 60 * 60 * 1000
 const millis = (duration: Duration.Duration): string =>
   String(Math.min(maxMillis, Math.max(0, Math.ceil(Duration.toMillis(duration)))))
 
+const foreignClient = new StoreUnavailable({
+  message: "SqlStore: a transactional handler runs with another SqlClient than the store's, whose " +
+    "statements would not join the transaction; build the store on the application's SqlClient " +
+    "(SqlStore.layer() with Layer.provideMerge, or SqlStore.layerPg, which provides its own)"
+})
+
+// BEGIN (or the wait for a connection) or COMMIT failed. A failed COMMIT leaves the outcome unknown.
+const transactionFailed = (phase: "begin" | "commit", cause: Cause.Cause<unknown>): StoreUnavailable => {
+  const error = Cause.squash(cause)
+  const text = SqlError.isSqlError(error) ? Unavailable.describe(error) : "unexpected failure"
+  return new StoreUnavailable({
+    message: phase === "begin"
+      ? `SqlStore transaction could not begin: ${text}`
+      : `SqlStore transaction COMMIT failed, its outcome is unknown: ${text}`,
+    cause: { _tag: "TransactionFailed", operation: phase, message: text }
+  })
+}
+
 // Tokens are UUIDs (the column's type); anything else was never issued and cannot match.
 const tokenShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -391,7 +412,46 @@ export const make = (
         ? Effect.map(run("release", releaseSql, [key, token]), (rows) => rows.length === 1)
         : Effect.succeed(false)
 
-    return IdempotencyStore.IdempotencyStore.of({ claim, complete, release })
+    // The handler's statements and the completion on one connection, in one transaction: the one
+    // the SqlClient's own `withTransaction` opens, so the handler reaches it through the ordinary
+    // `SqlClient` (its nested `withTransaction` becomes a savepoint, its `afterCommit` runs after
+    // the commit). The claim was committed before, on its own: other processes see it in flight.
+    const completeInTransactionSql = dialect.completeInTransaction(table)
+    const transaction: IdempotencyStore.Transaction = (key, token, body) =>
+      Effect.withFiber((fiber) => {
+        // Statements of another client (another pool) would run outside the transaction, silently
+        // committed on their own: refuse before anything runs.
+        const client = Context.getOrUndefined(fiber.context, SqlClient.SqlClient)
+        if (client !== undefined && client.transactionService !== sql.transactionService) {
+          return Effect.fail(foreignClient)
+        }
+        const completeIn = (retain: Duration.Duration) =>
+          tokenShape.test(token)
+            ? Effect.map(
+              run("complete", completeInTransactionSql, [key, token, millis(retain)]),
+              (rows) => rows.length === 1
+            )
+            : Effect.succeed(false)
+        let bodyExit: Exit.Exit<unknown, unknown> | undefined
+        const inside = Effect.onExit(body(completeIn), (exit) => {
+          bodyExit = exit
+          return Effect.void
+        })
+        return Effect.catchCause(sql.withTransaction(inside), (cause) => {
+          // The body's own failure (the handler's, or the completion's) is the outcome, even when the
+          // rollback failed too: the server rolls back a transaction whose connection is gone.
+          if (bodyExit !== undefined && Exit.isFailure(bodyExit)) {
+            return Effect.failCause(bodyExit.cause as Cause.Cause<never>)
+          }
+          if (Cause.hasInterruptsOnly(cause)) {
+            return Effect.failCause(cause as Cause.Cause<never>)
+          }
+          return Effect.fail(transactionFailed(bodyExit === undefined ? "begin" : "commit", cause))
+        })
+      })
+
+    const store = { claim, complete, release, transaction }
+    return IdempotencyStore.IdempotencyStore.of(store)
   })
 
 /**

@@ -60,6 +60,11 @@ export interface Dialect {
   readonly claim: (table: Table) => string
   /** Params: key, token, retain millis (as text). Returns one row when the holder completed. */
   readonly complete: (table: Table) => string
+  /**
+   * `complete` for a statement inside a longer transaction (a transactional handler's): the same
+   * fence and parameters, measured with the statement's own clock instead of the transaction's start.
+   */
+  readonly completeInTransaction: (table: Table) => string
   /** Params: key, token. Returns one row when the holder released. */
   readonly release: (table: Table) => string
   /** Params: batch size (as text). Deletes at most that many expired rows; returns `{ deleted }`. */
@@ -137,6 +142,13 @@ RETURNING d.token::text AS token, d.state, d.fingerprint`,
   complete: (table) =>
     `UPDATE ${table.qualified} AS d SET state = 'completed', expires_at = ${after("$3")}
 WHERE d.key = $1 AND d.token = $2 AND d.state = 'in_flight' AND ${live("d")}
+RETURNING 1 AS done`,
+  // `now()` is the transaction's start: in a transaction that ran a handler for seconds, the lease
+  // is checked, and the retention measured, at the moment of this statement instead.
+  completeInTransaction: (table) =>
+    `UPDATE ${table.qualified} AS d SET state = 'completed',
+  expires_at = clock_timestamp() + $3::bigint * interval '1 millisecond'
+WHERE d.key = $1 AND d.token = $2 AND d.state = 'in_flight' AND d.expires_at > clock_timestamp()
 RETURNING 1 AS done`,
   release: (table) =>
     `DELETE FROM ${table.qualified} AS d
