@@ -20,7 +20,11 @@ import * as Db from "./Db.ts"
 
 const serverScript = fileURLToPath(new URL("./server.ts", import.meta.url))
 
-export type StoreKind = "redis" | "postgres"
+/**
+ * `postgres-transactional`: the PostgreSQL store with a `transactional` handler that writes the ledger
+ * in the transaction recording its completion, before its work and any injected failure.
+ */
+export type StoreKind = "redis" | "postgres" | "postgres-transactional"
 export type Fault =
   | "none"
   | "handler-fail"
@@ -327,13 +331,14 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   await db.query(`CREATE TABLE ${ledger} (key text NOT NULL, pid integer NOT NULL, at_ms bigint NOT NULL)`)
 
   if (options.store === "redis" && options.redis === undefined) throw new Error("the redis store needs a private Redis")
-  if (options.fault === "lease-overrun" && options.store !== "postgres") {
+  if (options.fault === "lease-overrun" && options.store === "redis") {
     throw new Error("lease-overrun runs on PostgreSQL: the fenced write reads the store's table")
   }
   const leaseMs = options.leaseMs ?? 2000
   const env: NodeJS.ProcessEnv = {
     HMAC_SECRET: Redacted.value(secret),
-    STORE: options.store,
+    STORE: options.store === "redis" ? "redis" : "postgres",
+    TRANSACTIONAL: options.store === "postgres-transactional" ? "1" : "0",
     REDIS_URL: options.redis?.url ?? "",
     REDIS_PREFIX: `${run}:`,
     PG_URL: Db.pgUrlText,

@@ -17,8 +17,11 @@ import type * as RedisServer from "../../test-support/RedisServer.ts"
 import * as Db from "./Db.ts"
 import { type Answer, post, type Server, sleep, startServer, stopServer, type StoreKind } from "./ExactlyOnce.ts"
 
+/** The outage runs on the plain stores (its handler is not transactional). */
+export type OutageStore = Exclude<StoreKind, "postgres-transactional">
+
 export interface OutageOptions {
-  readonly store: StoreKind
+  readonly store: OutageStore
   /** Distinct deliveries. */
   readonly deliveries: number
   /** The platform's retries after the first send. Default 1 (GoldenPay). */
@@ -37,7 +40,7 @@ export interface OutageOptions {
 }
 
 export interface OutageFigures {
-  readonly store: StoreKind
+  readonly store: OutageStore
   readonly deliveries: number
   /** Platform sends acknowledged during the outage (must be 0: the handler could not run). */
   readonly ackedDuringOutage: number

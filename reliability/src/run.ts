@@ -11,7 +11,8 @@
  * latency row. `--quick`: 1,000 / 500 / 500 / 400; 200; 5 / 100. The figures are saved in
  * reliability/results/latest.json; `--report-only` regenerates the tables and the doc from it;
  * `--outage-only` runs only the outage scenarios (10,000 deliveries per store; 300 with `--quick`) and
- * merges them into it.
+ * merges them into it; `--transactional-only` likewise runs only the transactional handlers' scenarios
+ * (issue #21: 30,000 deliveries each, 500 with `--quick`).
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -28,6 +29,8 @@ const quick = process.argv.includes("--quick")
 const reportOnly = process.argv.includes("--report-only")
 // Only the outage-and-replay runs, merged into the saved results (whose other figures are kept).
 const outageOnly = process.argv.includes("--outage-only")
+// Only the transactional handlers' runs, merged likewise.
+const transactionalOnly = process.argv.includes("--transactional-only")
 const resultsPath = fileURLToPath(new URL("../results/latest.json", import.meta.url))
 const sizes = quick
   ? {
@@ -36,6 +39,7 @@ const sizes = quick
     sigterm: 500,
     overrun: 400,
     outage: 300,
+    transactional: 500,
     mutations: 200,
     corpusRounds: 1,
     cpuRounds: 5,
@@ -47,6 +51,7 @@ const sizes = quick
     sigterm: 10_000,
     overrun: 3000,
     outage: 10_000,
+    transactional: 30_000,
     mutations: 2000,
     corpusRounds: 3,
     cpuRounds: 20,
@@ -72,6 +77,18 @@ const scenarios: ReadonlyArray<readonly [ExactlyOnce.StoreKind, ExactlyOnce.Faul
   ["postgres", "pg-terminate"]
 ]
 const writes: ReadonlyArray<ExactlyOnce.Write> = ["plain", "token", "token+key"]
+
+// The transactional handlers (issue #21): PostgreSQL, the ledger written in the transaction that
+// records the completion, every fault that can land between the two. SIGTERM with the 10 s lease, as
+// above; lease-overrun with the 2 s lease, its slow calls ending after the claim was taken over.
+const transactionalScenarios: ReadonlyArray<readonly [ExactlyOnce.Fault, number?]> = [
+  ["none"],
+  ["handler-fail"],
+  ["sigkill"],
+  ["sigterm", 10_000],
+  ["pg-terminate"],
+  ["lease-overrun"]
+]
 
 const faultText: Record<ExactlyOnce.Fault, string> = {
   "none": "none",
@@ -176,6 +193,7 @@ const main = async () => {
   } finally {
     await redis.stop()
   }
+  const transactional = await transactionalRuns()
   for (const write of writes) {
     log(`handlers outliving their lease: postgres, ${write} write, ${sizes.overrun} deliveries`)
     const figures = await ExactlyOnce.runScenario({
@@ -210,6 +228,8 @@ const main = async () => {
     leaseOverrun,
     outage,
     outageAt: startedAt.toISOString(),
+    transactional,
+    transactionalAt: startedAt.toISOString(),
     hostile,
     preVerification
   }
@@ -227,6 +247,28 @@ const outageRuns = async (redis: RedisServer.RedisServer): Promise<ReadonlyArray
     figures.push(f)
   }
   return figures
+}
+
+const transactionalRuns = async (): Promise<ReadonlyArray<ExactlyOnce.Figures>> => {
+  const figures: Array<ExactlyOnce.Figures> = []
+  for (const [fault, leaseMs] of transactionalScenarios) {
+    const deliveries = sizes.transactional
+    log(`transactional handlers: postgres, fault ${fault}, ${deliveries} deliveries, lease ${leaseMs ?? 2000} ms`)
+    const f = await ExactlyOnce.runScenario({ store: "postgres-transactional", fault, deliveries, log, leaseMs })
+    log(`  ${JSON.stringify(f)}`)
+    figures.push(f)
+  }
+  return figures
+}
+
+/** Runs only the transactional handlers' scenarios and merges them into the saved results. */
+const transactionalMain = async () => {
+  const saved: Report = JSON.parse(fs.readFileSync(resultsPath, "utf8"))
+  const at = new Date().toISOString()
+  const transactional = await transactionalRuns()
+  const report: Report = { ...saved, transactional, transactionalAt: at }
+  fs.writeFileSync(resultsPath, `${JSON.stringify(report, null, 2)}\n`)
+  render(report)
 }
 
 /** Runs only the outage scenarios and merges them into the saved results. */
@@ -257,6 +299,9 @@ interface Report {
   /** The outage-and-replay runs (issue #20), and when they ran; absent in earlier results. */
   readonly outage?: ReadonlyArray<Outage.OutageFigures>
   readonly outageAt?: string
+  /** The transactional handlers' runs (issue #21), and when they ran; absent in earlier results. */
+  readonly transactional?: ReadonlyArray<ExactlyOnce.Figures>
+  readonly transactionalAt?: string
   readonly hostile: ReadonlyArray<HostileFigures>
   readonly preVerification?: PreVerification.Figures
 }
@@ -267,6 +312,7 @@ interface Tables {
   readonly shutdown: string
   readonly overrun: string | undefined
   readonly outage: string | undefined
+  readonly transactional: string | undefined
   readonly hostile: string
   readonly promises: string | undefined
   readonly cpu: string | undefined
@@ -470,7 +516,33 @@ const tablesOf = (report: Report): Tables => {
       r.seconds
     ])
   )
-  return { exactly, shutdown, overrun, outage, hostile: hostileTable, promises, cpu, latency }
+  const transactional = report.transactional === undefined ? undefined : table(
+    [
+      "fault",
+      "lease",
+      "deliveries",
+      "requests",
+      "injected",
+      "runs cut at the deadline",
+      "side effects applied twice",
+      "never acked",
+      "acked, not in ledger",
+      "deliveries/s"
+    ],
+    report.transactional.map((r) => [
+      faultText[r.fault],
+      `${(r.leaseMs ?? 2000) / 1000} s`,
+      r.deliveries,
+      r.requests,
+      r.fault === "lease-overrun" ? `${r.overruns ?? 0} slow calls` : r.injected,
+      r.cutRuns ?? "",
+      `**${r.handledTwice}**`,
+      `**${r.neverAcked}**`,
+      `**${r.ackedNotInLedger}**`,
+      r.throughput
+    ])
+  )
+  return { exactly, shutdown, overrun, outage, transactional, hostile: hostileTable, promises, cpu, latency }
 }
 
 /** Whether `check` holds for the issue #15 figures of every transport that has them. */
@@ -482,7 +554,10 @@ const breaches = (report: Report): ReadonlyArray<string> => {
   const out: Array<string> = []
   const runs = report.runs
   const label = (r: ExactlyOnce.Figures) => `${r.store} ${r.fault}${r.write === undefined ? "" : ` (${r.write})`}`
-  for (const r of [...runs, ...(report.leaseOverrun ?? [])]) {
+  for (const r of report.transactional ?? []) {
+    if (r.handledTwice > 0) out.push(`transactional ${r.fault}: ${r.handledTwice} side effects applied twice`)
+  }
+  for (const r of [...runs, ...(report.leaseOverrun ?? []), ...(report.transactional ?? [])]) {
     if (r.neverAcked > 0) out.push(`${label(r)}: ${r.neverAcked} deliveries never acknowledged`)
     if (r.ackedNotInLedger > 0) out.push(`${label(r)}: ${r.ackedNotInLedger} acknowledged without a handler run`)
     if ((r.shutdownFailures ?? 0) > 0) out.push(`${label(r)}: ${r.shutdownFailures} servers broke the shutdown bound`)
@@ -532,6 +607,7 @@ const render = (report: Report): void => {
     tables.shutdown,
     tables.overrun,
     tables.outage,
+    tables.transactional,
     tables.hostile,
     tables.promises,
     tables.cpu,
@@ -554,7 +630,7 @@ const document = (report: Report, tables: Tables): string => {
   const broken = breaches(report)
   const sigterm = runs.filter((r) => r.fault === "sigterm")
   const sigkill = runs.filter((r) => r.fault === "sigkill")
-  const allRuns = [...runs, ...(report.leaseOverrun ?? [])]
+  const allRuns = [...runs, ...(report.leaseOverrun ?? []), ...(report.transactional ?? [])]
   const shutdownFailures = allRuns.reduce((total, r) => total + (r.shutdownFailures ?? 0), 0)
   const stops = allRuns.reduce((total, r) => total + (r.gracefulStops ?? 0), 0)
   const overrun = (write: ExactlyOnce.Write) => report.leaseOverrun?.find((r) => r.write === write)
@@ -615,7 +691,11 @@ completion could not be recorded (the process was killed in between, the store w
 that moment, or the handler outlived its claim) runs again on the platform's retry. See
 [the at-least-once window](#the-at-least-once-window) and
 [handlers that outlive their lease](#handlers-that-outlive-their-lease) for how often that happened
-below and how to make it harmless.
+below and how to make it harmless. **When the side effect is a write to the PostgreSQL database that
+holds the store's table, hookline closes the window** (issue #21): a handler defined with
+\`transactional: true\` writes in the transaction that records its completion, so the two commit
+together or not at all — [measured below](#exactly-once-side-effects-transactional-handlers) under
+the same kills, failures and lost claims.
 
 ## How it is tested
 
@@ -676,6 +756,16 @@ one scenario each: a plain \`INSERT\`; the fenced write of
 \`SELECT 1 FROM <store table> WHERE key = … AND token = …::uuid AND state = 'in_flight' AND
 expires_at > now() FOR UPDATE\`, then the \`INSERT\`; no row: nothing written); and the same fence
 plus a check that the key has no row yet (the claim row's lock serialises a key's writers).
+
+**Transactional handlers** (the same driver and servers, PostgreSQL, issue #21). The handler is
+defined with \`transactional: true\` and writes its ledger row through the store's own \`SqlClient\` —
+in the transaction the pipeline opened, which records the completion — and only *then* does its few
+milliseconds of work and, under the handler-failure fault, fails (10%): every fault lands between the
+side effect and the completion, where the plain handler above would leave a second row. Faults as
+above (no fault, handler failures, SIGKILL, SIGTERM with slow handlers, the store's backends — now
+also the handlers' transactions — terminated), and the lease overrun: 5% of runs make the slow
+uninterruptible call and then write, inside the transaction. A key with two ledger rows is a side
+effect applied twice: it must be 0 in every scenario.
 
 **Outage and replay** ([\`Outage.ts\`](../reliability/src/Outage.ts), issue #20). Two server
 processes with a dead-letter store of the run's kind (Redis, then PostgreSQL) and a handler whose
@@ -836,6 +926,28 @@ What must hold: with the fence, no write after the key's completion (**${token.h
   the at-least-once window below.`
   }
 
+### Exactly-once side effects: transactional handlers
+
+${
+    tables.transactional === undefined
+      ? notMeasured
+      : `${tables.transactional}
+
+${
+        report.transactionalAt !== undefined && report.transactionalAt !== report.startedAt
+          ? `Measured ${
+            report.transactionalAt.slice(0, 16).replace("T", " ")
+          } UTC, after the rest of this page (\`--transactional-only\`). `
+          : ""
+      }The ledger row is the handler's side effect, written before its work and any failure: a process
+killed mid-handler, a failure after the write, a terminated backend, a deadline, a claim lost to a
+takeover — each rolled the write back with the transaction, and the platform's retry applied it once.
+Compare the plain PostgreSQL handler under SIGKILL in the exactly-once table. The cost is a held
+connection per running handler and one \`BEGIN\`/\`COMMIT\` pair per delivery (the deliveries/s
+column against the plain PostgreSQL rows above); see
+[concepts](concepts.md#exactly-once-side-effects-transactional-handlers).`
+  }
+
 ### Hostile input
 
 ${tables.hostile}
@@ -958,8 +1070,10 @@ Make the window harmless in your handler, the way payment platforms expect anywa
 * with the PostgreSQL store in your database, fence the write with \`context.token\` as
   [concepts](concepts.md#two-holders-one-key-what-is-guaranteed) shows, so a run that outlived its
   claim cannot write after another took it over ([above](#handlers-that-outlive-their-lease): the
-  fence alone still leaves a late write whose completion is not recorded; the key check closes it).
-  Writing the side effect and the completion in one transaction is not offered by hookline today.
+  fence alone still leaves a late write whose completion is not recorded; the key check closes it);
+* or, when the side effect is a write to the same PostgreSQL database as the store, define the
+  handler with \`transactional: true\`: the write and the completion commit in one transaction
+  ([measured above](#exactly-once-side-effects-transactional-handlers)).
 
 ## Out of scope
 
@@ -990,6 +1104,8 @@ if (reportOnly) {
   render(saved)
 } else if (outageOnly) {
   await outageMain()
+} else if (transactionalOnly) {
+  await transactionalMain()
 } else {
   await main()
 }

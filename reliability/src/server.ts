@@ -6,6 +6,10 @@
  *   PORT          listen port (0: a free one; printed as `{"event":"listening","port":…}`)
  *   HMAC_SECRET   the signing secret
  *   STORE         redis | postgres
+ *   TRANSACTIONAL 1: the handler is `transactional` (STORE=postgres): it writes the ledger through the
+ *                 store's own SqlClient, in the transaction that records its completion, and does its
+ *                 work and any injected failure *after* the write (so a kill, a failure or a lost
+ *                 claim lands between the side effect and the completion)
  *   REDIS_URL     the (private) Redis of the run;  REDIS_PREFIX  its key prefix
  *   PG_URL        PostgreSQL (store and ledger);   STORE_TABLE   the SqlStore table
  *   STORE_APP     application_name of the store's pool (the driver terminates only these backends)
@@ -52,8 +56,10 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
+import * as SqlClient from "effect/sql/SqlClient"
 import * as http from "node:http"
 
 const env = process.env
@@ -90,6 +96,26 @@ const pgUrl = Redacted.make(need("PG_URL"))
 const ledgerTable = need("LEDGER")
 const storeKind = need("STORE")
 const storeTable = env.STORE_TABLE ?? ""
+const transactional = env.TRANSACTIONAL === "1"
+if (transactional && storeKind !== "postgres") {
+  process.stderr.write("TRANSACTIONAL=1 needs STORE=postgres\n")
+  process.exit(2)
+}
+
+// The transactional handler's write: through the application's SqlClient — the store's, whose
+// transaction the pipeline opened — so it commits with the completion or not at all.
+const recordInTransaction = (key: string) =>
+  Effect.flatMap(
+    Effect.serviceOption(SqlClient.SqlClient),
+    Option.match({
+      onNone: () => Effect.die(new Error("no SqlClient: the transactional handler needs SqlStore.layerPg's")),
+      onSome: (sql) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.asVoid(
+            sql.unsafe(`INSERT INTO ${ledgerTable} (key, pid, at_ms) VALUES ($1, $2, $3)`, [key, process.pid, now])
+          ))
+    })
+  )
 const ledgerLayer = Layer.effect(
   Ledger,
   Effect.gen(function*() {
@@ -128,7 +154,8 @@ const storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown> = stor
   : SqlStore.layerPg({
     url: pgUrl,
     table: need("STORE_TABLE"),
-    pool: { applicationName: need("STORE_APP"), maxConnections: 8 }
+    // A transactional handler holds a connection for its whole run.
+    pool: { applicationName: need("STORE_APP"), maxConnections: transactional ? 14 : 8 }
   })
 
 const deadLetters = env.DEAD_LETTERS === "1"
@@ -186,7 +213,9 @@ const counts = {
 
 const write = (key: string, token: string, deadline: number) =>
   Effect.tap(
-    fence
+    transactional
+      ? recordInTransaction(key)
+      : fence
       ? Ledger.use((ledger) => ledger.recordFenced(key, token, writeMode === "token+key")).pipe(
         Effect.tap((written) =>
           Effect.sync(() => {
@@ -226,6 +255,15 @@ const hmac = defineHandler(
           )
         }
         const ms = Math.random() < slowRate ? slowMs : Math.floor(Math.random() * work)
+        if (transactional) {
+          // The side effect first: whatever follows must take it back.
+          yield* written(context.key, context.token, context.deadline)
+          yield* Effect.sleep(Duration.millis(ms))
+          if (Math.random() < failRate) {
+            return yield* new InjectedFailure({ message: "injected failure after the write" })
+          }
+          return
+        }
         yield* Effect.sleep(Duration.millis(ms))
         if (down) return yield* new InjectedFailure({ message: "the handler's database is down" })
         if (Math.random() < failRate) return yield* new InjectedFailure({ message: "injected handler failure" })
@@ -242,7 +280,11 @@ const hmac = defineHandler(
         return Effect.void
       }))
     }),
-  { lease: Duration.millis(numberOr("LEASE_MS", 2000)), ...(timeBudget === undefined ? {} : { timeBudget }) }
+  {
+    lease: Duration.millis(numberOr("LEASE_MS", 2000)),
+    transactional,
+    ...(timeBudget === undefined ? {} : { timeBudget })
+  }
 )
 
 /**
