@@ -64,6 +64,22 @@ export const table = (rows: ReadonlyArray<ScaleRow>): string => {
   return lines.join("\n")
 }
 
+const retriedTable = (rows: ReadonlyArray<ScaleRow>): string => {
+  const labels = [...new Set(rows.flatMap((row) => Object.keys(row.retriedBy)))].sort()
+  const lines = [
+    `| store | processes | ${labels.map((label) => `\`${label}\``).join(" | ")} |`,
+    `|---|---:|${labels.map(() => "---:|").join("")}`
+  ]
+  for (const row of rows) {
+    lines.push(
+      `| ${storeName(row.store)} | ${row.processes} | ${
+        labels.map((label) => int(row.retriedBy[label] ?? 0)).join(" | ")
+      } |`
+    )
+  }
+  return lines.join("\n")
+}
+
 const costTable = (rows: ReadonlyArray<ScaleRow>): string => {
   const lines = [
     "| store | processes | store server | of which EVALSHA execution | ledger backends | receivers (primary + workers) | driver | total on this machine |",
@@ -168,6 +184,13 @@ ${
 ## Results
 
 ${table(rows)}
+
+The retried answers, by status and outcome: \`503 InFlight\` is a duplicate whose twin another worker
+is handling (expected: a fifth of the deliveries are sent twice at once, and a twin retries until
+the first copy completes); any other label is listed as it came — \`503 Failed/StoreUnavailable\`,
+for one, would be a store operation that missed its timeout, answered "retry":
+
+${retriedTable(rows)}
 
 Over all rows: **${twice} keys handled twice, ${never} deliveries never acknowledged**, ${notInLedger}
 acknowledged deliveries without a ledger row, out of ${int(delivered)} measured deliveries (plus the

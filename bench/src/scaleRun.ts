@@ -104,6 +104,11 @@ export interface ScaleRow {
   readonly requests: number
   /** Of those, answered with a non-2xx or not answered, and retried. */
   readonly retried: number
+  /**
+   * The retried answers by HTTP status and outcome (status 0: no answer), e.g. `503 InFlight`: a
+   * duplicate whose twin is being handled by another worker.
+   */
+  readonly retriedBy: Readonly<Record<string, number>>
   /** Keys with more than one ledger row (warm-up included). */
   readonly handledTwice: number
   /** Deliveries never acknowledged (warm-up included). */
@@ -252,12 +257,32 @@ interface Phase {
   readonly ids: Array<string>
   requests: number
   retried: number
+  /** The answers that were retried, by HTTP status and outcome (status 0: no answer). */
+  readonly retriedBy: Record<string, number>
   seconds: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const post = (agent: http.Agent, port: number, raw: RawDelivery.RawDelivery): Promise<number> =>
+interface Answer {
+  readonly status: number
+  /** The outcome label of the answer's JSON body (`InFlight`, `Failed`, …), or its start. */
+  readonly outcome: string
+}
+
+const outcomeOf = (text: string): string => {
+  try {
+    const body: unknown = JSON.parse(text)
+    if (typeof body === "object" && body !== null && "outcome" in body) {
+      return "reason" in body ? `${String(body.outcome)}/${String(body.reason)}` : String(body.outcome)
+    }
+  } catch {
+    // not JSON: the text itself says what it is
+  }
+  return text.slice(0, 40)
+}
+
+const post = (agent: http.Agent, port: number, raw: RawDelivery.RawDelivery): Promise<Answer> =>
   new Promise((resolve) => {
     const request = http.request({
       host: "127.0.0.1",
@@ -268,12 +293,16 @@ const post = (agent: http.Agent, port: number, raw: RawDelivery.RawDelivery): Pr
       agent,
       timeout: 10_000
     }, (response) => {
-      response.resume()
-      response.on("end", () => resolve(response.statusCode ?? 0))
-      response.on("error", () => resolve(0))
+      const status = response.statusCode ?? 0
+      const chunks: Array<Buffer> = []
+      // Only the retried answers are read: an acknowledgement's body does not matter.
+      if (status >= 200 && status < 300) response.resume()
+      else response.on("data", (chunk: Buffer) => chunks.push(chunk))
+      response.on("end", () => resolve({ status, outcome: outcomeOf(Buffer.concat(chunks).toString()) }))
+      response.on("error", (error) => resolve({ status: 0, outcome: error.message }))
     })
     request.on("timeout", () => request.destroy(new Error("timeout")))
-    request.on("error", () => resolve(0))
+    request.on("error", (error) => resolve({ status: 0, outcome: error.message }))
     request.end(raw.body)
   })
 
@@ -289,7 +318,15 @@ const drive = async (
     readonly agent: http.Agent
   }
 ): Promise<Phase> => {
-  const phase: Phase = { latencies: [], acknowledgedIds: [], ids: [], requests: 0, retried: 0, seconds: 0 }
+  const phase: Phase = {
+    latencies: [],
+    acknowledgedIds: [],
+    ids: [],
+    requests: 0,
+    retried: 0,
+    retriedBy: {},
+    seconds: 0
+  }
   const started = performance.now()
   const more = "seconds" in options.amount
     ? ((end: number) => () => performance.now() < end)(started + options.amount.seconds * 1000)
@@ -299,9 +336,11 @@ const drive = async (
   const copy = async (raw: RawDelivery.RawDelivery, giveUpAt: number): Promise<number | undefined> => {
     for (let attempt = 0;; attempt++) {
       phase.requests++
-      const status = await post(options.agent, options.port, raw)
-      if (status >= 200 && status < 300) return performance.now()
+      const answer = await post(options.agent, options.port, raw)
+      if (answer.status >= 200 && answer.status < 300) return performance.now()
       phase.retried++
+      const label = `${answer.status} ${answer.outcome}`
+      phase.retriedBy[label] = (phase.retriedBy[label] ?? 0) + 1
       if (performance.now() > giveUpAt) return undefined
       await sleep(Math.min(500, 5 * 2 ** Math.min(attempt, 7)) * (0.5 + Math.random()))
     }
@@ -471,6 +510,7 @@ export const runScale = async (options: ScaleOptions): Promise<ScaleRow> => {
       p99Ms: round(percentile(latencies, 0.99), 2),
       requests: measured.requests,
       retried: measured.retried,
+      retriedBy: measured.retriedBy,
       handledTwice: twice[0]?.twice ?? -1,
       neverAcknowledged: warm.ids.length + measured.ids.length - acknowledgedIds.length,
       acknowledgedNotInLedger: missing[0]?.missing ?? -1,
