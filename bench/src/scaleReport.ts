@@ -199,12 +199,12 @@ warm-ups). Throughput relative to one process: Redis ${ratio(redis, 2)} with 2 a
 
 ### What these numbers show, and what they do not
 
-* **Correctness under sharing** is what they show without reservation: several processes taking
+* **Correctness under sharing** is what they show directly: several processes taking
   connections from one port, concurrent duplicates landing on different workers, one store — and
   every key handled once, every delivery acknowledged. \`npm run reliability\` adds the faults (kills,
   restarts, terminated backends); this run is about load.
 * **This machine has ${machine.cpus} cores** and everything runs on them: the driver, the cluster primary
-  and its workers, Redis, PostgreSQL (the store and the ledger), and another engineer's tests. One
+  and its workers, Redis, PostgreSQL (the store and the ledger), and whatever else ran there. One
   receiver process already competes with the rest for the cores; ${
     machine.cpus < 4
       ? `**4 processes on ${machine.cpus} cores is contention, not scaling**: more processes than cores only add
@@ -217,7 +217,9 @@ warm-ups). Throughput relative to one process: Redis ${ratio(redis, 2)} with 2 a
   throughput measured (${
     rows.map((row) => `${storeName(row.store)} ×${row.processes}: ${int(machineCeiling(row))} vs ${int(row.perSecond)}`)
       .join("; ")
-  } deliveries/s). The load generator alone takes a sizeable share of it.
+  } deliveries/s). The driver alone took ${
+    fixed(100 * median(rows.map((row) => row.cost.driverUs / totalUs(row))), 0)
+  }% of it (median over the rows).
 * What adding receiver hosts would give is not measured here; it follows from the per-delivery costs:
   the receivers scale out until the store's server is the bottleneck, which is what the estimate
   below is about.
@@ -264,19 +266,21 @@ server is on a host of its own, that its CPU is the limit, and plan a primary at
     fixed(plannedUtilisation * 100, 0)
   }% of its CPU.
 The per-delivery costs were measured on a busy ${machine.cpus}-core machine, where caches and context
-switches make every figure somewhat higher than on a dedicated server: the estimates lean low.
+switches make every figure higher than on a dedicated server: the estimates lean low.
 
 ### One Redis primary
 
 Redis runs commands on one thread, so one primary is one core's worth of command processing.
 
 * Measured: ${fixed(redisServerUs)} µs of main-thread CPU per delivery (median).
-* At 100% of that thread: 1,000,000 µs/s ÷ ${fixed(redisServerUs)} µs = **${int(redisCapacity)} deliveries/s**.
+* At 100% of that thread: 1,000,000 µs/s ÷ ${fixed(redisServerUs)} µs = **${int(redisCapacity)} deliveries/s** (with ${
+    fixed(settings.duplicateRate * 100, 0)
+  }% of them sent twice, as here).
 * Planned at ${fixed(plannedUtilisation * 100, 0)}%: ${fixed(plannedUtilisation, 1)} × ${int(redisCapacity)} = **${
     int(redisPlanned)
   } deliveries/s** (${int(redisPlanned * 86_400 / 1e6)} million a day).
-* The scripts themselves took ${fixed(redisCommandUs)} µs per delivery; the rest is reading requests
-  and writing replies. With \`io-threads\` moving socket I/O off the main thread, the command thread's
+* The scripts themselves took ${fixed(redisCommandUs)} µs per delivery; the rest is the event loop
+  around them: reading requests, writing replies. With \`io-threads\` moving socket I/O off the main thread, the command thread's
   ceiling would approach 1,000,000 ÷ ${fixed(redisCommandUs)} = ${
     int(redisCommandCeiling)
   } deliveries/s — an upper bound, not measured.
@@ -363,7 +367,7 @@ deliveries: add processes or hosts behind the load balancer until the store is t
 \`\`\`sh
 npm run scale              # the full run: writes bench/results/scale.json and this page
 npm run scale -- --quick   # 3 s rows, prints the table only
-npx vitest run --project bench scale   # the reduced check: 2 workers, a few hundred deliveries per store
+npx vitest run --config vitest.workspace.ts --project bench scale   # the reduced check: 2 workers, a few hundred deliveries per store
 \`\`\`
 
 Needs \`redis-server\` on the PATH and PostgreSQL at \`HOOKLINE_PG_URL\` (default
