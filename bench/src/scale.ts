@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { markdown, type ScaleResults, table } from "./scaleReport.ts"
+import { type BenchReference, markdown, type ScaleResults, table } from "./scaleReport.ts"
 import { runScale, type ScaleRow, type StoreKind } from "./scaleRun.ts"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
@@ -25,9 +25,31 @@ const args = process.argv.slice(2)
 const quick = args.includes("--quick")
 const log = (line: string) => process.stderr.write(`${line}\n`)
 
+/** The store section of the last `npm run bench`, when there is one. */
+const benchReference = (): BenchReference | undefined => {
+  try {
+    const bench = JSON.parse(readFileSync(path.join(root, "bench/results/latest.json"), "utf8")) as {
+      readonly date: string
+      readonly machine: { readonly cpu: string; readonly cores: number; readonly load: ReadonlyArray<number> }
+      readonly stores: { readonly rows: ReadonlyArray<{ readonly store: string; readonly hooklinePerSecond: number }> }
+    }
+    const best = (store: string) =>
+      Math.max(...bench.stores.rows.filter((row) => row.store === store).map((row) => row.hooklinePerSecond))
+    return {
+      date: bench.date,
+      cpu: bench.machine.cpu,
+      cores: bench.machine.cores,
+      load: bench.machine.load,
+      best: { redis: best("redis"), postgres: best("postgres") }
+    }
+  } catch {
+    return undefined
+  }
+}
+
 if (args.includes("--report-only")) {
   const results = JSON.parse(readFileSync(resultsFile, "utf8")) as ScaleResults
-  writeFileSync(docFile, markdown(results))
+  writeFileSync(docFile, markdown(results, benchReference()))
   log(`wrote ${path.relative(root, docFile)}`)
   process.exit(0)
 }
@@ -94,7 +116,7 @@ if (quick) {
 } else {
   mkdirSync(path.dirname(resultsFile), { recursive: true })
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`)
-  writeFileSync(docFile, markdown(results))
+  writeFileSync(docFile, markdown(results, benchReference()))
   log(`\nwrote ${path.relative(root, resultsFile)} and ${path.relative(root, docFile)}`)
 }
 const failed = rows.filter((row) => row.handledTwice !== 0 || row.neverAcknowledged !== 0)

@@ -3,7 +3,7 @@
  * each part spent per delivery, and the on-paper capacity of one Redis primary and one PostgreSQL
  * primary computed from the store server's measured CPU per delivery, with the arithmetic shown.
  */
-import type { ScaleRow, StoreKind } from "./scaleRun.ts"
+import { isScriptCall, type ScaleRow, type StoreKind } from "./scaleRun.ts"
 
 export interface ScaleResults {
   readonly date: string
@@ -25,6 +25,19 @@ export interface ScaleResults {
     readonly duplicateRate: number
   }
   readonly rows: ReadonlyArray<ScaleRow>
+}
+
+/**
+ * The store section of `npm run bench` (bench/results/latest.json), for a cross-check: a store's
+ * claim + complete driven at its best rate with client and server on the same cores bounds the
+ * server's CPU per delivery from above.
+ */
+export interface BenchReference {
+  readonly date: string
+  readonly cpu: string
+  readonly cores: number
+  readonly load: ReadonlyArray<number>
+  readonly best: { readonly redis: number; readonly postgres: number }
 }
 
 /** Share of a core a primary is planned to use: headroom for spikes, vacuum, failover catch-up. */
@@ -100,10 +113,13 @@ const costTable = (rows: ReadonlyArray<ScaleRow>): string => {
 const redisCommands = (rows: ReadonlyArray<ScaleRow>): string => {
   const lines = ["| processes | command | calls per delivery | µs per call |", "|---:|---|---:|---:|"]
   for (const row of rows) {
-    for (const command of row.cost.redisCommands ?? []) {
+    const commands = [...(row.cost.redisCommands ?? [])].sort((a, b) =>
+      Number(isScriptCall(b.command)) - Number(isScriptCall(a.command)) || a.command.localeCompare(b.command)
+    )
+    for (const command of commands) {
       lines.push(
         `| ${row.processes} | ${command.command.toUpperCase()}${
-          /^(eval|evalsha|fcall)(_ro)?$/.test(command.command) ? "" : " (inside the script)"
+          isScriptCall(command.command) ? "" : " (inside the script)"
         } | ${fixed(command.callsPerDelivery, 2)} | ${fixed(command.usecPerCall, 2)} |`
       )
     }
@@ -111,7 +127,7 @@ const redisCommands = (rows: ReadonlyArray<ScaleRow>): string => {
   return lines.join("\n")
 }
 
-export const markdown = (results: ScaleResults): string => {
+export const markdown = (results: ScaleResults, reference?: BenchReference): string => {
   const { machine, rows, settings, versions } = results
   const redis = rowsOf(rows, "redis")
   const pg = rowsOf(rows, "postgres")
@@ -212,14 +228,21 @@ warm-ups). Throughput relative to one process: Redis ${ratio(redis, 2)} with 2 a
       : "4 processes only scale as far as the cores left beside the stores and the driver allow"
   }. The column "vs 1 process" therefore says how the
   setup behaves when oversubscribed, not what adding hosts would give you.
-* The table of CPU per delivery below explains the ceiling: adding up what every process spent per
-  delivery gives the machine's whole budget, and ${machine.cpus} cores ÷ that budget is about the
-  throughput measured (${
-    rows.map((row) => `${storeName(row.store)} ×${row.processes}: ${int(machineCeiling(row))} vs ${int(row.perSecond)}`)
-      .join("; ")
-  } deliveries/s). The driver alone took ${
+* The table of CPU per delivery below gives the ceiling: adding up what every process of the run
+  spent per delivery gives its whole budget, and ${machine.cpus} cores ÷ that budget is what the run
+  would reach with the machine to itself. Measured against it (${
+    rows.map((row) =>
+      `${storeName(row.store)} ×${row.processes}: ${int(row.perSecond)} of ${int(machineCeiling(row))}, ${
+        fixed(100 * row.perSecond / machineCeiling(row), 0)
+      }%`
+    ).join("; ")
+  }), the run got that share of the ${machine.cpus} cores; the rest went to other work on the machine (a
+  load average above ${machine.cpus} means more runnable tasks than cores). The driver alone took ${
     fixed(100 * median(rows.map((row) => row.cost.driverUs / totalUs(row))), 0)
   }% of it (median over the rows).
+* The primary hands out **connections** in turn, not requests: with keep-alive connections a worker
+  the OS schedules less serves fewer requests on the connections it got, hence the uneven ledger
+  rows per worker under contention.
 * What adding receiver hosts would give is not measured here; it follows from the per-delivery costs:
   the receivers scale out until the store's server is the bottleneck, which is what the estimate
   below is about.
@@ -266,7 +289,23 @@ server is on a host of its own, that its CPU is the limit, and plan a primary at
     fixed(plannedUtilisation * 100, 0)
   }% of its CPU.
 The per-delivery costs were measured on a busy ${machine.cpus}-core machine, where caches and context
-switches make every figure higher than on a dedicated server: the estimates lean low.
+switches make every figure higher than on a dedicated server: the estimates lean low.${
+    reference === undefined ? "" : `
+
+A cross-check from [\`npm run bench\`](benchmarks.md#stores) (run ${reference.date}, ${reference.cores} × ${reference.cpu},
+load average ${reference.load.join(" / ")}): the stores' claim + complete alone, no HTTP, no duplicates,
+client and server on the same ${reference.cores} cores, reached ${int(reference.best.redis)} deliveries/s on Redis
+and ${int(reference.best.postgres)} on PostgreSQL (best concurrency). The server cannot have spent more than
+all the cores, so its CPU per delivery there was at most ${reference.cores} × 1,000,000 ÷ ${
+      int(reference.best.redis)
+    } = ${fixed(reference.cores * 1e6 / reference.best.redis)} µs (Redis) and ${reference.cores} × 1,000,000 ÷ ${
+      int(reference.best.postgres)
+    } = ${fixed(reference.cores * 1e6 / reference.best.postgres)} µs (PostgreSQL), against ${
+      fixed(redisServerUs)
+    } and ${fixed(pgServerUs)} µs measured in this run (${machine.model}, ${
+      fixed(settings.duplicateRate * 100, 0)
+    }% duplicates, HTTP and the ledger beside the store, load average ${machine.loadAverage.join(" / ")}).`
+  }
 
 ### One Redis primary
 
