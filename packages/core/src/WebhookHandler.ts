@@ -143,8 +143,9 @@ export type HandlerOptions = Provider.SettingsInput & {
    * Run the handler and the completion of its claim in one database transaction: every statement
    * the handler runs through the application's `SqlClient` commits together with the completion, or
    * not at all (a failure, a crash, a lost claim roll it back). Needs a store that offers
-   * transactions — `SqlStore` from `@hookline/store-sql`, on the same `SqlClient` as the handler;
-   * with any other store every delivery fails with `StoreUnavailable` ("retry") before its claim.
+   * transactions — `SqlStore` from `@hookline/store-sql`, on the same `SqlClient` as the handler.
+   * With any other store the adapters' `start()` fails with `Misconfigured`, and (without `start()`)
+   * every delivery fails with `StoreUnavailable` ("retry") before its claim.
    * Default `false`. See docs/concepts.md, "Exactly-once side effects".
    */
   readonly transactional?: boolean | undefined
@@ -1017,7 +1018,7 @@ const make = <A, P, D extends string, E, R>(
     name,
     methods: provider.methods,
     settings,
-    validate: provider.validate,
+    validate: transactional ? Effect.andThen(provider.validate, transactionalStore(name)) : provider.validate,
     process: (raw, options) =>
       Effect.withFiber((fiber) => {
         const env = envOf(fiber.context)
@@ -1054,6 +1055,22 @@ const refusedWith = (
   const error = Cause.findErrorOption(cause)
   return Option.isSome(error) ? Exit.succeed(outcomeOf(key, error.value)) : Exit.failCause(cause as Cause.Cause<never>)
 }
+
+// At start (the adapters run `validate` with the application's services): a transactional handler
+// on a store that runs no transactions is a configuration error, reported before the first delivery.
+const transactionalStore = (name: string): Effect.Effect<void, Misconfigured> =>
+  Effect.flatMap(
+    Effect.serviceOption(IdempotencyStore),
+    (store) =>
+      Option.isSome(store) && store.value.transaction === undefined
+        ? Effect.fail(
+          new Misconfigured({
+            message: `${name}: the handler is transactional, but the IdempotencyStore runs no transactions ` +
+              "(use SqlStore from @hookline/store-sql on the handler's SqlClient, or drop `transactional: true`)"
+          })
+        )
+        : Effect.void
+  )
 
 const noTransaction = new StoreUnavailable({
   message: "This handler is transactional, but the IdempotencyStore runs no transactions: use SqlStore " +

@@ -1,10 +1,11 @@
 /**
- * `transactional: true` on a store that runs no transactions: every delivery fails before its
- * claim, answered "retry", and the log says what to change. (The mode itself is tested with
+ * `transactional: true` on a store that runs no transactions: `start()` refuses it, and without
+ * `start()` every delivery fails before its claim, answered "retry", and the log says what to change. (The mode itself is tested with
  * `SqlStore` on PostgreSQL: packages/store-sql/test/Transactional.test.ts.)
  */
 import { assert, describe, it } from "@effect/vitest"
-import { defineHandler, Hmac, IdempotencyStore } from "@hookline/core"
+import { defineHandler, Hmac, IdempotencyStore, Misconfigured, route } from "@hookline/core"
+import { toNodeListener } from "@hookline/core/node"
 import { listen } from "@hookline/core/testing"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Duration from "effect/Duration"
@@ -16,6 +17,23 @@ import * as Logs from "../../../test-support/Logs.ts"
 const options = { secret: Redacted.make("transactional-secret"), name: "tx" } as const
 
 describe("transactional handlers without a transactional store", () => {
+  it("are refused at start-up with Misconfigured, naming the route", async () => {
+    const handler = defineHandler(Hmac.provider(options), () => Effect.void, { transactional: true })
+    const plain = defineHandler(Hmac.provider({ ...options, name: "plain" }), () => Effect.void)
+    const listener = toNodeListener(route({ "/tx": handler, "/plain": plain }), MemoryStore.layer())
+    try {
+      const error = await listener.start().then(() => undefined, (error: unknown) => error)
+      assert.instanceOf(error, Misconfigured)
+      assert.match(
+        (error as Misconfigured).message,
+        /^\/tx: tx: the handler is transactional, but the IdempotencyStore runs no transactions/
+      )
+      assert.notInclude((error as Misconfigured).message, "/plain")
+    } finally {
+      await listener.dispose()
+    }
+  })
+
   it("fail every delivery before its claim, saying why", async () => {
     let runs = 0
     const handler = defineHandler(Hmac.provider(options), () => Effect.sync(() => runs++), { transactional: true })
