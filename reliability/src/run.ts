@@ -1112,12 +1112,21 @@ replica is missing on the promoted replica: a lost claim lets another process cl
 the first run is still going (a key handled twice while in flight); a lost completion makes a
 completed, acknowledged key unknown again, so the platform's next delivery of it runs the handler a
 second time. This run measured **${clusterFailover.handledAfterAck}** completed keys handled again
-after their acknowledgement, **${clusterFailover.completionsLost ?? "?"}** completions lost in all, over
-${clusterFailover.injected} failovers; ${clusterFailover.handledTwice} keys were handled twice (the
-rest of them: runs cut while the cluster refused commands, or claims lost with their master). On one
-machine the replica trails its master by well under a millisecond, so the window is narrow here;
-across hosts it is as wide as the replication lag. \`appendfsync always\` does not help: the master's
-disk is not what survives, its replica is. These figures are reported, not counted as breaches: the
+after their acknowledgement and **${clusterFailover.completionsLost ?? "?"}** completions lost in all,
+over ${clusterFailover.injected} failovers. That is not proof that none can be lost: on one machine a
+replica trails its master by well under a millisecond, so the window is narrow here; across hosts it
+is as wide as the replication lag. \`appendfsync always\` does not help: the master's disk is not what
+survives, its replica is.
+
+The ${clusterFailover.handledTwice} keys handled twice under failover (${
+        clusterFailover.handledTwiceAfterCut ?? 0
+      } of them after a run cut at its deadline) are, as far as these figures tell, the [at-least-once window](#the-at-least-once-window) of a
+store outage, not lost writes: until the promotion the cluster refuses every command for
+${((clusterFailover.longestFailoverMs ?? 0) / 1000).toFixed(1)} s at most, longer than the 2 s lease, so a
+handler that had written its ledger row could not record its completion, its claim lapsed, and the
+platform's retry ran it again (the Redis restarts of the exactly-once table show the same). Without a fault, ${clusterNone.handledTwice} keys were handled twice, ${
+        clusterNone.handledTwiceAfterCut ?? 0
+      } of them after a run cut at its deadline on this loaded machine. These figures are reported, not counted as breaches: the
 promise holds for what the store has recorded, and a Redis failover can unrecord it — as
 [stores](stores.md#cluster-sentinel-managed-redis) says.
 
