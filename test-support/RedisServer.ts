@@ -14,8 +14,10 @@ export interface RedisServer {
   readonly port: number
   /** `redis://127.0.0.1:<port>` (with the password when one is set). */
   readonly url: string
-  /** Kills the server (SIGKILL, like a crash) and waits for it to exit. */
+  /** Kills the server (SIGKILL, like a crash) and waits for it to exit; removes its files. */
   readonly stop: () => Promise<void>
+  /** Kills the server (SIGKILL, like a crash) and waits for it to exit; keeps its files for `restart`. */
+  readonly kill: () => Promise<void>
   /** Starts it again on the same port: empty, or with its data when `appendOnly`. */
   readonly restart: () => Promise<void>
   /** `stop`, wait `downMs`, `restart`: a crash and a recovery. */
@@ -116,6 +118,7 @@ export const start = async (options: RedisServerOptions = {}): Promise<RedisServ
       await kill()
       if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true })
     },
+    kill,
     restart,
     crashAndRestart: async (downMs) => {
       await kill()

@@ -15,6 +15,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as crypto from "node:crypto"
 import * as http from "node:http"
 import { fileURLToPath } from "node:url"
+import { createCluster } from "redis"
+import type * as RedisCluster from "../../test-support/RedisCluster.ts"
 import type * as RedisServer from "../../test-support/RedisServer.ts"
 import * as Db from "./Db.ts"
 
@@ -23,8 +25,9 @@ const serverScript = fileURLToPath(new URL("./server.ts", import.meta.url))
 /**
  * `postgres-transactional`: the PostgreSQL store with a `transactional` handler that writes the ledger
  * in the transaction recording its completion, before its work and any injected failure.
+ * `redis-cluster`: the Redis store on a Redis Cluster (`RedisStore.layerNodeCluster`).
  */
-export type StoreKind = "redis" | "postgres" | "postgres-transactional"
+export type StoreKind = "redis" | "redis-cluster" | "postgres" | "postgres-transactional"
 export type Fault =
   | "none"
   | "handler-fail"
@@ -33,6 +36,7 @@ export type Fault =
   | "redis-restart"
   | "pg-terminate"
   | "lease-overrun"
+  | "failover"
 
 /**
  * How a handler writes its side effect (the ledger row) in the `lease-overrun` scenario: `plain`,
@@ -59,6 +63,8 @@ export interface ScenarioOptions {
   readonly concurrency?: number
   /** The private Redis (required for the redis store). */
   readonly redis?: RedisServer.RedisServer | undefined
+  /** The private Redis Cluster (required for the redis-cluster store; with replicas for `failover`). */
+  readonly cluster?: RedisCluster.RedisCluster | undefined
   /** Handler work, up to this many ms. Default 5 (20 under SIGKILL, so kills land mid-handle). */
   readonly workMs?: number
   /** Claim lease. Default 2000 ms. */
@@ -135,6 +141,14 @@ export interface Figures {
   readonly handledTwiceAfterCut?: number
   /** The `sigterm` fault's graceful stops. */
   readonly stops?: Stops
+  /**
+   * `redis-cluster`: acknowledged keys whose completion is missing from the cluster after the run
+   * (read from every master at the end): a completion acknowledged by a master that died before its
+   * replica received it. The platform's next redelivery of such a key would run the handler again.
+   */
+  readonly completionsLost?: number
+  /** `failover`: the longest time from a master's SIGKILL to `cluster_state:ok` on every live node. */
+  readonly longestFailoverMs?: number
   /** `lease-overrun`: how the ledger was written. */
   readonly write?: Write
   /** `lease-overrun`: handler runs that made the slow external call. */
@@ -331,15 +345,22 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   await db.query(`CREATE TABLE ${ledger} (key text NOT NULL, pid integer NOT NULL, at_ms bigint NOT NULL)`)
 
   if (options.store === "redis" && options.redis === undefined) throw new Error("the redis store needs a private Redis")
+  if (options.store === "redis-cluster" && options.cluster === undefined) {
+    throw new Error("the redis-cluster store needs a private Redis Cluster")
+  }
+  if (options.fault === "failover" && options.store !== "redis-cluster") {
+    throw new Error("failover fails over a master of the Redis Cluster: it needs the redis-cluster store")
+  }
   if (options.fault === "lease-overrun" && options.store === "redis") {
     throw new Error("lease-overrun runs on PostgreSQL: the fenced write reads the store's table")
   }
   const leaseMs = options.leaseMs ?? 2000
   const env: NodeJS.ProcessEnv = {
     HMAC_SECRET: Redacted.value(secret),
-    STORE: options.store === "redis" ? "redis" : "postgres",
+    STORE: options.store === "redis" || options.store === "redis-cluster" ? options.store : "postgres",
     TRANSACTIONAL: options.store === "postgres-transactional" ? "1" : "0",
     REDIS_URL: options.redis?.url ?? "",
+    REDIS_CLUSTER_URLS: options.cluster?.urls.join(",") ?? "",
     REDIS_PREFIX: `${run}:`,
     PG_URL: Db.pgUrlText,
     STORE_TABLE: `${run}_store`,
@@ -388,6 +409,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
   let requests = 0
   let retried = 0
   let injected = 0
+  let longestFailoverMs = 0
   let sendingDone = false
   // A safety net for a broken build: nobody waits forever.
   let deadline = Date.now() + (options.timeLimitMs ?? 15 * 60_000)
@@ -438,7 +460,7 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
 
   // The fault, injected repeatedly while deliveries are being sent.
   const faultLoop = async () => {
-    const every = options.fault === "pg-terminate" ? 1500 : 3000
+    const every = options.fault === "pg-terminate" ? 1500 : options.fault === "failover" ? 5000 : 3000
     // The first fault once a fifth of the deliveries are acknowledged, so that even a short run
     // (the tests) gets one while deliveries are in flight, however fast the machine is.
     while (ackedAt.size < Math.floor(options.deliveries / 5) && !sendingDone) await sleep(20)
@@ -472,6 +494,15 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
         injected++
         log("  redis-server killed, restarting")
         await options.redis.crashAndRestart(1000)
+      } else if (options.fault === "failover" && options.cluster !== undefined) {
+        // A master crashes; the cluster promotes its replica (the store's client finds the new
+        // master), and the crashed node comes back as a replica, so every master has one again
+        // before the next failover.
+        const failover = await options.cluster.failover()
+        injected++
+        longestFailoverMs = Math.max(longestFailoverMs, failover.ms)
+        log(`  master ${failover.killed.port} killed, ${failover.promoted} promoted in ${failover.ms} ms`)
+        await options.cluster.rejoin(failover.killed)
       } else if (options.fault === "pg-terminate") {
         const count = await Db.terminateBackends(db, storeApp)
         injected += count
@@ -529,6 +560,11 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     else if (!ledgerRuns.has(`hmac:${id}`)) ackedNotInLedger++
   }
 
+  const completionsLost = options.cluster === undefined ? undefined : await missingCompletions(
+    options.cluster,
+    Array.from(ackedAt.keys(), (id) => `${run}:hmac:${id}`)
+  )
+
   await db.query(`DROP TABLE IF EXISTS ${ledger}`)
   await db.query(`DROP TABLE IF EXISTS ${run}_store`)
   await db.close()
@@ -550,6 +586,8 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
     gracefulStops,
     cutRuns: total((line) => line.cutKeys.length, everyStop),
     handledTwiceAfterCut,
+    ...(completionsLost === undefined ? {} : { completionsLost }),
+    ...(options.fault === "failover" ? { longestFailoverMs } : {}),
     ...(options.fault === "sigterm" ?
       {
         stops: {
@@ -573,4 +611,22 @@ export const runScenario = async (options: ScenarioOptions): Promise<Figures> =>
       } :
       {})
   }
+}
+
+/**
+ * How many of `keys` (the store's Redis keys of acknowledged deliveries) are not completed in the
+ * cluster now, asked of each key's master through a cluster client.
+ */
+const missingCompletions = async (cluster: RedisCluster.RedisCluster, keys: ReadonlyArray<string>) => {
+  const client = await createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) }).connect()
+  let missing = 0
+  try {
+    for (let i = 0; i < keys.length; i += 500) {
+      const states = await Promise.all(keys.slice(i, i + 500).map((key) => client.hGet(key, "s")))
+      missing += states.filter((state) => state !== "c").length
+    }
+  } finally {
+    await client.close()
+  }
+  return missing
 }

@@ -5,12 +5,13 @@
  *
  *   PORT          listen port (0: a free one; printed as `{"event":"listening","port":…}`)
  *   HMAC_SECRET   the signing secret
- *   STORE         redis | postgres
+ *   STORE         redis | redis-cluster | postgres
  *   TRANSACTIONAL 1: the handler is `transactional` (STORE=postgres): it writes the ledger through the
  *                 store's own SqlClient, in the transaction that records its completion, and does its
  *                 work and any injected failure *after* the write (so a kill, a failure or a lost
  *                 claim lands between the side effect and the completion)
  *   REDIS_URL     the (private) Redis of the run;  REDIS_PREFIX  its key prefix
+ *   REDIS_CLUSTER_URLS   STORE=redis-cluster: the cluster's root node URLs, comma-separated
  *   PG_URL        PostgreSQL (store and ledger);   STORE_TABLE   the SqlStore table
  *   STORE_APP     application_name of the store's pool (the driver terminates only these backends)
  *   LEDGER        the ledger table (created by the driver)
@@ -151,6 +152,11 @@ const ledgerLayer = Layer.effect(
 
 const storeLayer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown> = storeKind === "redis"
   ? RedisStore.layerNode({ url: Redacted.make(need("REDIS_URL")), prefix: need("REDIS_PREFIX") })
+  : storeKind === "redis-cluster"
+  ? RedisStore.layerNodeCluster({
+    rootNodes: need("REDIS_CLUSTER_URLS").split(",").map((url) => Redacted.make(url)),
+    prefix: need("REDIS_PREFIX")
+  })
   : SqlStore.layerPg({
     url: pgUrl,
     table: need("STORE_TABLE"),
@@ -167,6 +173,11 @@ const deadLetterLayer: Layer.Layer<DeadLetterStore.DeadLetterStore, unknown> = !
   ? Layer.empty as unknown as Layer.Layer<DeadLetterStore.DeadLetterStore>
   : storeKind === "redis"
   ? RedisDeadLetterStore.layerNode({ url: Redacted.make(need("REDIS_URL")), prefix: need("REDIS_PREFIX") })
+  : storeKind === "redis-cluster"
+  ? RedisDeadLetterStore.layerNodeCluster({
+    rootNodes: need("REDIS_CLUSTER_URLS").split(",").map((url) => Redacted.make(url)),
+    prefix: need("REDIS_PREFIX")
+  })
   : SqlDeadLetterStore.layer({ table: need("DEAD_LETTER_TABLE") }).pipe(
     Layer.provide(PgClient.layer({ url: pgUrl, maxConnections: 4, applicationName: `${need("STORE_APP")}_dl` }))
   )

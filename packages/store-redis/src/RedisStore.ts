@@ -381,7 +381,9 @@ export interface ClusterOptions extends RedisStoreOptions {
  * hash slot: it is sent to the master that owns the key's slot (following `MOVED`/`ASK` redirects
  * while slots move), one `EVALSHA` per operation as on a single server, bounded by the command
  * timeout. The script is loaded on every master when the layer is built, and on a key's master
- * again whenever that master answers `NOSCRIPT` (a restarted, new or promoted node).
+ * again whenever that master answers `NOSCRIPT` (a restarted, new or promoted node). After a failed
+ * command the client re-reads the cluster's layout (at most every 250 ms), so once a dead master's
+ * replica was promoted, the platform's next retry reaches it.
  *
  * Fails with `StoreUnavailable` when no root node can be reached, and with `Misconfigured` when a
  * `Config` URL cannot be read, a URL is not a `redis:`/`rediss:` URL with a host, or there is none.
@@ -407,19 +409,25 @@ export const layerNodeCluster = (
     Effect.gen(function*() {
       const millis = Duration.toMillis(Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout))
       const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, millis)
+      // Any failed command may mean a master died and was replaced: ask for the layout again, so the
+      // platform's retry finds the promoted replica (see `rediscoverer`).
+      const rediscover = Connection.rediscoverer(cluster, 250)
       return yield* makeWith({
         send: (args, key) =>
-          Connection.timedSend(
-            millis,
-            key === undefined
-              // A command for no key in particular (the warm-up `SCRIPT LOAD`) goes to every master.
-              ? () =>
-                Promise.all(
-                  cluster.masters.map(async (master) =>
-                    (await cluster.nodeClient(master)).sendCommand(args as Array<string>)
+          Effect.tapError(
+            Connection.timedSend(
+              millis,
+              key === undefined
+                // A command for no key in particular (the warm-up `SCRIPT LOAD`) goes to every master.
+                ? () =>
+                  Promise.all(
+                    cluster.masters.map(async (master) =>
+                      (await cluster.nodeClient(master)).sendCommand(args as Array<string>)
+                    )
                   )
-                )
-              : () => cluster.sendCommand(key, false, args as Array<string>)
+                : () => cluster.sendCommand(key, false, args as Array<string>)
+            ),
+            (error) => Effect.sync(() => isNoScript(error) ? undefined : rediscover())
           ),
         timed: true
       }, options)

@@ -181,6 +181,34 @@ export const connectCluster = (
     return client
   })
 
+/**
+ * Asks the cluster for its layout again, at most once per `intervalMillis` and one at a time, in the
+ * background. node-redis rediscovers only on a `MOVED` or `ASK` reply: after a master died and its
+ * replica was promoted, nothing ever answers `MOVED` for its slots (the dead master does not answer
+ * at all), so without this every command for them would fail ("The client is offline") until the
+ * dead node came back. A failure (the cluster is still electing) is ignored: the next failed command
+ * tries again.
+ */
+export const rediscoverer = (cluster: NodeCluster, intervalMillis: number): () => void => {
+  let last = -Infinity
+  let running = false
+  return () => {
+    const now = performance.now()
+    if (running || now - last < intervalMillis || !cluster.isOpen) return
+    last = now
+    running = true
+    const masters = cluster.masters
+    const start = masters[Math.floor(Math.random() * masters.length)]
+    // Rediscovery starts from one known node's client and falls back to the root nodes.
+    Promise.resolve(start === undefined ? undefined : cluster.nodeClient(start))
+      .then((client) => client === undefined ? undefined : cluster._slots.rediscover(client))
+      .catch(() => {})
+      .finally(() => {
+        running = false
+      })
+  }
+}
+
 /** The failure of a command that {@link timedSend}'s timer gave up on. */
 export const commandTimedOut: unique symbol = Symbol("hookline/store-redis/commandTimedOut")
 
