@@ -51,6 +51,19 @@ const writeOrder = (context: WebhookHandler.DeliveryContext) =>
     yield* sql`INSERT INTO ${sql(orders)} (key, token, amount) VALUES (${context.key}, ${context.token}::uuid, 12.30)`
   })
 
+/**
+ * A handler that writes its order and then, on its first run only, does `first` (fails, dies,
+ * hangs): the retries write and succeed.
+ */
+const writingThen = <E>(first: Effect.Effect<void, E>) => {
+  let runs = 0
+  return {
+    runs: () => runs,
+    handle: (_event: unknown, context: WebhookHandler.DeliveryContext) =>
+      Effect.andThen(writeOrder(context), Effect.suspend(() => ++runs === 1 ? first : Effect.void))
+  }
+}
+
 const ordersOf = (key: string) =>
   runAdmin(Effect.gen(function*() {
     const sql = yield* PgClient.PgClient
@@ -110,16 +123,8 @@ describe("transactional handlers on PostgreSQL", () => {
   })
 
   it("a handler that fails after writing leaves no write and no claim; the retry writes once", async () => {
-    let runs = 0
-    const handler = defineHandler(
-      Hmac.provider(options),
-      (_event, context) =>
-        Effect.andThen(
-          writeOrder(context),
-          Effect.suspend(() => ++runs === 1 ? Effect.fail(new Injected({ message: "after the write" })) : Effect.void)
-        ),
-      { transactional: true }
-    )
+    const run = writingThen(Effect.fail(new Injected({ message: "after the write" })))
+    const handler = defineHandler(Hmac.provider(options), run.handle, { transactional: true })
     await withServer(handler, storeLayer(), async (server) => {
       const delivery = sign("fail-1")
       const first = await server.send(delivery)
@@ -130,23 +135,15 @@ describe("transactional handlers on PostgreSQL", () => {
       const retry = await server.send(delivery)
       assert.strictEqual(retry.status, 200, retry.body)
       assert.strictEqual((await ordersOf("tx:fail-1")).length, 1)
-      assert.strictEqual(runs, 2)
+      assert.strictEqual(run.runs(), 2)
     })
   })
 
   it("a handler that dies after writing (a thrown exception) leaves nothing behind either", async () => {
-    let runs = 0
-    const handler = defineHandler(
-      Hmac.provider(options),
-      (_event, context) =>
-        Effect.andThen(
-          writeOrder(context),
-          Effect.sync(() => {
-            if (++runs === 1) throw new Error("bug after the write")
-          })
-        ),
-      { transactional: true }
-    )
+    const run = writingThen(Effect.sync(() => {
+      throw new Error("bug after the write")
+    }))
+    const handler = defineHandler(Hmac.provider(options), run.handle, { transactional: true })
     await withServer(handler, storeLayer(), async (server) => {
       const delivery = sign("die-1")
       assert.strictEqual((await server.send(delivery)).status, 500, "HandlerFailed")
@@ -157,14 +154,9 @@ describe("transactional handlers on PostgreSQL", () => {
   })
 
   it("the same handler without `transactional` keeps the failed run's write (what the mode prevents)", async () => {
-    let runs = 0
     const handler = defineHandler(
       Hmac.provider(options),
-      (_event, context) =>
-        Effect.andThen(
-          writeOrder(context),
-          Effect.suspend(() => ++runs === 1 ? Effect.fail(new Injected({ message: "after the write" })) : Effect.void)
-        )
+      writingThen(Effect.fail(new Injected({ message: "after the write" }))).handle
     )
     await withServer(handler, storeLayer(), async (server) => {
       const delivery = sign("plain-1")
@@ -208,16 +200,11 @@ describe("transactional handlers on PostgreSQL", () => {
   })
 
   it("a handler interrupted at its claim's deadline is rolled back; the retry writes once", async () => {
-    let runs = 0
-    const handler = defineHandler(
-      Hmac.provider(options),
-      (_event, context) =>
-        Effect.andThen(
-          writeOrder(context),
-          Effect.suspend(() => ++runs === 1 ? Effect.never : Effect.void)
-        ),
-      { transactional: true, lease: "600 millis", timeBudget: "5 seconds" }
-    )
+    const handler = defineHandler(Hmac.provider(options), writingThen(Effect.never).handle, {
+      transactional: true,
+      lease: "600 millis",
+      timeBudget: "5 seconds"
+    })
     await withServer(handler, storeLayer(), async (server) => {
       const delivery = sign("deadline-1")
       const first = await server.send(delivery)
