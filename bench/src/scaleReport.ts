@@ -398,9 +398,12 @@ What the table leaves out, each of which lowers it:
 The receiver processes together spent about ${fixed(receiverUs)} µs of CPU per delivery here (median
 over all rows: the whole pipeline — HTTP, signature check, the store's round trips, the handler's
 ledger write — and the cluster primary's connection handling), so one core of receiver handles
-about ${int(1e6 / receiverUs)} deliveries/s of this trivial handler — on this run's oversubscribed
-machine, which inflates CPU per delivery; [benchmarks: the Redis-backed pair](benchmarks.md#the-redis-backed-pair)
-has one receiver pinned to a core of a quieter machine, without the ledger. Receivers hold no state between
+about ${int(1e6 / receiverUs)} deliveries/s of this trivial handler${
+    (machine.loadAverage[0] ?? 0) > machine.cpus
+      ? " — on this run's oversubscribed machine (load average above its cores at the start), which inflates CPU per delivery"
+      : ""
+  }; [benchmarks: the Redis-backed pair](benchmarks.md#the-redis-backed-pair) has one receiver pinned to a
+core, without the ledger. Receivers hold no state between
 deliveries: add processes or hosts behind the load balancer until the store is the limit above.
 
 ## Run it
