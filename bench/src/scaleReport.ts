@@ -288,7 +288,7 @@ median over the three rows of each store), not measured under that load. They as
 server is on a host of its own, that its CPU is the limit, and plan a primary at ${
     fixed(plannedUtilisation * 100, 0)
   }% of its CPU.
-The per-delivery costs were measured on a busy ${machine.cpus}-core machine, where caches and context
+The per-delivery costs were measured on a ${machine.cpus}-core machine shared by the receivers, the driver and the stores, where caches and context
 switches make every figure higher than on a dedicated server: the estimates lean low.${
     reference === undefined ? "" : `
 
