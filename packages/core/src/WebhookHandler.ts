@@ -584,18 +584,11 @@ const make = <A, P, D extends string, E, R>(
     transactional ?
       transacted(env, held, context, event) :
       Effect.matchCauseEffectEager(stage(env, "handle", () => handle(event, context)), {
-        onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
-          if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
-          const error = Cause.findErrorOption(cause)
-          return failed(
-            env,
-            held,
-            Option.isSome(error)
-              ? new HandlerFailed({ message: "The handler failed", error: error.value, defect: false })
-              : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
-          )
-        },
-        onSuccess: () => completed(env, held, event)
+        onFailure: (cause) =>
+          handlerFailed(env, held, cause, (error) =>
+            new HandlerFailed({ message: "The handler failed", error, defect: false })),
+        onSuccess: () =>
+          completed(env, held, event)
       })
 
   // 6. Record the completion. The handler's work is done: recording it must not be cut off by the
@@ -648,21 +641,31 @@ const make = <A, P, D extends string, E, R>(
             )
         )),
       {
-        onFailure: (cause): Effect.Effect<Outcome.Outcome> => {
-          if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
-          const error = Cause.findErrorOption(cause)
-          return failed(
-            env,
-            held,
-            Option.isSome(error)
-              ? error.value
-              : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
-          )
-        },
+        onFailure: (cause) => handlerFailed(env, held, cause, (error) => error),
         onSuccess: () =>
           Exit.succeed(Outcome.Processed({ key: held.key, eventTag: tagOf(event, provider.discriminator) }))
       }
     )
+
+  // The handler (or, in a transaction, its completion) failed. An interruption stays one: the
+  // claim's deadline or a shutdown, whose caller releases the claim. A typed error (`typed` makes it
+  // the outcome's reason) or a defect releases the claim here.
+  const handlerFailed = <E>(
+    env: Env,
+    held: Held,
+    cause: Cause.Cause<E>,
+    typed: (error: E) => Failure
+  ): Effect.Effect<Outcome.Outcome> => {
+    if (Cause.hasInterruptsOnly(cause)) return Effect.interrupt
+    const error = Cause.findErrorOption(cause)
+    return failed(
+      env,
+      held,
+      Option.isSome(error)
+        ? typed(error.value)
+        : new HandlerFailed({ message: "The handler died", error: Cause.squash(cause), defect: true })
+    )
+  }
 
   const lostInTransaction = new TimedOut({
     message: "The claim's lease expired before completion; another delivery took it over. " +
