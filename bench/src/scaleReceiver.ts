@@ -34,16 +34,9 @@ import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import cluster from "node:cluster"
 import * as http from "node:http"
+import { need } from "../../test-support/Env.ts"
 
 const env = process.env
-const need = (name: string): string => {
-  const value = env[name]
-  if (value === undefined || value === "") {
-    process.stderr.write(`${name} is required\n`)
-    process.exit(2)
-  }
-  return value
-}
 
 interface Ready {
   readonly ready: number

@@ -62,20 +62,9 @@ import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import * as SqlClient from "effect/sql/SqlClient"
 import * as http from "node:http"
+import { need, numberOr } from "../../test-support/Env.ts"
 
 const env = process.env
-const need = (name: string): string => {
-  const value = env[name]
-  if (value === undefined || value === "") {
-    process.stderr.write(`${name} is required\n`)
-    process.exit(2)
-  }
-  return value
-}
-const numberOr = (name: string, fallback: number): number => {
-  const value = env[name]
-  return value === undefined || value === "" ? fallback : Number(value)
-}
 
 /** A failure the run injects into handlers ("the downstream API blipped"). */
 class InjectedFailure extends Data.TaggedError("InjectedFailure")<{ readonly message: string }> {}
