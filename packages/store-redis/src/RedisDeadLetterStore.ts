@@ -300,7 +300,9 @@ export interface ClusterDeadLetterOptions extends RedisDeadLetterStoreOptions {
 /**
  * The store on a Redis Cluster, with its own node-redis cluster client (connected when the layer is
  * built, closed with it). Every key of the store shares the hash tag `{<prefix>dl}`, so every command
- * goes to the one master that owns that slot — which also keeps the recording script atomic.
+ * goes to the one master that owns that slot — which also keeps the recording script atomic. After
+ * a failed command the client re-reads the cluster's layout (at most every 250 ms), as
+ * `RedisStore.layerNodeCluster` does, so after that master's failover the promoted replica is found.
  *
  * @since 0.1.0
  * @category layers
@@ -322,9 +324,11 @@ export const layerNodeCluster = (
       const millis = Duration.toMillis(Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout))
       const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, millis)
       const route = `${tagOf(options)}:index`
+      // As the idempotency store's: after a failover, the next command reaches the promoted replica.
+      const rediscovering = Connection.withRediscovery(cluster)
       return makeWith({
         send: (command, args) =>
-          Connection.timedSend(millis, () => cluster.sendCommand(route, false, [command, ...args])),
+          rediscovering(Connection.timedSend(millis, () => cluster.sendCommand(route, false, [command, ...args]))),
         timed: true
       }, options)
     })

@@ -410,25 +410,22 @@ export const layerNodeCluster = (
       const millis = Duration.toMillis(Duration.fromInputUnsafe(options.commandTimeout ?? defaultCommandTimeout))
       const cluster = yield* Connection.connectCluster(options.rootNodes, options.cluster, millis)
       // Any failed command may mean a master died and was replaced: ask for the layout again, so the
-      // platform's retry finds the promoted replica (see `rediscoverer`).
-      const rediscover = Connection.rediscoverer(cluster, 250)
+      // platform's retry finds the promoted replica.
+      const rediscovering = Connection.withRediscovery(cluster)
       return yield* makeWith({
         send: (args, key) =>
-          Effect.tapError(
-            Connection.timedSend(
-              millis,
-              key === undefined
-                // A command for no key in particular (the warm-up `SCRIPT LOAD`) goes to every master.
-                ? () =>
-                  Promise.all(
-                    cluster.masters.map(async (master) =>
-                      (await cluster.nodeClient(master)).sendCommand(args as Array<string>)
-                    )
+          rediscovering(Connection.timedSend(
+            millis,
+            key === undefined
+              // A command for no key in particular (the warm-up `SCRIPT LOAD`) goes to every master.
+              ? () =>
+                Promise.all(
+                  cluster.masters.map(async (master) =>
+                    (await cluster.nodeClient(master)).sendCommand(args as Array<string>)
                   )
-                : () => cluster.sendCommand(key, false, args as Array<string>)
-            ),
-            (error) => Effect.sync(() => isNoScript(error) ? undefined : rediscover())
-          ),
+                )
+              : () => cluster.sendCommand(key, false, args as Array<string>)
+          )),
         timed: true
       }, options)
     })

@@ -1,5 +1,5 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { IdempotencyStore, type Misconfigured, type StoreUnavailable } from "@hookline/core"
+import { DeadLetterStore, IdempotencyStore, type Misconfigured, type StoreUnavailable } from "@hookline/core"
 import { deadLetterConformance, storeConformance } from "@hookline/core/testing/vitest"
 import { RedisDeadLetterStore, RedisStore } from "@hookline/store-redis"
 import * as Context from "effect/Context"
@@ -232,6 +232,62 @@ describe("RedisStore on a Redis Cluster", () => {
           if (failing > 0) yield* Effect.sleep(Duration.millis(100))
         }
         assert.strictEqual(failing, 0, `keys still failing 10 s after ${failover.killed.port} was failed over`)
+        const layout = yield* Effect.promise(() => replicated.layout())
+        assert.isTrue(
+          layout.some((node) => node.port === failover.killed.port && node.failing),
+          "the old master is down"
+        )
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "the dead-letter store, too, reaches the promoted replica after its master's failover",
+    () =>
+      Effect.gen(function*() {
+        const replicated = yield* Effect.acquireRelease(
+          Effect.promise(() => RedisCluster.start({ replicasPerMaster: 1, nodeTimeoutMs: 1000 })),
+          (c) => Effect.promise(() => c.stop())
+        )
+        const prefix = `${run}dlfailover:`
+        const built = yield* Layer.build(
+          Logs.capturing(RedisDeadLetterStore.layerNodeCluster({ rootNodes: replicated.urls, prefix }))
+        )
+        const store = Context.get(built, DeadLetterStore.DeadLetterStore)
+        const attempt = (key: string) => {
+          const at = Date.now()
+          return store.record({
+            key,
+            provider: "acme",
+            delivery: { method: "POST", url: "/", headers: {}, body: new Uint8Array([1, 2, 3]) },
+            receivedAt: at,
+            reason: { tag: "TimedOut", message: "slow" },
+            at
+          })
+        }
+        yield* attempt("acme:1")
+        // Every key of the store is in the slot of its hash tag: fail over the master that owns it.
+        const anyPort = replicated.nodes[0]!.port
+        const slot = Number(
+          (yield* Effect.promise(() => replicated.cli(anyPort, "CLUSTER", "KEYSLOT", `{${prefix}dl}`))).trim()
+        )
+        const owner = (yield* Effect.promise(() => replicated.layout())).find((node) =>
+          node.role === "master" && node.ranges.split(" ").some((range) => {
+            const [from, to] = range.split("-").map(Number)
+            return from !== undefined && slot >= from && slot <= (to ?? from)
+          })
+        )
+        assert.isDefined(owner, `no master owns slot ${slot}`)
+        const failover = yield* Effect.promise(() => replicated.failover(owner!.port))
+        const until = Date.now() + 10_000
+        let recorded = false
+        while (!recorded && Date.now() < until) {
+          recorded = (yield* Effect.result(attempt("acme:2")))._tag === "Success"
+          if (!recorded) yield* Effect.sleep(Duration.millis(100))
+        }
+        assert.isTrue(recorded, `recording still failing 10 s after ${failover.killed.port} was failed over`)
+        const listed = yield* store.list({ provider: "acme" })
+        assert.deepStrictEqual(listed.map((entry) => entry.key).sort(), ["acme:1", "acme:2"])
         const layout = yield* Effect.promise(() => replicated.layout())
         assert.isTrue(
           layout.some((node) => node.port === failover.killed.port && node.failing),

@@ -189,7 +189,7 @@ export const connectCluster = (
  * dead node came back. A failure (the cluster is still electing) is ignored: the next failed command
  * tries again.
  */
-export const rediscoverer = (cluster: NodeCluster, intervalMillis: number): () => void => {
+const rediscoverer = (cluster: NodeCluster, intervalMillis: number): () => void => {
   let last = -Infinity
   let running = false
   return () => {
@@ -207,6 +207,22 @@ export const rediscoverer = (cluster: NodeCluster, intervalMillis: number): () =
         running = false
       })
   }
+}
+
+/**
+ * Wraps a cluster's commands so that any failure — except a `NOSCRIPT` reply, which a live master
+ * sent — asks for the layout again ({@link rediscoverer}, at most every 250 ms). Every store on a
+ * cluster client sends through it: a dead master's slots fail for all of them alike.
+ */
+export const withRediscovery = (
+  cluster: NodeCluster
+): <A>(command: Effect.Effect<A, unknown>) => Effect.Effect<A, unknown> => {
+  const rediscover = rediscoverer(cluster, 250)
+  return (command) =>
+    Effect.tapError(command, (error) =>
+      Effect.sync(() => {
+        if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) rediscover()
+      }))
 }
 
 /** The failure of a command that {@link timedSend}'s timer gave up on. */
