@@ -381,17 +381,20 @@ interface Env {
   readonly context: Context.Context<never>
 }
 
-const envOf = (context: Context.Context<never>): Env => ({
-  store: operationsOf(Context.getOrUndefined(context, IdempotencyStore)),
-  transaction: Context.getOrUndefined(context, IdempotencyStore)?.transaction,
-  clock: Context.get(context, Clock.Clock),
-  minimumLogLevel: Context.get(context, References.MinimumLogLevel),
-  tracing: Context.getOrUndefined(context, Tracer.Tracer) !== undefined &&
-    Context.get(context, References.TracerEnabled),
-  background: Context.get(context, Background),
-  deadLetters: Context.getOrUndefined(context, DeadLetterStore),
-  context
-})
+const envOf = (context: Context.Context<never>): Env => {
+  const store = Context.getOrUndefined(context, IdempotencyStore)
+  return {
+    store: operationsOf(store),
+    transaction: store?.transaction,
+    clock: Context.get(context, Clock.Clock),
+    minimumLogLevel: Context.get(context, References.MinimumLogLevel),
+    tracing: Context.getOrUndefined(context, Tracer.Tracer) !== undefined &&
+      Context.get(context, References.TracerEnabled),
+    background: Context.get(context, Background),
+    deadLetters: Context.getOrUndefined(context, DeadLetterStore),
+    context
+  }
+}
 
 // The store's operations at a clock reading `now`: answered at once through `immediate` when the
 // store offers it, else its effects (which read the fiber's clock themselves).
