@@ -57,6 +57,147 @@ describe("LosslessJson", () => {
     assert.deepStrictEqual(parsed, { amount: "100.10", id: "1689644928115784", e: "1e3", arr: ["0.30"] })
   })
 
+  // "source" mode quotes the numbers and parses without a reviver; the reviver is the reference.
+  const sourceReviver = (_key: string, value: unknown, context?: { source?: string }) =>
+    typeof value === "number" ? context!.source : value
+  const reference = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
+    try {
+      return { ok: true, value: JSON.parse(text, sourceReviver as never) }
+    } catch {
+      return { ok: false }
+    }
+  }
+  const sameAsReference = (text: string) => {
+    const expected = reference(text)
+    const actual = LosslessJson.parse(text, { numbers: "source" })
+    if (expected.ok) assert.deepStrictEqual(ok(actual), expected.value, text)
+    else assert.isTrue(Result.isFailure(actual) && actual.failure._tag === "MalformedDelivery", text)
+  }
+
+  it("source mode gives what a reviver returning the source text gives, for any JSON", () => {
+    const number = fc.oneof(
+      fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }).map(String),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
+      fc.tuple(fc.integer({ min: 0, max: 999 }), fc.constantFrom("", ".0", ".10", "e5", "E-3", "e+0", ".25e10"))
+        .map(([n, tail]) => `${n}${tail}`)
+    )
+    const ws = fc.constantFrom("", " ", "\n\t ", "\r")
+    const json: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        number,
+        fc.constantFrom("true", "false", "null"),
+        number.map((d) => `"${d}"`),
+        number.map((d) => `"a:${d},[${d}\\"-${d}"`),
+        fc.string({ unit: "binary" }).map((text) => JSON.stringify(text)),
+        fc.tuple(fc.array(tie("value"), { maxLength: 4 }), ws).map(([items, w]) =>
+          `[${w}${items.join(`${w},${w}`)}${w}]`
+        ),
+        fc.tuple(fc.dictionary(fc.string({ maxLength: 5 }), tie("value"), { maxKeys: 4 }), ws).map((
+          [entries, w]
+        ) =>
+          `{${w}${Object.entries(entries).map(([k, v]) => `${JSON.stringify(k)}${w}:${w}${v}`).join(`${w},${w}`)}${w}}`
+        )
+      )
+    })).value
+    fc.assert(fc.property(json, sameAsReference), { numRuns: 3000 })
+    // Broken JSON: an edit of a valid text, with the characters numbers and structure are made of.
+    const edited = fc.tuple(json, fc.nat(), fc.constantFrom(...`0123456789-+.eE:,[]{}" \\xtn`), fc.nat(2)).map((
+      [text, at, char, kind]
+    ) => {
+      const i = at % (text.length + 1)
+      return kind === 0
+        ? text.slice(0, i) + char + text.slice(i)
+        : kind === 1
+        ? text.slice(0, i) + char + text.slice(i + 1)
+        : text.slice(0, i) + text.slice(i + 1)
+    })
+    fc.assert(fc.property(edited, sameAsReference), { numRuns: 5000 })
+  })
+
+  it("source mode refuses what JSON refuses: quoting a number never makes a text valid", () => {
+    for (
+      const text of [
+        `{1:2}`,
+        `{"a":1,2:3}`,
+        `{"a":1, 2 :3}`,
+        `["a" 1]`,
+        `[1 2]`,
+        `[1]1`,
+        `"a" 1`,
+        `[01]`,
+        `[-01]`,
+        `[1.]`,
+        `[.5]`,
+        `[-]`,
+        `[+1]`,
+        `[1e]`,
+        `[1e+]`,
+        `[1.5.5]`,
+        `[1-2]`,
+        `[1true]`,
+        `{"a":1`,
+        `{"a":"1}`,
+        `{"a":"\\"1}`,
+        `[-Infinity]`,
+        `[0x10]`,
+        `[1,]`,
+        ``
+      ]
+    ) {
+      const result = LosslessJson.parse(text, { numbers: "source" })
+      assert.isTrue(Result.isFailure(result) && result.failure._tag === "MalformedDelivery", text)
+    }
+    assert.deepStrictEqual(ok(LosslessJson.parse(` -0.5e-7 `, { numbers: "source" })), "-0.5e-7")
+    assert.deepStrictEqual(
+      ok(LosslessJson.parse(`{"k\\\\":1,"s":"\\\\\\\\","n" : 2 }`, { numbers: "source" })),
+      { "k\\": "1", s: "\\\\", n: "2" }
+    )
+  })
+
+  it("source mode parses a valid body too large for the quoting pass's regular expression (the reviver path)", () => {
+    // Millions of strings exhaust the regular expression's backtracking stack; the parse falls
+    // back to the reviver rather than refusing valid JSON.
+    const text = `[${"\"a\",".repeat(3_000_000)}1.50]`
+    const parsed = ok(LosslessJson.parse(text, { numbers: "source" })) as ReadonlyArray<unknown>
+    assert.strictEqual(parsed.length, 3_000_001)
+    assert.strictEqual(parsed[3_000_000], "1.50")
+  }, 60_000)
+
+  it("canonical is JSON.stringify's text with sorted keys, for any value", () => {
+    // The straightforward definition it must match.
+    const reference = (value: LosslessJson.Json): string => {
+      if (typeof value === "bigint") return value.toString()
+      if (value === null || typeof value !== "object") return JSON.stringify(value)
+      if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`
+      const object = value as { readonly [key: string]: LosslessJson.Json }
+      const keys = Object.keys(object).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      return `{${keys.map((key) => `${JSON.stringify(key)}:${reference(object[key]!)}`).join(",")}}`
+    }
+    const text = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }), fc.string())
+    const value: fc.Arbitrary<LosslessJson.Json> = fc.letrec<{ value: LosslessJson.Json }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        text,
+        fc.bigInt(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.constantFrom(null, true, false),
+        fc.array(tie("value"), { maxLength: 4 }),
+        fc.dictionary(text, tie("value"), { maxKeys: 4 })
+      )
+    })).value
+    fc.assert(
+      fc.property(value, (v) => {
+        assert.strictEqual(LosslessJson.canonical(v), reference(v))
+      }),
+      { numRuns: 3000 }
+    )
+    assert.strictEqual(
+      LosslessJson.canonical({ "\ud800": "\u0001\"\\", b: "\ud83d\ude00" }),
+      `{"b":"😀","\\ud800":"\\u0001\\"\\\\"}`
+    )
+  })
+
   it("fails with MalformedDelivery on invalid JSON and on non-objects", () => {
     const bad = LosslessJson.parse("{nope")
     assert.isTrue(Result.isFailure(bad) && bad.failure._tag === "MalformedDelivery")
