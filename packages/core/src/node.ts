@@ -107,22 +107,29 @@ const consumed = new BodyUnavailable({
     "\"buffer\" content-type parser and listener.deliver(request.raw, reply.raw, request.body) (Fastify)."
 })
 
-const read = (req: http.IncomingMessage, res: http.ServerResponse, limit: number): Promise<Body.Read> =>
-  new Promise((resolve) => {
-    const body = Body.chunks(limit)
-    const onData = (chunk: Buffer) => {
-      if (body.add(chunk)) return
-      // Stop reading at the limit; the connection is closed after the 413.
-      req.off("data", onData)
-      req.pause()
-      res.once("finish", () => req.destroy())
-      resolve("TooLarge")
-    }
-    req.on("data", onData)
-    req.once("end", () => resolve(body.bytes()))
-    // The client went away mid-body: nobody to answer, nothing was processed.
-    req.once("error", () => resolve("Unreadable"))
-  })
+// Reads the body under the limit and calls `done` once: with its bytes at the end, "TooLarge" at the
+// chunk that passes the limit, or "Unreadable" when the client went away mid-body.
+const read = (req: http.IncomingMessage, res: http.ServerResponse, limit: number, done: (read: Body.Read) => void) => {
+  const body = Body.chunks(limit)
+  let settled = false
+  const settle = (read: Body.Read) => {
+    if (settled) return
+    settled = true
+    done(read)
+  }
+  const onData = (chunk: Buffer) => {
+    if (body.add(chunk)) return
+    // Stop reading at the limit; the connection is closed after the 413.
+    req.off("data", onData)
+    req.pause()
+    res.once("finish", () => req.destroy())
+    settle("TooLarge")
+  }
+  req.on("data", onData)
+  req.once("end", () => settle(body.bytes()))
+  // The client went away mid-body: nobody to answer, nothing was processed.
+  req.once("error", () => settle("Unreadable"))
+}
 
 /**
  * Creates the listener. The runtime is built from `layer` once, at the first request.
@@ -137,15 +144,13 @@ export const toNodeListener = <R, E>(
 ): NodeListener => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
   const serve = (req: http.IncomingMessage, res: http.ServerResponse, buffered: Uint8Array | undefined): void => {
-    const answered = Serve.answer(runtime, endpoint, {
+    Serve.answer(runtime, endpoint, {
       method: req.method ?? "GET",
       url: urlOf(req),
       headers: req.headers,
       contentLength: req.headers["content-length"],
-      body: buffered ?? (bodyConsumed(req) ? consumed : (limit) => read(req, res, limit))
-    })
-    if (answered instanceof Promise) void answered.then((ack) => write(req, res, ack))
-    else write(req, res, answered)
+      body: buffered ?? (bodyConsumed(req) ? consumed : (limit, done) => read(req, res, limit, done))
+    }, (ack) => write(req, res, ack))
   }
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => serve(req, res, rawBodyOf(req))
   const deliver = (req: http.IncomingMessage, res: http.ServerResponse, body: Uint8Array): void => serve(req, res, body)

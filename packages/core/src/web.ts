@@ -95,14 +95,22 @@ export const toWebHandler = <R, E>(
 ): WebHandler => {
   const runtime = Runtime.make(layer, { ...options, check: Routes.validate(endpoint) })
   const handle = (request: Request): Promise<Response> =>
-    Promise.resolve(Serve.answer(runtime, endpoint, {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      contentLength: request.headers.get("content-length"),
-      body: request.bodyUsed
-        ? bodyUsed
-        : (limit) => read(request.body, limit).catch((): Body.Read => "Unreadable")
-    })).then(toResponse)
+    new Promise((resolve, reject) =>
+      Serve.answer(runtime, endpoint, {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        contentLength: request.headers.get("content-length"),
+        body: request.bodyUsed
+          ? bodyUsed
+          : (limit, done) => void read(request.body, limit).catch((): Body.Read => "Unreadable").then(done)
+      }, (ack) => {
+        try {
+          resolve(toResponse(ack))
+        } catch (error) {
+          reject(error)
+        }
+      })
+    )
   return Object.assign(handle, { start: runtime.start, dispose: runtime.dispose })
 }

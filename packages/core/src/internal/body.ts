@@ -10,9 +10,11 @@ export type Read = Uint8Array | "TooLarge" | "Unreadable"
 /**
  * Where an adapter finds a body: the exact bytes a framework already buffered, the `BodyUnavailable`
  * to answer when a body parser consumed them (its message names the fix for that adapter's
- * frameworks), or a reader of the stream that stops at `limit` bytes.
+ * frameworks), or a reader of the stream that stops at `limit` bytes and calls `done` once with what
+ * it read (a callback rather than a promise: `/node` answers in the stream's `end` event, without a
+ * promise and a microtask per request).
  */
-export type Body = Uint8Array | BodyUnavailable | ((limit: number) => Promise<Read>)
+export type Body = Uint8Array | BodyUnavailable | ((limit: number, done: (read: Read) => void) => void)
 
 /** A body being read: chunks are kept until one takes it past the limit. */
 export interface Chunks {

@@ -104,22 +104,34 @@ const notFound = Effect.succeed(Routes.notFound)
 /**
  * Answers a request with the endpoint: route, method and declared length are checked before a byte
  * of the body is read, the body is read under the handler's limit, and the pipeline runs over the
- * exact bytes. `undefined` when the body could not be read: the client is gone, nothing ran. The
- * answer comes at once (not a promise) when the delivery finished synchronously.
+ * exact bytes. `reply` is called once with the answer — in the same call stack when the body was
+ * at hand and the delivery finished synchronously — or with `undefined` when the body could not be
+ * read: the client is gone, nothing ran.
  */
 export const answer = <R>(
   runtime: Runtime.Runtime<R | IdempotencyStore>,
   endpoint: Routes.Endpoint<R>,
-  incoming: Incoming
-): Ack.Ack | Promise<Ack.Ack | undefined> | undefined => {
+  incoming: Incoming,
+  reply: (ack: Ack.Ack | undefined) => void
+): void => {
   const handler = Routes.resolve(endpoint, incoming.url)
-  if (handler === undefined) return execute(runtime, handler, notFound)
+  if (handler === undefined) return void execute(runtime, handler, notFound).then(reply)
   const refused = refuseUnread(handler, incoming.method, incoming.contentLength)
-  if (refused !== undefined) return execute(runtime, handler, refused)
+  if (refused !== undefined) return void execute(runtime, handler, refused).then(reply)
   const body = incoming.body
-  return typeof body === "function"
-    ? body(handler.settings.bodyLimit).then((read) => deliver(runtime, handler, incoming, read))
-    : deliver(runtime, handler, incoming, body)
+  if (typeof body === "function") {
+    body(handler.settings.bodyLimit, (read) => settle(deliver(runtime, handler, incoming, read), reply))
+  } else {
+    settle(deliver(runtime, handler, incoming, body), reply)
+  }
+}
+
+const settle = (
+  answered: Ack.Ack | Promise<Ack.Ack> | undefined,
+  reply: (ack: Ack.Ack | undefined) => void
+): void => {
+  if (answered instanceof Promise) void answered.then(reply)
+  else reply(answered)
 }
 
 const deliver = <R>(
