@@ -622,8 +622,9 @@ const missingCompletions = async (cluster: RedisCluster.RedisCluster, keys: Read
   let missing = 0
   try {
     for (let i = 0; i < keys.length; i += 500) {
-      const states = await Promise.all(keys.slice(i, i + 500).map((key) => client.hGet(key, "s")))
-      missing += states.filter((state) => state !== "c").length
+      // A completed entry is `c:<fingerprint>` (an in-flight one `i:<token>:<fingerprint>`).
+      const entries = await Promise.all(keys.slice(i, i + 500).map((key) => client.get(key)))
+      missing += entries.filter((entry) => entry?.startsWith("c:") !== true).length
     }
   } finally {
     await client.close()

@@ -1131,7 +1131,7 @@ promise holds for what the store has recorded, and a Redis failover can unrecord
 [stores](stores.md#cluster-sentinel-managed-redis) says.
 
 What you can do about it: nothing in hookline waits for replicas today — the store sends one
-\`EVALSHA\` per operation and no \`WAIT\` (\`WAIT\` cannot run inside a script, and node-redis's
+command per operation (a claim's \`SET\`, a completion's \`EVALSHA\`) and no \`WAIT\` (\`WAIT\` cannot run inside a script, and node-redis's
 \`cluster.defaults\` have no such setting). \`WAIT 1 <ms>\` after the completion would narrow the
 window to failovers during those milliseconds, at one more round trip per delivery; Redis's
 \`min-replicas-to-write 1\` with \`min-replicas-max-lag\` makes a master refuse writes (the pipeline

@@ -11,15 +11,19 @@
  * export const listener = toNodeListener(handler, RedisStore.layerNode({ url: "redis://127.0.0.1:6379" })) // for http.createServer
  * ```
  *
- * Data model: one Redis hash per delivery key, `<prefix><key>` → `{ s, t, f }` (state `i` in flight
- * or `c` completed, the holder's token, the delivery's fingerprint). Its TTL is the lease while the
+ * Data model: one Redis string per delivery key, `<prefix><key>` → `i:<token>:<fingerprint>` while
+ * a holder's claim is in flight, `c:<fingerprint>` once completed. Its TTL is the lease while the
  * key is in flight and the retention once it is completed, so an expired lease is simply a missing
  * key, and completed keys are forgotten by Redis itself: nothing needs a sweeper. A delivery's data
  * is one key, hence one hash slot: {@link layerNodeCluster} runs the store on a Redis Cluster.
  *
- * Each operation is one round trip: one `EVALSHA` of one Lua script, atomic on the server. The
- * script is loaded (`SCRIPT LOAD`) when the store is built, and again after a `NOSCRIPT` reply (a
- * restarted or flushed server).
+ * Each operation is one round trip, atomic on the server. A claim is one native
+ * `SET key "i:<token>:<fingerprint>" NX GET PX <lease>` (Redis ≥ 7.0; the old value, if any, says
+ * whether the key is completed or in flight). Completing and releasing must check the holder's token
+ * first, which no native command does before Redis 8.4: each is one `EVALSHA` of a Lua script,
+ * loaded (`SCRIPT LOAD`) when the store is built and again after a `NOSCRIPT` reply (a restarted or
+ * flushed server). On a server older than 7.0, which refuses `NX` with `GET`, claims go through the
+ * same script.
  *
  * Every Redis error and every timeout is a `StoreUnavailable` failure, so the pipeline answers
  * "retry" and never acknowledges a delivery it could not record.
@@ -76,9 +80,11 @@ export const defaultCommandTimeout: Duration.Duration = Duration.seconds(2)
 
 // One script for the three operations, so one `SCRIPT LOAD` warms them all. KEYS[1] is the
 // delivery's key; ARGV[1] the operation. A TTL argument of "never" means no expiry (an infinite
-// lease or retention).
+// lease or retention). The value is `i:<token>:<fingerprint>` in flight, `c:<fingerprint>` completed
+// (tokens are UUIDs: no ":" in them).
 //
 // claim    ARGV: token, fingerprint, lease ms → {"claimed"} | {"completed", fingerprint} | {"inflight"}
+//          (only on servers older than 7.0: newer ones claim with SET NX GET)
 // complete ARGV: token, retention ms          → 1 | 0
 // release  ARGV: token                        → 1 | 0
 //
@@ -88,27 +94,26 @@ export const defaultCommandTimeout: Duration.Duration = Duration.seconds(2)
 const lua = `
 local key = KEYS[1]
 local op = ARGV[1]
-local function expire(ttl)
+local function put(value, ttl)
   if ttl == "never" then
-    redis.call("PERSIST", key)
+    redis.call("SET", key, value)
   else
-    redis.call("PEXPIRE", key, ttl)
+    redis.call("SET", key, value, "PX", ttl)
   end
 end
+local entry = redis.call("GET", key)
 if op == "claim" then
-  local entry = redis.call("HMGET", key, "s", "f")
-  if entry[1] == "c" then return {"completed", entry[2]} end
-  if entry[1] == "i" then return {"inflight"} end
-  redis.call("HSET", key, "s", "i", "t", ARGV[2], "f", ARGV[3])
-  expire(ARGV[4])
+  if entry then
+    if string.sub(entry, 1, 2) == "c:" then return {"completed", string.sub(entry, 3)} end
+    return {"inflight"}
+  end
+  put("i:" .. ARGV[2] .. ":" .. ARGV[3], ARGV[4])
   return {"claimed"}
 end
-local entry = redis.call("HMGET", key, "s", "t")
-if entry[1] ~= "i" or entry[2] ~= ARGV[2] then return 0 end
+local held = "i:" .. ARGV[2] .. ":"
+if not entry or string.sub(entry, 1, #held) ~= held then return 0 end
 if op == "complete" then
-  redis.call("HSET", key, "s", "c")
-  redis.call("HDEL", key, "t")
-  expire(ARGV[3])
+  put("c:" .. string.sub(entry, #held + 1), ARGV[3])
   return 1
 end
 if op == "release" then
@@ -148,13 +153,31 @@ const unexpected = (what: string, reply: unknown): StoreUnavailable =>
     message: `Redis ${what} returned an unexpected reply: ${Connection.scrub(JSON.stringify(reply) ?? String(reply))}`
   })
 
-const decodeClaim = (reply: unknown): IdempotencyStore.ClaimResult | undefined => {
+// The script's claim reply, for a key that was there.
+const decodeScriptClaim = (reply: unknown): IdempotencyStore.ClaimResult | undefined => {
   if (!Array.isArray(reply)) return undefined
   const [tag, fingerprint]: ReadonlyArray<unknown> = reply
   if (tag === "inflight") return IdempotencyStore.InFlight()
   if (tag === "completed" && typeof fingerprint === "string") return IdempotencyStore.Completed({ fingerprint })
   return undefined
 }
+
+// The value `SET … NX GET` found, for a key that was there.
+const decodeEntry = (entry: unknown): IdempotencyStore.ClaimResult | undefined => {
+  if (typeof entry !== "string") return undefined
+  if (entry.startsWith("c:")) return IdempotencyStore.Completed({ fingerprint: entry.slice(2) })
+  if (entry.startsWith("i:")) return IdempotencyStore.InFlight()
+  return undefined
+}
+
+// Redis before 7.0 refuses `NX` together with `GET` ("ERR syntax error").
+const isSyntaxError = (error: unknown): boolean => {
+  const cause = causeOf(error)
+  return String(cause instanceof Error ? cause.message : cause).startsWith("ERR syntax error")
+}
+
+// A claim refused by an old server: it is made again through the script.
+const scriptPath: unique symbol = Symbol("hookline/store-redis/scriptPath")
 
 const decodeFlag = (reply: unknown): boolean | undefined => reply === 1 ? true : reply === 0 ? false : undefined
 
@@ -203,21 +226,52 @@ const makeWith = (
           : Connection.unavailable(what)(error)
       )
 
+    // One command, bounded by the command timeout; every failure is `StoreUnavailable`.
+    const run = <A>(what: string, effect: Effect.Effect<A, unknown>): Effect.Effect<A, StoreUnavailable> =>
+      Effect.catch(bounded(what, effect), failed(what))
+
     // One EVALSHA; after a `NOSCRIPT` reply (a restarted or flushed server, or a cluster node that
     // never saw the script) the script is loaded on the key's server and the call made once more.
-    // Every failure is `StoreUnavailable`.
-    const call = (what: string, key: string, operation: Operation): Effect.Effect<unknown, StoreUnavailable> => {
-      const redisKey = `${prefix}${key}`
+    const script = (redisKey: string, operation: Operation): Effect.Effect<unknown, unknown> => {
       const evalsha = commands.send(["EVALSHA", sha, "1", redisKey, ...operation], redisKey)
-      return Effect.catch(
-        bounded(
-          what,
-          Effect.catch(evalsha, (error) =>
-            isNoScript(error)
-              ? Effect.andThen(commands.send(["SCRIPT", "LOAD", lua], redisKey), evalsha)
-              : Effect.fail(error))
-        ),
-        failed(what)
+      return Effect.catch(evalsha, (error) =>
+        isNoScript(error)
+          ? Effect.andThen(commands.send(["SCRIPT", "LOAD", lua], redisKey), evalsha)
+          : Effect.fail(error))
+    }
+
+    // A reply decoded, or `StoreUnavailable` naming a reply the store does not know.
+    const known = <A>(what: string, reply: unknown, decoded: A | undefined): Effect.Effect<A, StoreUnavailable> =>
+      decoded === undefined ? Effect.fail(unexpected(what, reply)) : Effect.succeed(decoded)
+
+    // Whether claims are one native `SET … NX GET`; turned off for good by the first server that
+    // refuses it (older than 7.0), whose claims then go through the script.
+    let nativeClaim = true
+    const claimWith = (redisKey: string, token: string, fingerprint: string, lease: string) => {
+      const claimed = IdempotencyStore.Claimed({ token })
+      const viaScript = () =>
+        Effect.flatMap(script(redisKey, ["claim", token, fingerprint, lease]), (reply) =>
+          known(
+            "claim",
+            reply,
+            Array.isArray(reply) && reply[0] === "claimed" ? claimed : decodeScriptClaim(reply)
+          ))
+      if (!nativeClaim) return viaScript()
+      // Sets the entry unless the key exists, and returns what was there: nothing (the key is now
+      // ours), or the entry that decides the answer.
+      const value = `i:${token}:${fingerprint}`
+      const set = commands.send(
+        lease === "never" ? ["SET", redisKey, value, "NX", "GET"] : ["SET", redisKey, value, "NX", "GET", "PX", lease],
+        redisKey
+      )
+      return Effect.flatMap(
+        Effect.catch(set, (error) => {
+          if (!isSyntaxError(error)) return Effect.fail(error)
+          nativeClaim = false
+          return Effect.succeed(scriptPath)
+        }),
+        (reply) =>
+          reply === scriptPath ? viaScript() : known("claim", reply, reply === null ? claimed : decodeEntry(reply))
       )
     }
 
@@ -230,27 +284,20 @@ const makeWith = (
     // span when a tracer is installed, and `Effect.fn` captures a stack trace on every call (it
     // was the largest cost of the client side).
     const claim = (key: string, fingerprint: string, lease: Duration.Duration) =>
-      Effect.suspend(() => {
+      Effect.suspend(() =>
         // The token is made here rather than in Lua: Lua's `math.random` is not a secure source,
         // and a token that another holder could guess would defeat the fencing. A fresh one per run.
-        const token = crypto.randomUUID()
-        return Effect.flatMap(
-          call("claim", key, ["claim", token, fingerprint, ttl(lease)]),
-          (reply): Effect.Effect<IdempotencyStore.ClaimResult, StoreUnavailable> => {
-            if (Array.isArray(reply) && reply[0] === "claimed") {
-              return Effect.succeed(IdempotencyStore.Claimed({ token }))
-            }
-            const decoded = decodeClaim(reply)
-            return decoded === undefined ? Effect.fail(unexpected("claim", reply)) : Effect.succeed(decoded)
-          }
-        )
-      })
+        run("claim", claimWith(`${prefix}${key}`, crypto.randomUUID(), fingerprint, ttl(lease)))
+      )
 
     const complete = (key: string, token: string, retain: Duration.Duration) =>
-      Effect.flatMap(call("complete", key, ["complete", token, ttl(retain)]), flag("complete"))
+      Effect.flatMap(
+        run("complete", script(`${prefix}${key}`, ["complete", token, ttl(retain)])),
+        flag("complete")
+      )
 
     const release = (key: string, token: string) =>
-      Effect.flatMap(call("release", key, ["release", token]), flag("release"))
+      Effect.flatMap(run("release", script(`${prefix}${key}`, ["release", token])), flag("release"))
 
     // Warm-up: load the script now (on every server of a cluster), so the first delivery's
     // operations are single round trips. A failed load is ignored: the first operation loads it

@@ -54,22 +54,22 @@ const claimToken = (result: IdempotencyStore.ClaimResult): string =>
 layer(Logs.capturing(NodeRedis.layer({ url: RedisServer.sharedUrl })), { excludeTestServices: true })(
   "RedisStore on Redis",
   (it) => {
-    it.effect("keeps one hash per delivery at <prefix><key>: the lease is its TTL in flight, the retention once completed", () =>
+    it.effect("keeps one string per delivery at <prefix><key>: the lease is its TTL in flight, the retention once completed", () =>
       Effect.gen(function*() {
         const redis = yield* Redis.Redis
         const prefix = `${run}model:`
         const store = yield* RedisStore.make({ prefix })
         const token = claimToken(yield* store.claim("hmac:order-1", fingerprint, lease))
 
-        const inFlight = yield* redis.send<Array<string>>("HGETALL", `${prefix}hmac:order-1`)
-        assert.deepStrictEqual(inFlight, ["s", "i", "t", token, "f", fingerprint])
+        const inFlight = yield* redis.send<string>("GET", `${prefix}hmac:order-1`)
+        assert.strictEqual(inFlight, `i:${token}:${fingerprint}`)
         const leaseTtl = yield* redis.send<number>("PTTL", `${prefix}hmac:order-1`)
         assert.isTrue(leaseTtl > 25_000 && leaseTtl <= 30_000, `lease TTL ${leaseTtl}`)
 
         assert.isTrue(yield* store.complete("hmac:order-1", token, retention))
         // The token is dropped on completion: completed keys are what accumulates, so they stay small.
-        const completed = yield* redis.send<Array<string>>("HGETALL", `${prefix}hmac:order-1`)
-        assert.deepStrictEqual(completed, ["s", "c", "f", fingerprint])
+        const completed = yield* redis.send<string>("GET", `${prefix}hmac:order-1`)
+        assert.strictEqual(completed, `c:${fingerprint}`)
         const retentionTtl = yield* redis.send<number>("PTTL", `${prefix}hmac:order-1`)
         assert.isTrue(retentionTtl > Duration.toMillis(Duration.days(6)), `retention TTL ${retentionTtl}`)
         assert.isTrue(retentionTtl <= Duration.toMillis(retention))
@@ -83,7 +83,7 @@ layer(Logs.capturing(NodeRedis.layer({ url: RedisServer.sharedUrl })), { exclude
         const token = claimToken(yield* store.claim("k", fingerprint, lease))
         assert.isFalse(yield* store.release("k", `${token}x`))
         assert.isFalse(yield* store.complete("k", token.slice(1), retention))
-        assert.deepStrictEqual(yield* redis.send("HGETALL", `${prefix}k`), ["s", "i", "t", token, "f", fingerprint])
+        assert.strictEqual(yield* redis.send("GET", `${prefix}k`), `i:${token}:${fingerprint}`)
         assert.isTrue(yield* store.release("k", token))
         assert.strictEqual(yield* redis.send("EXISTS", `${prefix}k`), 0)
       }))
@@ -146,7 +146,7 @@ layer(Logs.capturing(NodeRedis.layer({ url: RedisServer.sharedUrl })), { exclude
         const store = yield* RedisStore.make()
         const key = `store-redis-test:${crypto.randomUUID()}`
         const token = claimToken(yield* store.claim(key, fingerprint, lease))
-        assert.strictEqual(yield* redis.send("HGET", `hookline:${key}`, "t"), token)
+        assert.strictEqual(yield* redis.send("GET", `hookline:${key}`), `i:${token}:${fingerprint}`)
         assert.isTrue(yield* store.release(key, token))
         assert.strictEqual(RedisStore.defaultPrefix, "hookline:")
       }))
@@ -156,13 +156,67 @@ layer(Logs.capturing(NodeRedis.layer({ url: RedisServer.sharedUrl })), { exclude
         const redis = yield* Redis.Redis
         const prefix = `${run}wrongtype:`
         const store = yield* RedisStore.make({ prefix })
-        yield* redis.send("SET", `${prefix}taken`, "not a hash", "PX", "60000")
-        const error = yield* Effect.flip(store.claim("taken", fingerprint, lease))
+        // Another type: every operation fails with Redis's WRONGTYPE.
+        yield* redis.send("HSET", `${prefix}hash`, "s", "c", "f", fingerprint)
+        const error = yield* Effect.flip(store.claim("hash", fingerprint, lease))
         assert.strictEqual(error._tag, "StoreUnavailable")
         assert.include(error.message, "WRONGTYPE")
-        assert.strictEqual((yield* Effect.flip(store.complete("taken", "t", retention)))._tag, "StoreUnavailable")
-        assert.strictEqual((yield* Effect.flip(store.release("taken", "t")))._tag, "StoreUnavailable")
-        assert.strictEqual(yield* redis.send("GET", `${prefix}taken`), "not a hash")
+        assert.strictEqual((yield* Effect.flip(store.complete("hash", "t", retention)))._tag, "StoreUnavailable")
+        assert.strictEqual((yield* Effect.flip(store.release("hash", "t")))._tag, "StoreUnavailable")
+        assert.deepStrictEqual(yield* redis.send("HGETALL", `${prefix}hash`), ["s", "c", "f", fingerprint])
+        // A string that is not an entry: the claim fails, and no token completes or releases it.
+        yield* redis.send("SET", `${prefix}taken`, "not an entry", "PX", "60000")
+        const unexpected = yield* Effect.flip(store.claim("taken", fingerprint, lease))
+        assert.strictEqual(unexpected._tag, "StoreUnavailable")
+        assert.include(unexpected.message, "unexpected reply")
+        assert.isFalse(yield* store.complete("taken", "t", retention))
+        assert.isFalse(yield* store.release("taken", "t"))
+        assert.strictEqual(yield* redis.send("GET", `${prefix}taken`), "not an entry")
+      }))
+
+    it.effect("claims with one native SET NX GET; a server that refuses it (Redis < 7.0) claims through the script", () =>
+      Effect.gen(function*() {
+        const redis = yield* Redis.Redis
+        const prefix = `${run}old-server:`
+        // What Redis 6.2 answers to SET with both NX and GET; every other command goes through.
+        const refused: Array<ReadonlyArray<string>> = []
+        const sent: Array<string> = []
+        const old = Redis.Redis.of({
+          ...redis,
+          send: <A>(command: string, ...args: ReadonlyArray<string>) => {
+            sent.push(command)
+            if (command === "SET" && args.includes("NX") && args.includes("GET")) {
+              refused.push(args)
+              return Effect.fail(new Redis.RedisError({ cause: new Error("ERR syntax error") }))
+            }
+            return redis.send<A>(command, ...args)
+          }
+        })
+        const store = yield* Effect.provideService(RedisStore.make({ prefix }), Redis.Redis, old)
+        const token = claimToken(yield* store.claim("k", fingerprint, lease))
+        assert.strictEqual(refused.length, 1, "the native claim was tried once")
+        assert.strictEqual(yield* redis.send("GET", `${prefix}k`), `i:${token}:${fingerprint}`)
+        assert.deepStrictEqual(yield* store.claim("k", fingerprint, lease), IdempotencyStore.InFlight())
+        assert.isTrue(yield* store.complete("k", token, retention))
+        assert.deepStrictEqual(yield* store.claim("k", fingerprint, lease), IdempotencyStore.Completed({ fingerprint }))
+        // Once refused, claims go straight to the script: no second refused SET.
+        assert.strictEqual(refused.length, 1)
+        assert.deepStrictEqual(sent.filter((command) => command !== "SCRIPT"), [
+          "SET",
+          "EVALSHA",
+          "EVALSHA",
+          "EVALSHA",
+          "EVALSHA"
+        ])
+        // The same operations on a current server: the claims are SETs, and they read the same entries.
+        const current = yield* RedisStore.make({ prefix })
+        assert.deepStrictEqual(
+          yield* current.claim("k", fingerprint, lease),
+          IdempotencyStore.Completed({ fingerprint })
+        )
+        const other = claimToken(yield* current.claim("k2", fingerprint, lease))
+        assert.deepStrictEqual(yield* store.claim("k2", fingerprint, lease), IdempotencyStore.InFlight())
+        assert.isTrue(yield* store.release("k2", other))
       }))
   }
 )

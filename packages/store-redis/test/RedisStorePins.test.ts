@@ -20,24 +20,37 @@ const prefix = `hookline-test:${crypto.randomUUID()}:pins:`
 const fingerprint = "e".repeat(64)
 const lease = Duration.seconds(30)
 
-// The real client, with the reply (or error) to `EVALSHA … <op>` replaced while `odd` says so.
+// The real client, with the reply (or error) to `EVALSHA … <op>` — or, for "native claim", to the
+// claim's `SET … NX GET` — replaced while `odd` says so.
 interface Odd {
   op: string | undefined
   answer: Effect.Effect<unknown, Redis.RedisError> | undefined
   /** Every command sent, by name. */
   readonly sent?: Array<string>
+  /** Refuse `SET … NX GET` as Redis before 7.0 does, so claims go through the script. */
+  readonly oldServer?: boolean
 }
+const isNativeClaim = (command: string, args: ReadonlyArray<string>) =>
+  command === "SET" && args.includes("NX") && args.includes("GET")
 const withOdd = (odd: Odd) =>
   Layer.effect(
     Redis.Redis,
     Effect.map(Redis.Redis, (real) =>
       Redis.Redis.of({
         ...real,
-        send: <A>(command: string, ...args: ReadonlyArray<string>) =>
-          (odd.sent?.push(command),
-            command === "EVALSHA" && args[3] === odd.op && odd.answer !== undefined
-              ? odd.answer
-              : real.send(command, ...args)) as Effect.Effect<A, Redis.RedisError>
+        send: <A>(command: string, ...args: ReadonlyArray<string>) => {
+          odd.sent?.push(command)
+          if (odd.oldServer === true && isNativeClaim(command, args)) {
+            return Effect.fail(new Redis.RedisError({ cause: new Error("ERR syntax error") }))
+          }
+          const replaced = odd.op === "native claim"
+            ? isNativeClaim(command, args)
+            : command === "EVALSHA" && args[3] === odd.op
+          return (replaced && odd.answer !== undefined ? odd.answer : real.send(command, ...args)) as Effect.Effect<
+            A,
+            Redis.RedisError
+          >
+        }
       }))
   ).pipe(Layer.provide(NodeRedis.layer({ url: RedisServer.sharedUrl })))
 
@@ -48,13 +61,45 @@ const storeWith = (odd: Odd) =>
   )
 
 describe("RedisStore refuses replies it does not know", () => {
-  it.live("claim: anything but claimed / inflight / completed with a fingerprint is StoreUnavailable", () =>
+  it.live("claim: SET NX GET's reply is nothing (claimed), c:<fingerprint> or i:…; anything else is StoreUnavailable", () =>
     Effect.gen(function*() {
-      const odd: Odd = { op: "claim", answer: undefined }
+      const odd: Odd = { op: "native claim", answer: undefined }
+      const store = yield* storeWith(odd)
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        ["weird", `"weird"`],
+        ["", `""`],
+        ["x:fp", `"x:fp"`],
+        ["c", `"c"`],
+        ["C:fp", `"C:fp"`],
+        [["completed", "fp"], `["completed","fp"]`],
+        [["inflight"], `["inflight"]`],
+        [7, "7"],
+        [undefined, "undefined"]
+      ]
+      for (const [reply, shown] of cases) {
+        odd.answer = Effect.succeed(reply)
+        const error = yield* Effect.flip(store.claim(`odd-${crypto.randomUUID()}`, fingerprint, lease))
+        assert.strictEqual(error.message, `Redis claim returned an unexpected reply: ${shown}`)
+      }
+      odd.answer = Effect.succeed("i:")
+      assert.strictEqual((yield* store.claim("any", fingerprint, lease))._tag, "InFlight")
+      odd.answer = Effect.succeed("c:fp:with:colons")
+      assert.deepStrictEqual(
+        yield* store.claim("any", fingerprint, lease),
+        IdempotencyStore.Completed({ fingerprint: "fp:with:colons" })
+      )
+      odd.answer = Effect.succeed(null)
+      assert.strictEqual((yield* store.claim("any", fingerprint, lease))._tag, "Claimed")
+    }).pipe(Effect.scoped))
+
+  it.live("claim through the script (Redis < 7.0): anything but claimed / inflight / completed with a fingerprint is StoreUnavailable", () =>
+    Effect.gen(function*() {
+      const odd: Odd = { op: "claim", answer: undefined, oldServer: true }
       const store = yield* storeWith(odd)
       const cases: ReadonlyArray<readonly [unknown, string]> = [
         [["weird"], `["weird"]`],
         ["claimed", `"claimed"`],
+        ["c:fp", `"c:fp"`],
         [["completed"], `["completed"]`],
         [["completed", 7], `["completed",7]`],
         [[], "[]"],
@@ -74,6 +119,28 @@ describe("RedisStore refuses replies it does not know", () => {
         yield* store.claim("any", fingerprint, lease),
         IdempotencyStore.Completed({ fingerprint: "fp" })
       )
+      odd.answer = Effect.succeed(["claimed"])
+      assert.strictEqual((yield* store.claim("any", fingerprint, lease))._tag, "Claimed")
+    }).pipe(Effect.scoped))
+
+  it.live("a native claim's other errors are StoreUnavailable, and claims stay native", () =>
+    Effect.gen(function*() {
+      const sent: Array<string> = []
+      const odd: Odd = {
+        sent,
+        op: "native claim",
+        answer: undefined
+      }
+      const store = yield* storeWith(odd)
+      odd.answer = Effect.fail(new Redis.RedisError({ cause: new Error("OOM command not allowed") }))
+      sent.length = 0
+      const error = yield* Effect.flip(store.claim(`oom-${crypto.randomUUID()}`, fingerprint, lease))
+      assert.strictEqual(error.message, "Redis claim failed: OOM command not allowed")
+      assert.deepStrictEqual(sent, ["SET"], "no fallback to the script for another error")
+      odd.answer = undefined
+      sent.length = 0
+      assert.strictEqual((yield* store.claim(`fine-${crypto.randomUUID()}`, fingerprint, lease))._tag, "Claimed")
+      assert.deepStrictEqual(sent, ["SET"])
     }).pipe(Effect.scoped))
 
   it.live("complete and release: only the integers 1 and 0 are answers", () =>

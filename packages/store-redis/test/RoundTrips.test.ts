@@ -21,7 +21,7 @@ const names = (commands: ReadonlyArray<ReadonlyArray<string>>) =>
   commands.map((args) => args.slice(0, args[0]?.toUpperCase() === "SCRIPT" ? 2 : 1).join(" ").toUpperCase())
 
 describe("RedisStore round trips", () => {
-  it.live("every operation is exactly one EVALSHA of the script loaded when the store was built", () =>
+  it.live("every operation is one command: a claim one SET NX GET, complete and release one EVALSHA of the script loaded when the store was built", () =>
     Effect.gen(function*() {
       const server = yield* RedisServer.scoped()
       const monitor = yield* Effect.acquireRelease(
@@ -48,22 +48,36 @@ describe("RedisStore round trips", () => {
           assert.strictEqual(sent[0]![1], sha, label)
           return { result, args: sent[0]!.slice(2) }
         })
+      const set = <A, E>(label: string, operation: Effect.Effect<A, E>) =>
+        Effect.gen(function*() {
+          const result = yield* operation
+          const sent = yield* take
+          assert.deepStrictEqual(names(sent), ["SET"], `${label}: ${JSON.stringify(sent)}`)
+          return { result, args: sent[0]!.slice(1) }
+        })
 
-      const claimed = yield* one("claim (new)", store.claim("hmac:1", fingerprint, lease))
+      const claimed = yield* set("claim (new)", store.claim("hmac:1", fingerprint, lease))
       if (claimed.result._tag !== "Claimed") return assert.fail("expected Claimed")
-      assert.deepStrictEqual(claimed.args, ["1", "rt:hmac:1", "claim", claimed.result.token, fingerprint, "30000"])
+      assert.deepStrictEqual(claimed.args, [
+        "rt:hmac:1",
+        `i:${claimed.result.token}:${fingerprint}`,
+        "NX",
+        "GET",
+        "PX",
+        "30000"
+      ])
 
-      const inFlight = yield* one("claim (in flight)", store.claim("hmac:1", fingerprint, lease))
+      const inFlight = yield* set("claim (in flight)", store.claim("hmac:1", fingerprint, lease))
       assert.strictEqual(inFlight.result._tag, "InFlight")
       const completed = yield* one("complete", store.complete("hmac:1", claimed.result.token, Duration.days(7)))
       assert.isTrue(completed.result)
       assert.deepStrictEqual(completed.args, ["1", "rt:hmac:1", "complete", claimed.result.token, "604800000"])
-      const duplicate = yield* one("claim (completed)", store.claim("hmac:1", fingerprint, lease))
+      const duplicate = yield* set("claim (completed)", store.claim("hmac:1", fingerprint, lease))
       assert.deepStrictEqual(duplicate.result, IdempotencyStore.Completed({ fingerprint }))
       const refused = yield* one("complete (refused)", store.complete("hmac:1", claimed.result.token, lease))
       assert.isFalse(refused.result)
 
-      const second = yield* one("claim (another key)", store.claim("hmac:2", fingerprint, lease))
+      const second = yield* set("claim (another key)", store.claim("hmac:2", fingerprint, lease))
       if (second.result._tag !== "Claimed") return assert.fail("expected Claimed")
       const released = yield* one("release", store.release("hmac:2", second.result.token))
       assert.isTrue(released.result)
@@ -77,7 +91,7 @@ describe("RedisStore round trips", () => {
       )
       assert.strictEqual(results.filter((r) => r._tag === "Claimed").length, 25)
       const bulk = yield* take
-      assert.deepStrictEqual(names(bulk), Array.from({ length: 50 }, () => "EVALSHA"))
+      assert.deepStrictEqual(names(bulk), Array.from({ length: 50 }, () => "SET"))
     }).pipe(Effect.scoped))
 
   it.live("after the server lost its scripts (restart, SCRIPT FLUSH) the store reloads the script once", () =>
@@ -99,10 +113,14 @@ describe("RedisStore round trips", () => {
       assert.deepStrictEqual(names(yield* take), ["SCRIPT FLUSH"])
 
       const claimed = yield* store.claim("k", fingerprint, lease)
-      assert.strictEqual(claimed._tag, "Claimed")
+      if (claimed._tag !== "Claimed") return assert.fail("expected Claimed")
+      // A claim needs no script.
+      assert.deepStrictEqual(names(yield* take), ["SET"])
+      assert.isTrue(yield* store.complete("k", claimed.token, lease))
       // The EVALSHA answered NOSCRIPT; the store loaded the script again and retried.
       assert.deepStrictEqual(names(yield* take), ["EVALSHA", "SCRIPT LOAD", "EVALSHA"])
-      assert.strictEqual((yield* store.claim("k", fingerprint, lease))._tag, "InFlight")
-      assert.deepStrictEqual(names(yield* take), ["EVALSHA"])
+      assert.deepStrictEqual(yield* store.claim("k", fingerprint, lease), IdempotencyStore.Completed({ fingerprint }))
+      assert.isFalse(yield* store.release("k", claimed.token))
+      assert.deepStrictEqual(names(yield* take), ["SET", "EVALSHA"])
     }).pipe(Effect.scoped))
 })
