@@ -13,6 +13,7 @@
  *   hookline-github  provider-github (`GitHub.provider`) on the GitHub-scheme pool, toNodeListener
  *   hookline-stripe  provider-stripe (`Stripe.provider`, `Stripe-Signature` over `t.body`), toNodeListener
  *   hookline-web     the hookline-hmac handler through toWebHandler behind a minimal node:http→fetch bridge
+ *   bare-web         the bare hand-written work as a fetch handler behind the same bridge (the bridge's own cost)
  *   octokit          @octokit/webhooks createNodeMiddleware (GitHub scheme), dedupe in its handler
  *   express          Express 5, express.raw() + the hand-written HMAC
  *   fastify          Fastify 5, a raw-body (`parseAs: "buffer"`) content-type parser + the hand-written HMAC
@@ -59,6 +60,7 @@ export const contenderNames = [
   "hookline-github",
   "hookline-stripe",
   "hookline-web",
+  "bare-web",
   "octokit",
   "express",
   "fastify",
@@ -466,6 +468,27 @@ const hookline = (listener: ReturnType<typeof toNodeListener>): Contender => ({
 const handWrittenListener = (work: ReturnType<typeof handWritten>): http.RequestListener => (req, res) =>
   readBody(req, (body) => answer(res, work(req.headers["x-github-delivery"], req.headers["x-hub-signature-256"], body)))
 
+// The minimal node:http → Fetch bridge a user would write: buffer the body, build a `Request`, copy
+// the `Response` back. `hookline-web` and `bare-web` both run behind it, so their gap is the
+// handler's, and `bare-web` against `bare` is what the bridge itself costs.
+const webBridge = (handle: (request: Request) => Promise<Response>): http.RequestListener => (req, res) =>
+  readBody(req, (body) => {
+    const headers = new Headers()
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (typeof value === "string") headers.set(key, value)
+    }
+    const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+      method: req.method ?? "GET",
+      headers,
+      body: body.length === 0 ? null : new Uint8Array(body)
+    })
+    void handle(request).then(async (response) => {
+      const bytes = Buffer.from(await response.arrayBuffer())
+      res.writeHead(response.status, Object.fromEntries(response.headers))
+      res.end(bytes)
+    })
+  })
+
 const redisUrlOf = (name: ContenderName, options: ContenderOptions | undefined): string => {
   if (options?.redisUrl === undefined) throw new Error(`${name} needs a Redis URL (options.redisUrl)`)
   return options.redisUrl
@@ -496,25 +519,20 @@ export const makeContender = (name: ContenderName, options?: ContenderOptions): 
       )
     case "hookline-web": {
       const handle = toWebHandler(hmacHandler(), store())
-      // The minimal bridge a user would write: buffer the body, build a Request, copy the Response.
-      const listener: http.RequestListener = (req, res) =>
-        readBody(req, (body) => {
-          const headers = new Headers()
-          for (const [key, value] of Object.entries(req.headers)) {
-            if (typeof value === "string") headers.set(key, value)
-          }
-          const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
-            method: req.method ?? "GET",
-            headers,
-            body: body.length === 0 ? null : new Uint8Array(body)
-          })
-          void handle(request).then(async (response) => {
-            const bytes = Buffer.from(await response.arrayBuffer())
-            res.writeHead(response.status, Object.fromEntries(response.headers))
-            res.end(bytes)
-          })
-        })
-      return { listener, ready: Promise.resolve(), dispose: handle.dispose }
+      return { listener: webBridge(handle), ready: Promise.resolve(), dispose: handle.dispose }
+    }
+    case "bare-web": {
+      // The hand-written work as a Fetch handler: the body as bytes, the same answers as `bare`.
+      const work = handWritten()
+      const handle = async (request: Request): Promise<Response> => {
+        const status = work(
+          request.headers.get("x-github-delivery") ?? undefined,
+          request.headers.get("x-hub-signature-256") ?? undefined,
+          new Uint8Array(await request.arrayBuffer())
+        )
+        return new Response(status === 200 ? "ok" : "rejected", { status, headers: { "content-type": "text/plain" } })
+      }
+      return { listener: webBridge(handle), ready: Promise.resolve(), dispose: async () => {} }
     }
     case "octokit": {
       const webhooks = new Webhooks({ secret: githubSecret })

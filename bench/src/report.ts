@@ -235,6 +235,26 @@ const githubVsOctokit = (r: Results): string => {
     : `\n\nOn the same GitHub requests, \`hookline-github\` ran at ${parts.join(" and ")} of \`octokit\`.`
 }
 
+/** hookline-web against the hand-written Fetch handler behind the same bridge, per pool. */
+const webVsBareWeb = (r: Results): string => {
+  const parts = (["new", "duplicates"] as const).flatMap((pool) => {
+    const find = (name: ContenderName) => r.http.find((h) => h.name === name && h.pool === pool)
+    const [web, bareWeb, bare] = [find("hookline-web"), find("bare-web"), find("bare")]
+    if (web === undefined || bareWeb === undefined || bare === undefined) return []
+    return [
+      `on ${poolLabel[pool]}, \`hookline-web\` ran at ${
+        fixed(web.requestsPerSecond / bareWeb.requestsPerSecond)
+      }× of \`bare-web\` (${int(web.requestsPerSecond)} vs ${
+        int(bareWeb.requestsPerSecond)
+      } req/s), and \`bare-web\` itself at ${fixed(bareWeb.requestsPerSecond / bare.requestsPerSecond)}× of \`bare\``
+    ]
+  })
+  return parts.length === 0
+    ? ""
+    : `\n\nBehind the same node:http → \`Request\` bridge (its \`Request\`, \`Headers\` and \`Response\` objects are the
+bridge's cost, not the handler's): ${parts.join("; ")}.`
+}
+
 const stageTable = (r: Results): string =>
   table(
     ["provider", ...stageNames, "sum", "handler.run", "rest"],
@@ -367,6 +387,7 @@ delivery 200, its duplicate 200 and a forged one 4xx):
 * \`hookline-github\` — provider-github (\`GitHub.provider\`) on the same GitHub requests as \`octokit\`: it checks the content type and both headers, verifies, parses the body losslessly, fingerprints event name + body and decodes the typed \`Push\` event; memory store, \`toNodeListener\`;
 * \`hookline-stripe\` — provider-stripe (\`Stripe.provider\`) on the Stripe pool: \`v1\` HMAC over \`t.body\` with the whole \`whsec_\` text as key, the 300 s window both ways, key = the event \`id\`, canonical-JSON fingerprint, the typed \`payment_intent.succeeded\` decode (amounts as \`bigint\`); memory store, \`toNodeListener\`;
 * \`hookline-web\` — the \`hookline-hmac\` handler through \`toWebHandler\`, behind a minimal node:http → \`Request\` bridge;
+* \`bare-web\` — \`bare\`'s hand-written work as a Fetch handler (\`request.arrayBuffer()\`, a \`Response\`) behind the same bridge: what the bridge alone costs;
 * \`octokit\` — \`@octokit/webhooks\` \`createNodeMiddleware\` (verify, \`JSON.parse\`, dispatch by event name), dedupe in its \`onAny\` handler;
 * \`express\` — Express 5, \`express.raw()\` and the same hand-written HMAC;
 * \`fastify\` — Fastify 5, a \`parseAs: "buffer"\` content-type parser for every type (the exact bytes) and the same hand-written HMAC;
@@ -374,7 +395,7 @@ delivery 200, its duplicate 200 and a forged one 4xx):
 * \`hookline-standard\` — core's \`Hmac.provider\` on the same Standard Webhooks requests and \`whsec_\` secret (\`secretEncoding: "whsec"\`, \`signedContent: "id.timestamp.body"\`, \`encoding: "base64"\`, \`prefix: "v1,"\`, \`separator: " "\`, \`idHeader: "webhook-id"\`, \`timestampHeader: "webhook-timestamp"\`) + memory store + the same \`Schema\` decode, \`toNodeListener\`;
 * \`bare-redis\` and \`hookline-redis\` — [the Redis pair](#the-redis-backed-pair) below.
 
-${httpTables(r)}${githubVsOctokit(r)}
+${httpTables(r)}${githubVsOctokit(r)}${webVsBareWeb(r)}
 
 ### The Redis-backed pair
 
@@ -603,19 +624,62 @@ key string. After the figures above were taken, \`Hmac\` started preparing base6
 as a \`KeyObject\` (\`Signing.prepareKey\`): Node imports a byte key again on every HMAC (27 µs against
 5 µs), so Standard Webhooks verification went from 57 to 37 µs in-process; the next run shows it over HTTP.
 
+### Numbers without a reviver, the body read, the Redis claim (issue #16, second pass)
+
+Three changes, each measured with [\`bench/src/ab.ts\`](../bench/src/ab.ts) on 2026-12-01 against the
+commit before it, on a 2-CPU AMD EPYC VM about twice as fast per request as the machine of the full
+run above (so compare the changes, not these µs with the tables above); 5–6 alternating rounds,
+medians, new deliveries:
+
+* **\`numbers: "source"\` without a reviver** ([\`LosslessJson.ts\`](../packages/core/src/LosslessJson.ts)).
+  Six bundled providers (GitHub, Shopify, Stripe, iGV, GoldenPay, EM) parse with every number kept as
+  its source text. That ran a reviver on every value, about five times the cost of a plain
+  \`JSON.parse\`. Now one pass (a sticky regular expression that skips strings, linear on any input)
+  writes each number as a string of its own text (\`100.10\` → \`"100.10"\`) and a plain \`JSON.parse\`
+  follows — the same result, and invalid JSON stays invalid: only a run that is exactly one JSON
+  number, not followed by \`:\`, is quoted. A property test compares it with the reviver on generated
+  and mutated JSON. In-process, the GitHub body (818 B) parses in 3.6 µs instead of 11.0, Stripe's
+  (415 B) in 2.9 instead of 6.7. \`LosslessJson.canonical\` (the fingerprint of iGV and Stripe) builds
+  its text with a loop and skips \`JSON.stringify\` for strings that need no escape: 2× faster.
+
+  | contender | CPU µs/request before | after | change | req/s before → after |
+  |---|---:|---:|---:|---|
+  | hookline-github | 96.9 | 82.2 | −15 % | 10,139 → 12,064 |
+  | hookline-stripe | 105.1 | 93.5 | −11 % | 9,449 → 10,628 |
+  | hookline-igv | 90.1 | 86.2 | −4 % | 11,012 → 11,485 |
+  | hookline-goldenpay | 99.3 | 100.1 | ±0 % (its body has few numbers) | 9,992 → 9,909 |
+  | hookline-em (with the change below) | 122.1 | 123.9 | ±0 % (a form body; MD5 and the form decode dominate) | 7,929 → 7,918 |
+
+* **\`/node\` answers in the body stream's \`end\` event.** The body reader and \`Serve.answer\` take a
+  callback instead of returning promises: no promise and no microtask turn between the last chunk
+  and the pipeline. \`hookline-hmac\`: 74.1 → 70.8 µs (−4 %), 13,205 → 13,974 req/s (4 of 5 later
+  rounds better, one noisy first round); a second A/B over both changes, 71.8 → 70.0 µs: a gain of
+  2–3 µs, near this VM's round-to-round noise.
+* **A Redis claim is one native \`SET key "i:<token>:<fingerprint>" NX GET PX <lease>\`** instead of a
+  script call ([stores](stores.md#data-model-and-ttls)); entries are strings, and completion and
+  release keep the token check in a shorter script. Redis CPU per delivery (claim + completion, 64
+  concurrent clients, \`INFO cpu\`): 14–20 µs with two script calls, 8.8–10.9 µs now, 5.4–6.6 µs for
+  bare \`SET NX\` + \`SET\`. The store against bare round trips at concurrency 64 (the
+  [stores](#stores) figure, same process and client, 2 s runs): 0.44–0.58 before, 0.56–0.71 after.
+  \`hookline-redis\` over HTTP (the receiver's CPU, Redis not pinned): 96.0 → 91.9 µs, 9,929 → 10,301
+  req/s.
+
 ### What is left, and why
 
 With the runtime down to about 5 % of \`hookline-hmac\`'s busy CPU (the profile above), what remains is
 work \`bare\` does not do, each part a guarantee:
 
-* **the lossless parse**: the prefilter regex plus \`JSON.parse\`; the iGV, EM and Stripe providers
-  parse with \`numbers: "source"\` (every number kept as its text, so amounts are never a JS number),
-  which runs a reviver on every value — the largest single cost of those providers;
+* **the lossless parse**: the prefilter regex plus \`JSON.parse\`, and for the providers that keep
+  every number as its text (amounts never become a JS number) the quoting pass before it;
 * **the fingerprint** (one SHA-256 of the body) that tells a retry from a different payload under a
   used id;
 * **the store's semantics**: a token per claim (\`randomUUID\`), the lease, the packed completed entry;
 * **typed outcomes**: the outcome, the provider's answer, the metric;
-* GoldenPay's MD5 sign form and its rich event decode.
+* GoldenPay's MD5 sign form and its rich event decode;
+* **on Redis**, the completion's script call — the token check that fences a holder whose lease ran
+  out, which no native command does before Redis 8.4's \`SET … IFEQ\` — and an effect per store
+  operation on the client (about 9.5 µs of client CPU per delivery against 6.7 µs for bare node-redis
+  calls, measured with \`process.cpuUsage\` at concurrency 64).
 
 A hand-written receiver with every one of these guarantees and no fiber runtime measured about 0.8×
 \`bare\` on this kind of machine (shared/notes/performance-leads.md, variant F1): the ≥ 0.85× goal is
