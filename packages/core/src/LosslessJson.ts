@@ -196,33 +196,10 @@ const parseSource = (text: string): Json => {
   }
   return JSON.parse(quoted) as Json
 }
-// Whether a plainly parsed value holds a number beyond ±(2^53 − 1): a decimal that large is re-parsed
-// for nothing (the reviver keeps it a number), an integer that large must be. About a third of the
-// cost of a regular expression looking for long digit runs in the text, which also matched digits
-// inside strings (order numbers like "SO1689644928115784").
-const holdsLargeNumber = (value: Json): boolean => {
-  if (typeof value === "number") return value > Number.MAX_SAFE_INTEGER || value < -Number.MAX_SAFE_INTEGER
-  if (typeof value !== "object" || value === null) return false
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (holdsLargeNumber(value[i])) return true
-    return false
-  }
-  const object = value as { readonly [key: string]: Json }
-  for (const key in object) if (holdsLargeNumber(object[key]!)) return true
-  return false
-}
-
 // A run of 16 digits where a number can start: after `:`, `[` or `,` (and optional whitespace), or
-// at the start. The answer for a value nested too deeply to walk on the stack.
+// at the start. The alternative with a leading character class comes first, which lets V8 scan for
+// it quickly (about three times faster than `(?:^|[:[,])…` on an 800-byte body).
 const longNumber = /[:[,]\s*-?\d{16}|^\s*-?\d{16}/
-
-const needsReviver = (value: Json, text: string): boolean => {
-  try {
-    return holdsLargeNumber(value)
-  } catch {
-    return longNumber.test(text)
-  }
-}
 
 /**
  * Bounds on a body's shape, checked by a single scan of the text *before* it is parsed: a parse that
@@ -312,12 +289,17 @@ export const parse = (text: string, options?: ParseOptions): Result.Result<Json,
     if (Result.isFailure(checked)) return Result.fail(checked.failure)
   }
   try {
-    if (options?.numbers === "source") return Result.succeed(parseSource(text))
+    const mode = options?.numbers ?? "auto"
     // A reviver makes JSON.parse several times slower. In "auto" mode it only ever changes an
-    // integer beyond 2^53, which the plain parse turns into a number beyond ±(2^53 − 1) (or an
-    // infinity): when the plain result holds none, it is the answer.
-    const plain = JSON.parse(text) as Json
-    return Result.succeed(needsReviver(plain, text) ? JSON.parse(text, autoReviver) as Json : plain)
+    // integer beyond 2^53, which needs at least 16 digits in a row where a number can start (at
+    // the start, or after `:`, `[` or `,` and optional whitespace): without one, the plain parse
+    // gives the same result. Long digit runs inside strings (order numbers like
+    // "SO1689644928115784") do not count.
+    if (mode === "auto" && !longNumber.test(text)) {
+      return Result.succeed(JSON.parse(text) as Json)
+    }
+    if (mode === "source") return Result.succeed(parseSource(text))
+    return Result.succeed(JSON.parse(text, autoReviver) as Json)
   } catch {
     return Result.fail(new MalformedDelivery({ message: "Body is not valid JSON" }))
   }
