@@ -50,6 +50,28 @@ describe("LosslessJson", () => {
     )
   })
 
+  it("auto mode: integers past 2^53 anywhere (deep, huge, beside large decimals) are bigint; a too-deep body still parses", () => {
+    const huge = `1${"0".repeat(400)}`
+    assert.deepStrictEqual(ok(LosslessJson.parse(`[1e400,${huge},-${huge},1.5e300,9007199254740992]`)), [
+      Infinity,
+      BigInt(huge),
+      -BigInt(huge),
+      1.5e300,
+      9007199254740992n
+    ])
+    assert.deepStrictEqual(
+      ok(LosslessJson.parse(`{"a":{"b":[{"c":[9007199254740991,-9007199254740993]}]},"d":"SO1689644928115784"}`)),
+      { a: { b: [{ c: [9007199254740991, -9007199254740993n] }] }, d: "SO1689644928115784" }
+    )
+    // Deeper than the walk over the plain result can recurse: the text decides, and a body without
+    // long numbers parses as it is.
+    const depth = 200_000
+    const deep = ok(LosslessJson.parse(`${"[".repeat(depth)}1${"]".repeat(depth)}`))
+    let level: unknown = deep
+    for (let i = 0; i < depth; i++) level = (level as ReadonlyArray<unknown>)[0]
+    assert.strictEqual(level, 1)
+  })
+
   it("returns every number as its exact source text in source mode", () => {
     const parsed = ok(
       LosslessJson.parseObject(`{"amount":100.10,"id":1689644928115784,"e":1e3,"arr":[0.30]}`, { numbers: "source" })
