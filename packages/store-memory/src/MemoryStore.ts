@@ -105,8 +105,9 @@ const expiry = (now: number, duration: Duration.Duration): number =>
  */
 export const make = (options?: MemoryStoreOptions): IdempotencyStore.IdempotencyStore["Service"] => {
   const maxEntries = Math.max(1, options?.maxEntries ?? 100_000)
-  // Map iteration follows insertion order; a key is (re-)inserted when claimed and replaced in place
-  // when completed, so the first completed entries found are the oldest (by claim time).
+  // Map iteration follows insertion order; a key is inserted when claimed (an expired entry of it is
+  // deleted first) and replaced in place when completed, so the first completed entries found are
+  // the oldest (by claim time).
   const entries = new Map<string, Entry>()
   // No entry expires before this time, so a full store need not scan for expired entries until
   // then (without it every claim into a full store of live keys would scan the whole map).
@@ -131,12 +132,6 @@ export const make = (options?: MemoryStoreOptions): IdempotencyStore.Idempotency
     }
   }
 
-  const put = (key: string, entry: Entry, expiresAt: number): void => {
-    entries.delete(key)
-    entries.set(key, entry)
-    if (expiresAt < earliestExpiry) earliestExpiry = expiresAt
-  }
-
   // A live entry: present and not expired.
   const live = (key: string, now: number): Entry | undefined => {
     const entry = entries.get(key)
@@ -153,23 +148,31 @@ export const make = (options?: MemoryStoreOptions): IdempotencyStore.Idempotency
   // with its clock's reading), and as effects reading the fiber's clock.
   const immediate: IdempotencyStore.Immediate = {
     claim: (key, fingerprint, lease, now) => {
-      const entry = live(key, now)
+      const entry = entries.get(key)
       if (entry !== undefined) {
-        return Exit.succeed(
-          typeof entry === "string"
-            ? IdempotencyStore.Completed({ fingerprint: fingerprintOf(entry) })
-            : IdempotencyStore.InFlight()
-        )
+        if (expiresAtOf(entry) > now) {
+          return Exit.succeed(
+            typeof entry === "string"
+              ? IdempotencyStore.Completed({ fingerprint: fingerprintOf(entry) })
+              : IdempotencyStore.InFlight()
+          )
+        }
+        // Expired: removed, so the new claim is inserted last (eviction goes by insertion order).
+        entries.delete(key)
       }
-      if (!entries.has(key) && entries.size >= maxEntries) evict(now)
-      if (!entries.has(key) && entries.size >= maxEntries) {
-        return Exit.fail(
-          new StoreUnavailable({ message: `Memory store is full of in-flight claims (maxEntries ${maxEntries})` })
-        )
+      // The key is not in the map now: one more entry.
+      if (entries.size >= maxEntries) {
+        evict(now)
+        if (entries.size >= maxEntries) {
+          return Exit.fail(
+            new StoreUnavailable({ message: `Memory store is full of in-flight claims (maxEntries ${maxEntries})` })
+          )
+        }
       }
       const token = crypto.randomUUID()
       const expiresAt = expiry(now, lease)
-      put(key, { token, fingerprint, expiresAt }, expiresAt)
+      entries.set(key, { token, fingerprint, expiresAt })
+      if (expiresAt < earliestExpiry) earliestExpiry = expiresAt
       return Exit.succeed(IdempotencyStore.Claimed({ token }))
     },
     complete: (key, token, retain, now) => {
