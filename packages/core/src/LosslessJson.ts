@@ -1,8 +1,10 @@
 /**
  * JSON parsing that never loses a number. `JSON.parse` turns `1689644928115784123` into the nearest
- * double; platforms send order and user ids that large. This parser uses the reviver's access to
- * the source text (`context.source`, Node ≥ 21 / V8 11.4) so that integers beyond 2^53 arrive as
- * exact `bigint`s — or every number as its exact source text, for money amounts.
+ * double; platforms send order and user ids that large. In `"auto"` mode integers beyond 2^53 arrive
+ * as exact `bigint`s, through the reviver's access to the source text (`context.source`, Node ≥ 21 /
+ * V8 11.4), used only when the text holds such a long number. In `"source"` mode every number arrives
+ * as its exact source text, for money amounts: one pass writes each number as a string of its own
+ * text and a plain `JSON.parse` follows, several times faster than a reviver on every value.
  *
  * A runtime without that access (Node.js 20) cannot parse losslessly; rather than round ids
  * silently, {@link parse} throws `Misconfigured` there, and so does `Provider.make` (see
@@ -18,7 +20,8 @@ import { MalformedDelivery, Misconfigured } from "./DeliveryError.ts"
  * - `"auto"` (default): safe integers and decimals as `number`, integers beyond ±(2^53 − 1) as
  *   `bigint`;
  * - `"source"`: every number as its exact source text (`"100.10"`, `"9007199254740993"`), for
- *   schemas that decode amounts to `BigDecimal` or ids to strings.
+ *   schemas that decode amounts to `BigDecimal` or ids to strings. Invalid JSON stays invalid: the
+ *   result and the failures are those of a reviver returning `context.source`.
  *
  * @since 0.1.0
  * @category models
