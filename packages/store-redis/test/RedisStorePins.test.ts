@@ -60,6 +60,20 @@ const storeWith = (odd: Odd) =>
     Context.get(IdempotencyStore.IdempotencyStore)
   )
 
+// Each reply (as the client would hand it over) fails the claim with a message showing it as written.
+const refusesClaimReplies = (
+  odd: Odd,
+  store: IdempotencyStore.IdempotencyStore["Service"],
+  cases: ReadonlyArray<readonly [reply: unknown, shown: string]>
+) =>
+  Effect.forEach(cases, ([reply, shown]) => {
+    odd.answer = Effect.succeed(reply)
+    return Effect.map(
+      Effect.flip(store.claim(`odd-${crypto.randomUUID()}`, fingerprint, lease)),
+      (error) => assert.strictEqual(error.message, `Redis claim returned an unexpected reply: ${shown}`)
+    )
+  }, { discard: true })
+
 describe("RedisStore refuses replies it does not know", () => {
   it.live("claim: SET NX GET's reply is nothing (claimed), c:<fingerprint> or i:…; anything else is StoreUnavailable", () =>
     Effect.gen(function*() {
@@ -76,11 +90,7 @@ describe("RedisStore refuses replies it does not know", () => {
         [7, "7"],
         [undefined, "undefined"]
       ]
-      for (const [reply, shown] of cases) {
-        odd.answer = Effect.succeed(reply)
-        const error = yield* Effect.flip(store.claim(`odd-${crypto.randomUUID()}`, fingerprint, lease))
-        assert.strictEqual(error.message, `Redis claim returned an unexpected reply: ${shown}`)
-      }
+      yield* refusesClaimReplies(odd, store, cases)
       odd.answer = Effect.succeed("i:")
       assert.strictEqual((yield* store.claim("any", fingerprint, lease))._tag, "InFlight")
       odd.answer = Effect.succeed("c:fp:with:colons")
@@ -107,11 +117,7 @@ describe("RedisStore refuses replies it does not know", () => {
         [7, "7"],
         [null, "null"]
       ]
-      for (const [reply, shown] of cases) {
-        odd.answer = Effect.succeed(reply)
-        const error = yield* Effect.flip(store.claim(`odd-${crypto.randomUUID()}`, fingerprint, lease))
-        assert.strictEqual(error.message, `Redis claim returned an unexpected reply: ${shown}`)
-      }
+      yield* refusesClaimReplies(odd, store, cases)
       odd.answer = Effect.succeed(["inflight"])
       assert.strictEqual((yield* store.claim("any", fingerprint, lease))._tag, "InFlight")
       odd.answer = Effect.succeed(["completed", "fp"])
