@@ -103,7 +103,8 @@ export const toWebHandler = <R, E>(
         contentLength: request.headers.get("content-length"),
         body: request.bodyUsed
           ? bodyUsed
-          : (limit, done) => void read(request.body, limit).catch((): Body.Read => "Unreadable").then(done)
+          : (limit, done) =>
+            void read(request.body, limit).catch((): Body.Read => "Unreadable").then(done).catch(reject)
       }, (ack) => {
         try {
           resolve(toResponse(ack))
