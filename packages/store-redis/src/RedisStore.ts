@@ -110,10 +110,10 @@ if op == "claim" then
   put("i:" .. ARGV[2] .. ":" .. ARGV[3], ARGV[4])
   return {"claimed"}
 end
-local held = "i:" .. ARGV[2] .. ":"
-if not entry or string.sub(entry, 1, #held) ~= held then return 0 end
+local token = entry and string.match(entry, "^i:([^:]*):")
+if token ~= ARGV[2] then return 0 end
 if op == "complete" then
-  put("c:" .. string.sub(entry, #held + 1), ARGV[3])
+  put("c:" .. string.sub(entry, #token + 4), ARGV[3])
   return 1
 end
 if op == "release" then

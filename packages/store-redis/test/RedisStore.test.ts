@@ -86,6 +86,14 @@ layer(Logs.capturing(NodeRedis.layer({ url: RedisServer.sharedUrl })), { exclude
         assert.strictEqual(yield* redis.send("GET", `${prefix}k`), `i:${token}:${fingerprint}`)
         assert.isTrue(yield* store.release("k", token))
         assert.strictEqual(yield* redis.send("EXISTS", `${prefix}k`), 0)
+        // The token is compared whole: one that runs into the fingerprint (`<token>:ab` against the
+        // entry `i:<token>:ab:cd`) holds nothing.
+        const held = claimToken(yield* store.claim("colons", "ab:cd", lease))
+        assert.isFalse(yield* store.complete("colons", `${held}:ab`, retention))
+        assert.isFalse(yield* store.release("colons", `${held}:ab`))
+        assert.strictEqual(yield* redis.send("GET", `${prefix}colons`), `i:${held}:ab:cd`)
+        assert.isTrue(yield* store.complete("colons", held, retention))
+        assert.strictEqual(yield* redis.send("GET", `${prefix}colons`), "c:ab:cd")
       }))
 
     it.effect("an infinite lease or retention keeps the key without a TTL; sub-millisecond ones round up", () =>
