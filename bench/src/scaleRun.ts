@@ -185,7 +185,13 @@ const redisMainThreadUs = async (client: RedisClient): Promise<number> => {
   return (Number(cpu.get("used_cpu_user_main_thread")) + Number(cpu.get("used_cpu_sys_main_thread"))) * 1e6
 }
 
-const redisCommandStats = async (client: RedisClient) =>
+interface CommandStat {
+  readonly command: string
+  readonly calls: number
+  readonly usec: number
+}
+
+const redisCommandStats = async (client: RedisClient): Promise<Array<CommandStat>> =>
   Array.from(infoFields(await client.info("commandstats"))).map(([name, value]) => {
     const stat = new Map(value.split(",").map((pair) => pair.split("=") as [string, string]))
     return {
@@ -198,22 +204,17 @@ const redisCommandStats = async (client: RedisClient) =>
 /** EVAL, EVALSHA and their read-only forms: the calls a client sends; the rest run inside them. */
 export const isScriptCall = (command: string) => /^(eval|evalsha|fcall)(_ro)?$/.test(command)
 
-interface CommandStat {
-  readonly command: string
-  readonly calls: number
-  readonly usec: number
-}
-
-const scriptUsec = (commands: ReadonlyArray<CommandStat>): number =>
-  commands.filter((command) => isScriptCall(command.command)).reduce((sum, command) => sum + command.usec, 0)
-
-// The time of the SETs clients sent themselves (the store's claims), estimated as above.
-const claimSetUsec = (commands: ReadonlyArray<CommandStat>): number => {
+// The time of the store's own commands: its script calls (the commands they run included) and the
+// SETs it sent itself (its claims), estimated where they share the "set" line with the scripts' SETs.
+const storeCommandUsec = (commands: ReadonlyArray<CommandStat>): number => {
+  const scripts = commands.filter((command) => isScriptCall(command.command))
+  const scriptUsec = scripts.reduce((sum, command) => sum + command.usec, 0)
+  const scriptCalls = scripts.reduce((sum, command) => sum + command.calls, 0)
   const set = commands.find((command) => command.command === "set")
-  if (set === undefined || set.calls === 0) return 0
-  const scriptCalls = commands.filter((command) => isScriptCall(command.command))
-    .reduce((sum, command) => sum + command.calls, 0)
-  return Math.max(0, set.calls - scriptCalls) * (set.usec / set.calls)
+  const claimSetUsec = set === undefined || set.calls === 0
+    ? 0
+    : Math.max(0, set.calls - scriptCalls) * (set.usec / set.calls)
+  return scriptUsec + claimSetUsec
 }
 
 // -- The receiver cluster -----------------------------------------------------------------------
@@ -477,7 +478,7 @@ export const runScale = async (options: ScaleOptions): Promise<ScaleRow> => {
         // their time inside the script's: the script calls are those commands' whole time. The
         // claims' own SETs share the "set" line with the script's; each script call runs at most
         // one SET, so the claims' share is at least (SET calls − script calls) at SET's mean cost.
-        storeCommandUs: perDelivery(claimSetUsec(commands) + scriptUsec(commands)),
+        storeCommandUs: perDelivery(storeCommandUsec(commands)),
         redisCommands: commands.map((command) => ({
           command: command.command,
           callsPerDelivery: round(command.calls / Math.max(1, acknowledged), 2),

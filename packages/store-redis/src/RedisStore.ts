@@ -170,20 +170,16 @@ const decodeEntry = (entry: unknown): IdempotencyStore.ClaimResult | undefined =
   return undefined
 }
 
-// Redis before 7.0 refuses `NX` together with `GET` ("ERR syntax error").
-const isSyntaxError = (error: unknown): boolean => {
-  const cause = causeOf(error)
-  return String(cause instanceof Error ? cause.message : cause).startsWith("ERR syntax error")
-}
-
-// A claim refused by an old server: it is made again through the script.
-const scriptPath: unique symbol = Symbol("hookline/store-redis/scriptPath")
-
 const decodeFlag = (reply: unknown): boolean | undefined => reply === 1 ? true : reply === 0 ? false : undefined
+
+// A reply decoded, or `StoreUnavailable` naming a reply the store does not know.
+const known = <A>(what: string, reply: unknown, decoded: A | undefined): Effect.Effect<A, StoreUnavailable> =>
+  decoded === undefined ? Effect.fail(unexpected(what, reply)) : Effect.succeed(decoded)
 
 /**
  * Builds the store on the `Redis` service in context, and loads its script so that every later
- * operation is a single `EVALSHA`. A failed load is ignored: the first operation loads it again.
+ * completion and release is a single `EVALSHA`. A failed load is ignored: the first operation loads
+ * it again.
  *
  * @since 0.1.0
  * @category constructors
@@ -198,10 +194,16 @@ export const make = (
 
 const causeOf = (error: unknown): unknown => error instanceof Redis.RedisError ? error.cause : error
 
-const isNoScript = (error: unknown): boolean => {
+// Whether Redis answered with an error whose text starts with `text`.
+const errorStartsWith = (error: unknown, text: string): boolean => {
   const cause = causeOf(error)
-  return String(cause instanceof Error ? cause.message : cause).startsWith("NOSCRIPT")
+  return String(cause instanceof Error ? cause.message : cause).startsWith(text)
 }
+
+const isNoScript = (error: unknown): boolean => errorStartsWith(error, "NOSCRIPT")
+
+// Redis before 7.0 refuses `NX` together with `GET` ("ERR syntax error").
+const isSyntaxError = (error: unknown): boolean => errorStartsWith(error, "ERR syntax error")
 
 const makeWith = (
   commands: Commands,
@@ -240,10 +242,6 @@ const makeWith = (
           : Effect.fail(error))
     }
 
-    // A reply decoded, or `StoreUnavailable` naming a reply the store does not know.
-    const known = <A>(what: string, reply: unknown, decoded: A | undefined): Effect.Effect<A, StoreUnavailable> =>
-      decoded === undefined ? Effect.fail(unexpected(what, reply)) : Effect.succeed(decoded)
-
     // Whether claims are one native `SET … NX GET`; turned off for good by the first server that
     // refuses it (older than 7.0), whose claims then go through the script.
     let nativeClaim = true
@@ -264,21 +262,18 @@ const makeWith = (
         lease === "never" ? ["SET", redisKey, value, "NX", "GET"] : ["SET", redisKey, value, "NX", "GET", "PX", lease],
         redisKey
       )
-      return Effect.flatMap(
-        Effect.catch(set, (error) => {
+      return Effect.catch(
+        Effect.flatMap(set, (reply) => known("claim", reply, reply === null ? claimed : decodeEntry(reply))),
+        (error) => {
           if (!isSyntaxError(error)) return Effect.fail(error)
           nativeClaim = false
-          return Effect.succeed(scriptPath)
-        }),
-        (reply) =>
-          reply === scriptPath ? viaScript() : known("claim", reply, reply === null ? claimed : decodeEntry(reply))
+          return viaScript()
+        }
       )
     }
 
-    const flag = (what: string) => (reply: unknown): Effect.Effect<boolean, StoreUnavailable> => {
-      const decoded = decodeFlag(reply)
-      return decoded === undefined ? Effect.fail(unexpected(what, reply)) : Effect.succeed(decoded)
-    }
+    const flag = (what: string) => (reply: unknown): Effect.Effect<boolean, StoreUnavailable> =>
+      known(what, reply, decodeFlag(reply))
 
     // Plain functions, not `Effect.fn`: the pipeline already wraps each store call in its own
     // span when a tracer is installed, and `Effect.fn` captures a stack trace on every call (it
