@@ -82,6 +82,19 @@ const ownerOf = (clients: ReadonlyArray<ReturnType<typeof createClient>>, key: s
     return owners[0]!
   })
 
+// A cluster of the test's own, with a replica per master and a 1 s node timeout, for a failover.
+const replicatedCluster = Effect.acquireRelease(
+  Effect.promise(() => RedisCluster.start({ replicasPerMaster: 1, nodeTimeoutMs: 1000 })),
+  (c) => Effect.promise(() => c.stop())
+)
+
+// The failed-over master is still down: what the store reached was the promoted replica.
+const assertStillDown = (replicated: RedisCluster.RedisCluster, port: number) =>
+  Effect.map(
+    Effect.promise(() => replicated.layout()),
+    (layout) => assert.isTrue(layout.some((node) => node.port === port && node.failing), "the old master is down")
+  )
+
 const claimed = (result: IdempotencyStore.ClaimResult) =>
   result._tag === "Claimed" ? result.token : assert.fail(`expected Claimed, got ${result._tag}`)
 
@@ -213,11 +226,7 @@ describe("RedisStore on a Redis Cluster", () => {
     "after a master's failover, its keys are served by the promoted replica while it stays down",
     () =>
       Effect.gen(function*() {
-        // A cluster of its own, with a replica per master and a 1 s node timeout.
-        const replicated = yield* Effect.acquireRelease(
-          Effect.promise(() => RedisCluster.start({ replicasPerMaster: 1, nodeTimeoutMs: 1000 })),
-          (c) => Effect.promise(() => c.stop())
-        )
+        const replicated = yield* replicatedCluster
         const prefix = `${run}failover:`
         const store = yield* storeFrom(RedisStore.layerNodeCluster({ rootNodes: replicated.urls, prefix }))
         const keys = Array.from({ length: 30 }, (_, i) => `k${i}`)
@@ -233,11 +242,7 @@ describe("RedisStore on a Redis Cluster", () => {
           if (failing > 0) yield* Effect.sleep(Duration.millis(100))
         }
         assert.strictEqual(failing, 0, `keys still failing 10 s after ${failover.killed.port} was failed over`)
-        const layout = yield* Effect.promise(() => replicated.layout())
-        assert.isTrue(
-          layout.some((node) => node.port === failover.killed.port && node.failing),
-          "the old master is down"
-        )
+        yield* assertStillDown(replicated, failover.killed.port)
       }).pipe(Effect.scoped),
     60_000
   )
@@ -246,10 +251,7 @@ describe("RedisStore on a Redis Cluster", () => {
     "the dead-letter store, too, reaches the promoted replica after its master's failover",
     () =>
       Effect.gen(function*() {
-        const replicated = yield* Effect.acquireRelease(
-          Effect.promise(() => RedisCluster.start({ replicasPerMaster: 1, nodeTimeoutMs: 1000 })),
-          (c) => Effect.promise(() => c.stop())
-        )
+        const replicated = yield* replicatedCluster
         const prefix = `${run}dlfailover:`
         const built = yield* Layer.build(
           Logs.capturing(RedisDeadLetterStore.layerNodeCluster({ rootNodes: replicated.urls, prefix }))
@@ -289,11 +291,7 @@ describe("RedisStore on a Redis Cluster", () => {
         assert.isTrue(recorded, `recording still failing 10 s after ${failover.killed.port} was failed over`)
         const listed = yield* store.list({ provider: "acme" })
         assert.deepStrictEqual(listed.map((entry) => entry.key).sort(), ["acme:1", "acme:2"])
-        const layout = yield* Effect.promise(() => replicated.layout())
-        assert.isTrue(
-          layout.some((node) => node.port === failover.killed.port && node.failing),
-          "the old master is down"
-        )
+        yield* assertStillDown(replicated, failover.killed.port)
       }).pipe(Effect.scoped),
     60_000
   )
