@@ -17,6 +17,8 @@ import { MalformedDelivery } from "./DeliveryError.ts"
 export type Pairs = ReadonlyArray<readonly [name: string, value: string]>
 
 const decodeComponent = (text: string): string | undefined => {
+  // Most names and many values have nothing to decode.
+  if (text.indexOf("%") === -1 && text.indexOf("+") === -1) return text
   try {
     return decodeURIComponent(text.replaceAll("+", " "))
   } catch {

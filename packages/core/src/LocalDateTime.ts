@@ -24,12 +24,16 @@ const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 
 const daysInMonth = (year: number, month: number): number =>
   month === 2 ? (isLeapYear(year) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
 
-const patternOf = (format: Format): RegExp =>
-  new RegExp(
-    `^(\\d{4})-(\\d{2})-(\\d{2})${format.separator}(\\d{2}):(\\d{2}):(\\d{2})${
-      format.fractionalSeconds === true ? "(?:\\.\\d{1,9})?" : ""
-    }$`
-  )
+const patternText = (separator: Format["separator"], fractionalSeconds: boolean): string =>
+  `^(\\d{4})-(\\d{2})-(\\d{2})${separator}(\\d{2}):(\\d{2}):(\\d{2})${fractionalSeconds ? "(?:\\.\\d{1,9})?" : ""}$`
+
+// The four patterns, built once (a `RegExp` per call was the largest cost of decoding such a field).
+const patterns = {
+  T: [new RegExp(patternText("T", false)), new RegExp(patternText("T", true))],
+  " ": [new RegExp(patternText(" ", false)), new RegExp(patternText(" ", true))]
+} as const
+
+const patternOf = (format: Format): RegExp => patterns[format.separator][format.fractionalSeconds === true ? 1 : 0]
 
 /**
  * Whether `text` is a local date-time in the format, on a real calendar date (no 30 February).
@@ -40,7 +44,8 @@ const patternOf = (format: Format): RegExp =>
 export const isValid = (text: string, format: Format): boolean => {
   const match = patternOf(format).exec(text)
   if (match === null) return false
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map(Number)
+  const year = Number(match[1]), month = Number(match[2]), day = Number(match[3])
+  const hour = Number(match[4]), minute = Number(match[5]), second = Number(match[6])
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 &&
     minute <= 59 && second <= 59
 }

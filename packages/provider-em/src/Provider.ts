@@ -375,6 +375,9 @@ const required = (value: string | undefined, name: string): Effect.Effect<string
 export const verify = (options: Options): Provider.Verify<Payload> => {
   const form = SignForm.resolve(signForms, options.signForm)
   const tolerance = options.tolerance ?? defaultTolerance
+  // Built once: a plain-text app id is then already checked (a completed effect), a `Config` is
+  // still read on every delivery.
+  const configuredAppId = resolveAppId(options.appId)
   // Eager: when nothing in it waits (plain secrets, `now` given), it answers at once, without a fiber.
   return Effect.fnUntracedEager(function*(
     raw: RawDelivery.RawDelivery,
@@ -388,7 +391,7 @@ export const verify = (options: Options): Provider.Verify<Payload> => {
 
     // The app id is public: comparing it plainly reveals nothing. The message is constant text:
     // the received appid is not verified yet and rejections are logged.
-    if (appId !== (yield* resolveAppId(options.appId))) {
+    if (appId !== (yield* configuredAppId)) {
       return yield* new SignatureInvalid({ message: "appid is not the configured EM app id" })
     }
     const secrets = yield* Secret.resolve(options.secret, "EM app secret")

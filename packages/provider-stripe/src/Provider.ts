@@ -240,11 +240,25 @@ export const verify = (options: Options): Provider.Verify<Payload> => {
 export const key = (payload: Payload): string => payload.id
 
 /**
+ * The fingerprint: the body's canonical JSON without `pending_webhooks`. That field is a live
+ * counter (endpoints not yet answered with a 2xx) that Stripe writes into each attempt, so a retry
+ * of an event this receiver completed — its 200 lost on the way — may carry another value; it is a
+ * `Duplicate`, not a `PayloadMismatch`. Any other difference under the same id is a mismatch (409);
+ * key order and whitespace do not count.
+ *
+ * @since 0.1.0
+ * @category verifying
+ */
+export const fingerprint = (payload: Payload): string => {
+  const { pending_webhooks: _, ...stable } = payload.body
+  return LosslessJson.canonical(stable)
+}
+
+/**
  * The Stripe provider.
  *
  * - verify: see {@link verify}; key: the event `id`;
- * - fingerprint: the body's canonical JSON (a resent event with another value under the same id
- *   is `PayloadMismatch`, 409; key order or whitespace do not count);
+ * - fingerprint: {@link fingerprint} (the canonical JSON of the body but its `pending_webhooks`);
  * - decode: `decode` (see `Events.ts`), keyed by `type`;
  * - ack: `AckPolicy.status()` — 2xx for `Processed`/`Duplicate`, Stripe retries anything else;
  * - settings: {@link defaults}.
@@ -263,7 +277,7 @@ export const provider = (options: Options): Provider.Provider<Event, Payload, "t
     verify: verify(options),
     validate: Secret.resolve(options.secret, "Stripe webhook secret"),
     key,
-    fingerprint: (payload) => LosslessJson.canonical(payload.body),
+    fingerprint,
     decode,
     defaults,
     checkSettings: ({ retention }) =>

@@ -63,7 +63,8 @@ export const sign = (input: SignInput): RawDelivery.RawDelivery => {
 
 /**
  * A Stripe event body (`payment_intent.succeeded`, trimmed) with the given id and amount; the
- * amount is written as bare JSON digits, so one beyond 2^53 tests exactness.
+ * amount is written as bare JSON digits, so one beyond 2^53 tests exactness. `pendingWebhooks`
+ * (default 1) is the live counter Stripe writes into each attempt.
  *
  * @since 0.1.0
  * @category testing
@@ -72,9 +73,12 @@ export const eventBody = (input: {
   readonly id?: string | undefined
   readonly type?: string | undefined
   readonly amount?: bigint | undefined
+  readonly pendingWebhooks?: number | undefined
 }): string =>
   `{"id":"${input.id ?? "evt_3MtwBwLkdIwHu7ix0sNfqKdC"}","object":"event","api_version":"2024-06-20",` +
-  `"created":1680064028,"livemode":false,"pending_webhooks":1,"type":"${input.type ?? "payment_intent.succeeded"}",` +
+  `"created":1680064028,"livemode":false,"pending_webhooks":${input.pendingWebhooks ?? 1},"type":"${
+    input.type ?? "payment_intent.succeeded"
+  }",` +
   `"request":{"id":null,"idempotency_key":null},"data":{"object":{"id":"pi_3MtwBwLkdIwHu7ix28a3tqPa",` +
   `"object":"payment_intent","amount":${input.amount ?? 2000n},"amount_received":${input.amount ?? 2000n},` +
   `"currency":"usd","status":"succeeded","customer":null,"metadata":{"order":"6735"}}}}`

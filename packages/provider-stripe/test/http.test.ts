@@ -69,6 +69,23 @@ describe("Stripe through real HTTP", () => {
     assert.strictEqual(seen.length, 1)
   })
 
+  it("a retry whose pending_webhooks counter moved (2 → 1) → 200 Duplicate; another amount under the id → 409", async () => {
+    const { server, seen } = await serve(current)
+    const body = (pendingWebhooks: number, amount = 2000n) =>
+      StripeTesting.eventBody({ id: "evt_counter", pendingWebhooks, amount })
+    const first = await server.send(StripeTesting.sign({ body: body(2), secret: current }))
+    const retry = await server.send(StripeTesting.sign({ body: body(1), secret: current }))
+    const changed = await server.send(StripeTesting.sign({ body: body(1, 2001n), secret: current }))
+    assert.deepStrictEqual([first.status, retry.status, outcomeOf(retry), changed.status, outcomeOf(changed)], [
+      200,
+      200,
+      { outcome: "Duplicate" },
+      409,
+      { outcome: "Rejected", reason: "PayloadMismatch" }
+    ])
+    assert.strictEqual(seen.length, 1)
+  })
+
   it("tampered body → 401, stale t → 401, another event under a replayed id → 409; handler never runs for them", async () => {
     const { server, seen } = await serve(current)
     const raw = StripeTesting.sign({ body: StripeTesting.eventBody({ id: "evt_t", amount: 2000n }), secret: current })
