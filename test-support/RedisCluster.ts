@@ -55,6 +55,11 @@ export interface RedisCluster {
    * promoted and every live node reports `cluster_state:ok`. Needs replicas.
    */
   readonly failover: (port?: number) => Promise<Failover>
+  /**
+   * Waits until every replica of the master on `port` has received all it has written so far
+   * (replication is asynchronous: a write acknowledged just before a master dies may be lost).
+   */
+  readonly caughtUp: (port: number) => Promise<void>
   /** Restarts a killed node and waits until it is a replica with its link up, the cluster ok. */
   readonly rejoin: (node: RedisServer) => Promise<void>
   /** Kills every node and removes the cluster's files. */
@@ -239,6 +244,18 @@ export const start = async (options: RedisClusterOptions = {}): Promise<RedisClu
     return { killed, promoted, ms: Math.round(performance.now() - begun) }
   }
 
+  const caughtUp = async (port: number) => {
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const info = await cli(port, "INFO", "replication")
+      const written = Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? Number.NaN)
+      const received = [...info.matchAll(/^slave\d+:.*\boffset=(\d+)/gm)].map((match) => Number(match[1]))
+      if (received.length > 0 && received.every((offset) => offset >= written)) return
+      if (Date.now() > deadline) throw new Error(`the replicas of ${port} did not catch up:\n${info}`)
+      await sleep(20)
+    }
+  }
+
   const rejoin = async (node: RedisServer) => {
     // With its append-only file and cluster config (its identity, its old epoch): it learns that its
     // slots moved to a newer epoch and becomes a replica of the node that took them over.
@@ -254,5 +271,5 @@ export const start = async (options: RedisClusterOptions = {}): Promise<RedisClu
     await linked(node)
   }
 
-  return { nodes, urls: nodes.map((node) => node.url), cli, layout, failover, rejoin, stop }
+  return { nodes, urls: nodes.map((node) => node.url), cli, layout, failover, caughtUp, rejoin, stop }
 }

@@ -940,9 +940,9 @@ and no annotation may carry it next to an unescaped line break.
 their default body limits (GoldenPay and EM 64 KiB, HMAC and iGV 1 MiB), and GoldenPay and EM again
 with \`bodyLimit\` raised to 1 MiB, logging its rejections on stderr as a production receiver would.
 The driver sends ~700 KiB unsigned bodies, each with its \`Content-Length\`, on fresh connections, and
-reads the receiver's own \`process.cpuUsage()\` before and after ${
+reads the receiver's own \`process.cpuUsage()\` before and after each of ${
     report.mode === "full" ? "20" : "5"
-  } of them (after two warm-up requests). Then it times authentic deliveries sent one after the other
+  } of them (after two warm-up requests) and reports the median. Then it times authentic deliveries sent one after the other
 (${report.mode === "full" ? "400" : "100"} per row, after a tenth as warm-up), alone and while another
 process runs three senders pushing the worst body to a route as fast as they are answered.
 
