@@ -193,14 +193,9 @@ export interface BaseOptions<A = HmacEvent> {
 
 const encoder = new TextEncoder()
 
-const signedBytes = (content: SignedContent, id: string, timestamp: string, body: Uint8Array): Uint8Array => {
-  if (content === "body") return body
-  const prefix = encoder.encode(content === "timestamp.body" ? `${timestamp}.` : `${id}.${timestamp}.`)
-  const out = new Uint8Array(prefix.length + body.length)
-  out.set(prefix, 0)
-  out.set(body, prefix.length)
-  return out
-}
+// What the MAC covers, in order (no copy of the body into a prefixed buffer).
+const signedParts = (content: SignedContent, id: string, timestamp: string, body: Uint8Array): Signing.Signed =>
+  content === "body" ? body : [content === "timestamp.body" ? `${timestamp}.` : `${id}.${timestamp}.`, body]
 
 // The key of a base64 secret, decoded and prepared once per `Redacted` secret (an HMAC with raw key
 // bytes costs about five times one with a prepared key).
@@ -236,7 +231,7 @@ const decodeKey = (
 const macWith = (
   config: Pick<Resolved, "algorithm" | "secretEncoding">,
   secret: Redacted.Redacted<string>,
-  data: Uint8Array
+  data: Signing.Signed
 ): Result.Result<Uint8Array, Misconfigured> => {
   if (config.secretEncoding === "utf8") return Result.succeed(Signing.hmacWithSecret(config.algorithm, secret, data))
   return Result.map(decodeKey(secret, config.secretEncoding), (key) => Signing.hmac(config.algorithm, key, data))
@@ -340,7 +335,7 @@ export function provider<A>(options: Options<A>): Provider.Provider<A | HmacEven
       timestampText = timestamp.success
     }
     const signatures = signaturesOf(config, headerValue)
-    const data = signedBytes(config.signedContent, id.success, timestampText, raw.body)
+    const data = signedParts(config.signedContent, id.success, timestampText, raw.body)
     let valid = false
     if (signatures.length === 1) {
       let failure: Misconfigured | undefined
@@ -495,7 +490,7 @@ export const sign = <A>(options: Options<A>, input: SignInput): RawDelivery.RawD
   // eslint-disable-next-line no-restricted-properties
   const now = Date.now()
   const timestamp = String(input.timestamp ?? (config.timestampUnit === "seconds" ? Math.floor(now / 1000) : now))
-  const mac = macWith(config, secret, signedBytes(config.signedContent, id, timestamp, body))
+  const mac = macWith(config, secret, signedParts(config.signedContent, id, timestamp, body))
   if (Result.isFailure(mac)) throw mac.failure
   return RawDelivery.make({
     method: "POST",

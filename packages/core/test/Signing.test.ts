@@ -40,6 +40,27 @@ describe("Signing", () => {
     }
   })
 
+  it("HMAC over parts is the HMAC of their concatenation (RFC 4231 case 2 split; WebCrypto on random splits)", async () => {
+    const rfc = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    assert.strictEqual(
+      hex(Signing.hmac("sha256", "Jefe", ["what do ya ", new TextEncoder().encode("want"), " for nothing?"])),
+      rfc
+    )
+    assert.strictEqual(
+      hex(Signing.hmacWithSecret("sha256", Redacted.make("Jefe"), ["what do ya want", " for nothing?"])),
+      rfc
+    )
+    assert.strictEqual(hex(Signing.hmac("sha256", "Jefe", [])), hex(Signing.hmac("sha256", "Jefe", "")))
+    for (let i = 0; i < 20; i++) {
+      const key = crypto.getRandomValues(new Uint8Array(1 + i * 5))
+      const data = crypto.getRandomValues(new Uint8Array(i * 37))
+      const cut = Math.floor(data.length / 3)
+      const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+      const expected = new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, data))
+      assert.strictEqual(hex(Signing.hmac("sha256", key, [data.subarray(0, cut), data.subarray(cut)])), hex(expected))
+    }
+  })
+
   it("MD5 matches RFC 1321 vectors and openssl", () => {
     assert.strictEqual(hex(Signing.md5("")), "d41d8cd98f00b204e9800998ecf8427e")
     assert.strictEqual(hex(Signing.md5("abc")), "900150983cd24fb0d6963f7d28e17f72")
