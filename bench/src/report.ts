@@ -450,7 +450,7 @@ ${
 Where a new delivery's time goes, per provider, in µs. Each stage is timed on its own by calling the
 provider's functions directly in a loop over ${int(r.stages.deliveries)} new signed deliveries
 (${r.stages.rounds} rounds after a warm-up round, medians;
-[\`bench/src/stages.ts\`](../bench/src/stages.ts)): **verify** \`provider.verify(raw)\`, **key**
+[\`bench/src/stages.ts\`](../bench/src/stages.ts)): **verify** \`provider.verify(raw, receivedAt)\` (the receipt time, as the pipeline passes it), **key**
 \`provider.key(payload, raw)\` and the \`<provider>:\` namespace, **fingerprint**
 \`Signing.sha256Parts(provider.fingerprint(payload, raw))\`, **claim** and **complete** the memory
 store's \`claim\` / \`complete\`, **decode** \`provider.decode(payload, raw)\`, **handle** the trivial

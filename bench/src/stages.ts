@@ -1,6 +1,7 @@
 /**
  * Where a new delivery's time goes, per provider: each stage of the pipeline timed on its own, by
- * calling the provider's functions directly in a loop — `provider.verify`, `provider.key`, the
+ * calling the provider's functions directly in a loop — `provider.verify` (with the receipt time, as
+ * the pipeline calls it), `provider.key`, the
  * fingerprint (`provider.fingerprint` + `Signing.sha256Parts`), the memory store's `claim`,
  * `provider.decode`, the trivial handler, the store's `complete`, `provider.ack` — with
  * `Effect.runSync` where the function returns an Effect. The same deliveries then go through
@@ -71,7 +72,7 @@ export interface StagesResult {
 // What the stage loop reads of a provider (structural, so any provider's event and payload types fit).
 interface Measured<A, P> {
   readonly name: string
-  readonly verify: (raw: RawDelivery.RawDelivery) => Effect.Effect<P, unknown>
+  readonly verify: (raw: RawDelivery.RawDelivery, now?: number) => Effect.Effect<P, unknown>
   readonly key: (payload: P, raw: RawDelivery.RawDelivery) => Result.Result<string, unknown>
   readonly fingerprint: (payload: P, raw: RawDelivery.RawDelivery) => ReadonlyArray<Signing.Data>
   readonly decode: (payload: P, raw: RawDelivery.RawDelivery) => Effect.Effect<A, unknown>
@@ -154,8 +155,10 @@ const pass = <A, P>(
     for (let i = 0; i < n; i++) body(i)
     out[stage] = ((performance.now() - start) * 1000) / n
   }
+  // With the receipt time, as the pipeline calls it: a timestamp check then needs no Clock.
+  const receivedAt = Date.now()
   time("verify", (i) => {
-    payloads[i] = orThrow("verify", Effect.runSync(Effect.result(p.verify(raws[i]!))))
+    payloads[i] = orThrow("verify", Effect.runSync(Effect.result(p.verify(raws[i]!, receivedAt))))
   })
   time("key", (i) => {
     keys[i] = `${p.name}:${orThrow("key", p.key(payloads[i]!, raws[i]!))}`
