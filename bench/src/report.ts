@@ -669,7 +669,7 @@ medians, new deliveries:
 Measured the same way (\`bench/src/ab.ts\`, 5 alternating rounds, medians, new deliveries) on
 2026-12-01 against the commit before this pass (89127a6). This VM is noisy: the GoldenPay row is a
 repeat (the first A/B had disturbed rounds and is not used), Stripe was measured three times, EM
-and iGV once:
+three times, iGV once:
 
 * **The signed data as parts** ([\`Signing.Signed\`](../packages/core/src/Signing.ts)): \`Signing.hmac\`
   and \`hmacWithSecret\` take \`[prefix, body]\` and feed the HMAC in order. Stripe's \`\${t}.\${body}\`
@@ -692,11 +692,12 @@ and iGV once:
 |---|---:|---:|---:|---|
 | hookline-stripe | 93.6 | 88.8 | −5 % | 10,624 → 11,166 |
 | hookline-goldenpay | 106.1 | 97.3 | −8 % | 9,246 → 10,220 |
-| hookline-em | 111.4 | 101.8 | −9 % | 8,768 → 9,745 |
+| hookline-em | 115.8 | 86.0 | −26 % | 8,569 → 11,501 |
 | hookline-igv | 79.5 | 77.0 | −3 % | 12,491 → 12,902 |
 
 (Stripe's other A/Bs: 92.8 → 87.5 µs, which agrees, and 89.0 → 97.6 µs, run right after the
-disturbed GoldenPay A/B, which does not. The EM and iGV rows were taken before the EM parse change.)
+disturbed GoldenPay A/B, which does not. EM's other A/Bs: 128.2 → 83.1 µs, which agrees, and 111.4 →
+101.8 µs before the parse change. The iGV row was taken before the EM parse change, which it does not use.)
 
 The full run above is noisy: a disturbed third round roughly halved every contender's rate, and
 GoldenPay's new-delivery median (0.38×: rounds of 7,302, 10,098, 5,248, 8,983 and 6,063 req/s) sits on
