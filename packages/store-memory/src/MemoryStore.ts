@@ -44,35 +44,40 @@ interface InFlightEntry {
 // The token is not kept: complete and release refuse a completed key whatever the token.
 type Entry = InFlightEntry | string
 
-const packedHex = /^[0-9a-f]{64}$/
-const hexDigits = "0123456789abcdef"
-const scratch: Array<number> = new Array(40).fill(0)
+// Where a completed entry is assembled before it becomes a string (one at a time: the store is
+// synchronous).
+const scratch = Buffer.allocUnsafeSlow(40)
 
-const writeTime = (codes: Array<number>, expiresAt: number): void => {
+// Whether a fingerprint is 64 lower-case hex digits, the packed layout (upper case would not
+// survive the round trip through bytes).
+const isPackedHex = (fingerprint: string): boolean => {
+  if (fingerprint.length !== 64) return false
+  for (let i = 0; i < 64; i++) {
+    const code = fingerprint.charCodeAt(i)
+    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false
+  }
+  return true
+}
+
+const writeTime = (bytes: Buffer, expiresAt: number): void => {
   let t = expiresAt
   for (let i = 7; i >= 1; i--) {
-    codes[i] = t % 256
+    bytes[i] = t % 256
     t = Math.floor(t / 256)
   }
 }
 
-// The value of a lower-case hex digit's char code (the fingerprint was checked against `packedHex`).
-const nibble = (code: number): number => (code <= 57 ? code - 48 : code - 87)
-
 const completedEntry = (fingerprint: string, expiresAt: number): string => {
-  if (packedHex.test(fingerprint)) {
+  if (isPackedHex(fingerprint)) {
     scratch[0] = 1
     writeTime(scratch, expiresAt)
-    for (let i = 0; i < 32; i++) {
-      scratch[8 + i] = (nibble(fingerprint.charCodeAt(2 * i)) << 4) | nibble(fingerprint.charCodeAt(2 * i + 1))
-    }
-    // fromCharCode over an array of codes < 256 makes a flat one-byte string (no rope).
-    return String.fromCharCode.apply(null, scratch)
+    scratch.write(fingerprint, 8, 32, "hex")
+    // Latin-1 maps each byte to one char: a flat one-byte string of 40 chars.
+    return scratch.toString("latin1", 0, 40)
   }
-  const head = new Array<number>(8)
-  head[0] = 0
-  writeTime(head, expiresAt)
-  return String.fromCharCode.apply(null, head) + fingerprint
+  scratch[0] = 0
+  writeTime(scratch, expiresAt)
+  return scratch.toString("latin1", 0, 8) + fingerprint
 }
 
 const expiresAtOf = (entry: Entry): number => {
@@ -84,12 +89,8 @@ const expiresAtOf = (entry: Entry): number => {
 
 const fingerprintOf = (entry: string): string => {
   if (entry.charCodeAt(0) === 0) return entry.slice(8)
-  let hex = ""
-  for (let i = 8; i < 40; i++) {
-    const byte = entry.charCodeAt(i)
-    hex += hexDigits[byte >> 4]! + hexDigits[byte & 15]!
-  }
-  return hex
+  scratch.write(entry, 0, 40, "latin1")
+  return scratch.toString("hex", 8, 40)
 }
 
 // Expiry times are kept as whole milliseconds, rounded up (a key is never forgotten early), and
