@@ -6,6 +6,8 @@
  * signature with a 4xx. `bench/test/contenders.test.ts` holds every contender to that.
  *
  *   bare             hand-written node:http (the Node limit)
+ *   guarded          hand-written node:http with hookline-hmac's guarantees (lossless parse, fingerprint,
+ *                    claim token and lease, schema decode, fenced completion): the floor with them
  *   hookline-hmac    core's generic HMAC provider (GitHub scheme) + memory store + schema decode, toNodeListener
  *   hookline-igv     provider-igv, its real scheme, toNodeListener
  *   hookline-goldenpay  provider-goldenpay (MD5 sign in the JSON body), toNodeListener
@@ -53,6 +55,7 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks"
 /** The contenders, in report order. */
 export const contenderNames = [
   "bare",
+  "guarded",
   "hookline-hmac",
   "hookline-igv",
   "hookline-goldenpay",
@@ -171,7 +174,8 @@ const githubBody = (i: number): string => {
   })
 }
 
-const githubSign = (body: Uint8Array): string =>
+/** The GitHub-scheme signature header value of a body, with the bench's secret. */
+export const githubSign = (body: Uint8Array): string =>
   `sha256=${createHmac("sha256", githubSecret).update(body).digest("hex")}`
 
 // Standard Webhooks: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, timestamp in Unix seconds.
@@ -392,6 +396,92 @@ const GithubEventSchema = Schema.Struct({
   commits: Schema.Array(Schema.Struct({ id: Schema.String, message: Schema.String }))
 })
 
+// --- the hand-written work with hookline's guarantees (guarded) --------------------------------
+
+// A run of 16 digits where a number can start: only then can an integer exceed 2^53 (the same
+// prefilter as LosslessJson's auto mode, so the plain parse is taken for most bodies).
+const longNumber = /[:[,]\s*-?\d{16}|^\s*-?\d{16}/
+const integerText = /^-?\d+$/
+interface ReviverContext {
+  readonly source?: string
+}
+const exactIntegers = (_key: string, value: unknown, context?: ReviverContext): unknown =>
+  typeof value === "number" && !Number.isSafeInteger(value) && context?.source !== undefined &&
+    integerText.test(context.source)
+    ? BigInt(context.source)
+    : value
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+/**
+ * Lossless JSON by hand: strict UTF-8, integers beyond 2^53 as `bigint` (a reviver reading the
+ * source text, only when a 16-digit number can be in the body); `undefined` for invalid input.
+ */
+export const losslessParse = (body: Uint8Array): unknown => {
+  try {
+    const text = strictUtf8.decode(body)
+    return longNumber.test(text) ? JSON.parse(text, exactIntegers) : JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+const decodeGithubEvent = Schema.decodeUnknownExit(GithubEventSchema)
+
+// A claim in flight (its holder's token, the payload's fingerprint, the lease's end) or a completed
+// key (its fingerprint, the retention's end).
+type GuardedEntry =
+  | { readonly token: string; readonly fingerprint: string; readonly expiresAt: number }
+  | { readonly completed: string; readonly expiresAt: number }
+
+/**
+ * What a careful user writes by hand to get hookline-hmac's guarantees without a framework: HMAC in
+ * constant time over the exact bytes, the id from a single header, a lossless parse, a SHA-256
+ * fingerprint that tells a retry (200) from another payload under a used id (409), a claim with a
+ * token and a lease (a key in flight elsewhere answers 503, "retry"), the same `Schema` decode, the
+ * completion recorded only if this claim still holds it (else 503), and the claim released when the
+ * decode or the handler fails — on a `Map`, like the memory store. The receiver's floor with the
+ * guarantees, beside `bare`'s floor without them.
+ */
+export const handWrittenGuarded = () => {
+  const entries = new Map<string, GuardedEntry>()
+  return (id: string | string[] | undefined, signature: string | string[] | undefined, body: Uint8Array): number => {
+    if (!verifyGithub(body, signature)) return 401
+    if (typeof id !== "string" || id === "") return 400
+    const json = losslessParse(body)
+    if (json === undefined) return 400
+    const key = `guarded:${id}`
+    const fingerprint = createHash("sha256").update(body).digest("hex")
+    const now = Date.now()
+    const entry = entries.get(key)
+    if (entry !== undefined && entry.expiresAt > now) {
+      if ("token" in entry) return 503
+      return entry.completed === fingerprint ? 200 : 409
+    }
+    const token = randomUUID()
+    entries.set(key, { token, fingerprint, expiresAt: now + leaseMs })
+    const release = () => {
+      const held = entries.get(key)
+      if (held !== undefined && "token" in held && held.token === token) entries.delete(key)
+    }
+    const event = decodeGithubEvent(json)
+    if (event._tag === "Failure") {
+      release()
+      return 400
+    }
+    try {
+      trivialHandler(event.value)
+    } catch {
+      release()
+      return 500
+    }
+    const done = Date.now()
+    const held = entries.get(key)
+    if (held === undefined || !("token" in held) || held.token !== token || held.expiresAt <= done) return 503
+    entries.set(key, { completed: fingerprint, expiresAt: done + retainMs })
+    return 200
+  }
+}
+
 /** The hookline-hmac contender's provider: core's `Hmac.provider` on the GitHub scheme, with a schema. */
 export const hmacProvider = () =>
   Hmac.provider({
@@ -499,6 +589,8 @@ export const makeContender = (name: ContenderName, options?: ContenderOptions): 
   switch (name) {
     case "bare":
       return { listener: handWrittenListener(handWritten()), ready: Promise.resolve(), dispose: async () => {} }
+    case "guarded":
+      return { listener: handWrittenListener(handWrittenGuarded()), ready: Promise.resolve(), dispose: async () => {} }
     case "hookline-hmac":
       return hookline(toNodeListener(hmacHandler(), store()))
     case "hookline-igv":

@@ -4,14 +4,17 @@
  * not finish synchronously — against a hand-written function doing the same work on the same
  * deliveries: verify the HMAC in constant time, parse the JSON, dedupe by delivery id, run a trivial
  * handler. The difference of the time per delivery is the framework's overhead. `handler.run` under
- * `Effect.runPromise` (a custom adapter written in Effect) is timed too.
+ * `Effect.runPromise` (a custom adapter written in Effect) is timed too, and the hand-written work
+ * with hookline's guarantees (`handWrittenGuarded`: lossless parse, fingerprint, claim token and
+ * lease, schema decode, fenced completion), which splits the overhead into what the guarantees cost
+ * by hand and what is left to the framework.
  */
 import { type Ack, RawDelivery } from "@hookline/core"
 import { MemoryStore } from "@hookline/store-memory"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { handWritten, hmacHandler, signedRequest } from "./contenders.ts"
+import { handWritten, handWrittenGuarded, hmacHandler, signedRequest } from "./contenders.ts"
 import { median } from "./stats.ts"
 
 export interface InProcessResult {
@@ -28,6 +31,9 @@ export interface InProcessResult {
   /** µs per new and per duplicate delivery through `Effect.runPromise(handler.run(raw))`. */
   readonly effectNewUs?: number | undefined
   readonly effectDuplicateUs?: number | undefined
+  /** µs per new and per duplicate delivery of the hand-written work with hookline's guarantees. */
+  readonly guardedNewUs?: number | undefined
+  readonly guardedDuplicateUs?: number | undefined
 }
 
 const deliveriesFrom = (from: number, count: number): Array<RawDelivery.RawDelivery> =>
@@ -66,8 +72,11 @@ const hooklinePass = async (
   return { fresh, dup }
 }
 
-const barePass = (deliveries: ReadonlyArray<RawDelivery.RawDelivery>): { fresh: number; dup: number } => {
-  const work = handWritten()
+const barePass = (
+  deliveries: ReadonlyArray<RawDelivery.RawDelivery>,
+  make: () => ReturnType<typeof handWritten> = handWritten
+): { fresh: number; dup: number } => {
+  const work = make()
   const timed = (list: ReadonlyArray<RawDelivery.RawDelivery>) => {
     const start = performance.now()
     for (const raw of list) {
@@ -90,9 +99,11 @@ export const runInProcess = async (
   await hooklinePass(warm, "runIn")
   await hooklinePass(warm, "runPromise")
   barePass(warm)
+  barePass(warm, handWrittenGuarded)
   const hookline: Array<{ fresh: number; dup: number }> = []
   const effect: Array<{ fresh: number; dup: number }> = []
   const bare: Array<{ fresh: number; dup: number }> = []
+  const guarded: Array<{ fresh: number; dup: number }> = []
   const gc = () => (globalThis as { gc?: () => void }).gc?.()
   for (let round = 0; round < options.rounds; round++) {
     const deliveries = deliveriesFrom(60_000_000 + round * options.deliveries, options.deliveries)
@@ -102,13 +113,17 @@ export const runInProcess = async (
     effect.push(await hooklinePass(deliveries, "runPromise"))
     gc()
     bare.push(barePass(deliveries))
+    gc()
+    guarded.push(barePass(deliveries, handWrittenGuarded))
     log(
       `  round ${round + 1}/${options.rounds}: handler.runIn ${hookline.at(-1)!.fresh.toFixed(2)} µs/new, ` +
         `${hookline.at(-1)!.dup.toFixed(2)} µs/duplicate; runPromise(handler.run) ${
           effect.at(-1)!.fresh.toFixed(2)
         } µs/new, ${effect.at(-1)!.dup.toFixed(2)} µs/duplicate; hand-written ${
           bare.at(-1)!.fresh.toFixed(2)
-        } µs/new, ${bare.at(-1)!.dup.toFixed(2)} µs/duplicate`
+        } µs/new, ${bare.at(-1)!.dup.toFixed(2)} µs/duplicate; with the guarantees by hand ${
+          guarded.at(-1)!.fresh.toFixed(2)
+        } µs/new, ${guarded.at(-1)!.dup.toFixed(2)} µs/duplicate`
     )
   }
   const hooklineNewUs = median(hookline.map((r) => r.fresh))
@@ -125,6 +140,8 @@ export const runInProcess = async (
     overheadNewUs: hooklineNewUs - bareNewUs,
     overheadDuplicateUs: hooklineDuplicateUs - bareDuplicateUs,
     effectNewUs: median(effect.map((r) => r.fresh)),
-    effectDuplicateUs: median(effect.map((r) => r.dup))
+    effectDuplicateUs: median(effect.map((r) => r.dup)),
+    guardedNewUs: median(guarded.map((r) => r.fresh)),
+    guardedDuplicateUs: median(guarded.map((r) => r.dup))
   }
 }

@@ -17,6 +17,9 @@ import * as RedisServer from "../../test-support/RedisServer.ts"
 import {
   contenderNames,
   githubProvider,
+  githubSign,
+  handWrittenGuarded,
+  losslessParse,
   makeContender,
   schemeOf,
   type SignedRequest,
@@ -146,4 +149,46 @@ describe("bench contenders", () => {
       }
     })
   }
+})
+
+describe("guarded: the guarantees by hand", () => {
+  const encode = (text: string) => new TextEncoder().encode(text)
+  const send = (
+    work: ReturnType<typeof handWrittenGuarded>,
+    id: string,
+    body: Uint8Array,
+    signature = githubSign(body)
+  ) => work(id, signature, body)
+
+  it("parses losslessly: integers past 2^53 exact, digit runs in strings untouched, invalid UTF-8 refused", () => {
+    const parsed = losslessParse(
+      encode(`{"id":12345678901234567890,"n":9007199254740993,"small":42,"order":"SO1689644928115784"}`)
+    )
+    assert.deepStrictEqual(parsed, {
+      id: 12345678901234567890n,
+      n: 9007199254740993n,
+      small: 42,
+      order: "SO1689644928115784"
+    })
+    assert.deepStrictEqual(losslessParse(encode(`[1.5e300, 1234567890123456.5]`)), [1.5e300, 1234567890123456.5])
+    assert.isUndefined(losslessParse(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d])))
+    assert.isUndefined(losslessParse(encode(`{"a":`)))
+  })
+
+  it("a retry is a duplicate, another payload under a used id is refused, a failed decode releases the claim", () => {
+    const work = handWrittenGuarded()
+    const first = signedRequest("github", 7)
+    const other = signedRequest("github", 8)
+    const id = first.headers["x-github-delivery"]!
+    assert.strictEqual(send(work, id, first.body), 200)
+    assert.strictEqual(send(work, id, first.body), 200)
+    // Authentic bytes, but not the ones completed under this id: 409, never an ack.
+    assert.strictEqual(send(work, id, other.body), 409)
+    assert.strictEqual(send(work, id, first.body, "sha256=" + "0".repeat(64)), 401)
+    // Signed JSON that the schema refuses: 400, and the key is free again for a valid delivery.
+    const fresh = "00000000-0000-4000-8000-fffffffffff0"
+    assert.strictEqual(send(work, fresh, encode(`{"ref":"refs/heads/main"}`)), 400)
+    assert.strictEqual(send(work, fresh, other.body), 200)
+    assert.strictEqual(send(work, fresh, other.body), 200)
+  })
 })
