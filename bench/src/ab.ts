@@ -16,7 +16,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { type ContenderName, schemeOf, signedRequest } from "./contenders.ts"
+import { type ContenderName, contenderNames, schemeOf, signedRequest } from "./contenders.ts"
 import { ensureWrk, luaScript, rawRequest } from "./http.ts"
 import { median } from "./stats.ts"
 
@@ -26,16 +26,24 @@ if (names === undefined || (pool !== "new" && pool !== "dup") || checkouts.lengt
   process.exit(2)
 }
 const contenders = names.split(",") as Array<ContenderName>
-const schemes = new Set(contenders.map(schemeOf))
-if (schemes.size !== 1) {
+// An unknown name would make its server exit at once and the run wait for its port forever.
+const unknown = contenders.filter((name) => !contenderNames.includes(name))
+if (unknown.length > 0) {
+  console.error(`ab.ts: unknown contender(s) ${unknown.join(", ")}; known: ${contenderNames.join(", ")}`)
+  process.exit(2)
+}
+const [scheme, ...otherSchemes] = new Set(contenders.map(schemeOf))
+if (scheme === undefined || otherSchemes.length > 0) {
   console.error(`ab.ts: the contenders must share a request scheme (${contenders.join(", ")})`)
   process.exit(2)
 }
 const rounds = Number(process.env["AB_ROUNDS"] ?? 4)
 ensureWrk()
-const scheme = schemeOf(contenders[0]!)
 // Every checkout with every contender, alternated round by round.
-const variants = checkouts.flatMap((checkout) => contenders.map((contender) => ({ checkout, contender })))
+// Absolute, as the servers run in each checkout's bench/ directory (`.` works too).
+const variants = checkouts.map((checkout) => path.resolve(checkout)).flatMap((checkout) =>
+  contenders.map((contender) => ({ checkout, contender }))
+)
 const labelOf = (variant: { readonly checkout: string; readonly contender: string }) =>
   contenders.length === 1 ? variant.checkout : `${variant.checkout} ${variant.contender}`
 const dir = mkdtempSync(path.join(os.tmpdir(), "hookline-ab-"))

@@ -72,7 +72,7 @@ const hooklinePass = async (
   return { fresh, dup }
 }
 
-const barePass = (
+const handWrittenPass = (
   deliveries: ReadonlyArray<RawDelivery.RawDelivery>,
   make: () => ReturnType<typeof handWritten> = handWritten
 ): { fresh: number; dup: number } => {
@@ -98,8 +98,8 @@ export const runInProcess = async (
   const warm = deliveriesFrom(50_000_000, Math.min(20_000, options.deliveries))
   await hooklinePass(warm, "runIn")
   await hooklinePass(warm, "runPromise")
-  barePass(warm)
-  barePass(warm, handWrittenGuarded)
+  handWrittenPass(warm)
+  handWrittenPass(warm, handWrittenGuarded)
   const hookline: Array<{ fresh: number; dup: number }> = []
   const effect: Array<{ fresh: number; dup: number }> = []
   const bare: Array<{ fresh: number; dup: number }> = []
@@ -112,9 +112,9 @@ export const runInProcess = async (
     gc()
     effect.push(await hooklinePass(deliveries, "runPromise"))
     gc()
-    bare.push(barePass(deliveries))
+    bare.push(handWrittenPass(deliveries))
     gc()
-    guarded.push(barePass(deliveries, handWrittenGuarded))
+    guarded.push(handWrittenPass(deliveries, handWrittenGuarded))
     log(
       `  round ${round + 1}/${options.rounds}: handler.runIn ${hookline.at(-1)!.fresh.toFixed(2)} µs/new, ` +
         `${hookline.at(-1)!.dup.toFixed(2)} µs/duplicate; runPromise(handler.run) ${

@@ -236,7 +236,7 @@ const githubVsOctokit = (r: Results): string => {
 }
 
 /** The guarantees by hand against bare, and hookline-hmac against them, per pool. */
-export const guardedVsHookline = (r: Results): string => {
+const guardedVsHookline = (r: Results): string => {
   const parts = (["new", "duplicates"] as const).flatMap((pool) => {
     const find = (name: ContenderName) => r.http.find((h) => h.name === name && h.pool === pool)
     const [guarded, hmac, bare] = [find("guarded"), find("hookline-hmac"), find("bare")]
