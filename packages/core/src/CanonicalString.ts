@@ -45,8 +45,9 @@ export interface Options {
 
 const isEmpty = (value: Value): boolean => value === null || value === undefined || value === ""
 
-const entriesOf = (params: Params): Array<readonly [string, Value]> =>
-  Symbol.iterator in params ? Array.from(params as Iterable<readonly [string, Value]>) : Object.entries(params)
+// Code-unit order of the names; `sort` is stable, so pairs of one name keep their given order.
+const byName = (a: readonly [string, Value], b: readonly [string, Value]): number =>
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
 
 /**
  * Builds the canonical string of the parameters.
@@ -62,14 +63,27 @@ const entriesOf = (params: Params): Array<readonly [string, Value]> =>
  * ```
  */
 export const build = (params: Params, options?: Options): string => {
-  const exclude = new Set(options?.exclude ?? [])
+  const exclude = options?.exclude
   const skipEmpty = options?.skipEmpty ?? true
   const kv = options?.keyValueSeparator ?? "="
-  const entries = entriesOf(params).filter(([name, value]) => !exclude.has(name) && !(skipEmpty && isEmpty(value)))
-  if ((options?.sort ?? "ascii") === "ascii") {
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const separator = options?.pairSeparator ?? "&"
+  const entries: Array<readonly [string, Value]> = []
+  const add = (name: string, value: Value): void => {
+    if (!(skipEmpty && isEmpty(value)) && (exclude === undefined || !exclude.includes(name))) {
+      entries.push([name, value])
+    }
   }
-  return entries.map(([name, value]) => `${name}${kv}${isEmpty(value) ? "" : String(value)}`).join(
-    options?.pairSeparator ?? "&"
-  )
+  if (Symbol.iterator in params) {
+    for (const [name, value] of params as Iterable<readonly [string, Value]>) add(name, value)
+  } else {
+    const record = params as Readonly<Record<string, Value>>
+    for (const name of Object.keys(record)) add(name, record[name])
+  }
+  if ((options?.sort ?? "ascii") === "ascii") entries.sort(byName)
+  let out = ""
+  for (let i = 0; i < entries.length; i++) {
+    const [name, value] = entries[i]!
+    out += `${i === 0 ? "" : separator}${name}${kv}${isEmpty(value) ? "" : String(value)}`
+  }
+  return out
 }

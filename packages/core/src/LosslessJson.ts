@@ -248,6 +248,53 @@ const CLOSE_ARRAY = 93
  * @category parsing
  */
 export const checkLimits = (text: string, limits: Limits): Result.Result<void, MalformedDelivery> => {
+  let scanned: Result.Result<void, MalformedDelivery>
+  try {
+    scanned = scanStructure(text, limits)
+  } catch {
+    // The regular expression ran out of backtracking stack (millions of escapes in one string).
+    scanned = walkStructure(text, limits)
+  }
+  return scanned
+}
+
+// From `lastIndex`, everything up to the next `{`, `[`, `}`, `]` or `,` outside strings: other
+// characters, and whole strings (escapes included); an unterminated string stops it at its quote.
+// The same unrolled string loop as `upToNumber` (no exponential backtracking). V8 runs it about
+// three times faster than a loop over the characters.
+const upToStructure = /(?:[^"{}[\],]+|"[^"\\]*(?:\\[^][^"\\]*)*")*/y
+
+const tooDeep = (limits: Limits) =>
+  Result.fail(new MalformedDelivery({ message: `Body nests deeper than ${limits.depth} levels` }))
+const tooMany = (limits: Limits) =>
+  Result.fail(new MalformedDelivery({ message: `Body has more than ${limits.members} values` }))
+
+const scanStructure = (text: string, limits: Limits): Result.Result<void, MalformedDelivery> => {
+  let depth = 0
+  let members = 0
+  const length = text.length
+  let i = 0
+  for (;;) {
+    upToStructure.lastIndex = i
+    upToStructure.test(text)
+    i = upToStructure.lastIndex
+    // The end, or an unterminated string (which `JSON.parse` refuses).
+    if (i >= length || text.charCodeAt(i) === QUOTE) return Result.void
+    const c = text.charCodeAt(i)
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > limits.depth) return tooDeep(limits)
+      // A container's first value is counted here (an empty one over-counts by one, harmlessly);
+      // every further value follows a comma.
+      members++
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--
+    else members++
+    if (members > limits.members) return tooMany(limits)
+    i++
+  }
+}
+
+// The same scan, a character at a time.
+const walkStructure = (text: string, limits: Limits): Result.Result<void, MalformedDelivery> => {
   let depth = 0
   let members = 0
   let inString = false
@@ -260,17 +307,11 @@ export const checkLimits = (text: string, limits: Limits): Result.Result<void, M
     }
     if (c === QUOTE) inString = true
     else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      if (++depth > limits.depth) {
-        return Result.fail(new MalformedDelivery({ message: `Body nests deeper than ${limits.depth} levels` }))
-      }
-      // A container's first value is counted here (an empty one over-counts by one, harmlessly);
-      // every further value follows a comma.
+      if (++depth > limits.depth) return tooDeep(limits)
       members++
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--
     else if (c === COMMA) members++
-    if (members > limits.members) {
-      return Result.fail(new MalformedDelivery({ message: `Body has more than ${limits.members} values` }))
-    }
+    if (members > limits.members) return tooMany(limits)
   }
   return Result.void
 }

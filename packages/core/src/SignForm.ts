@@ -71,8 +71,11 @@ export const make = (
  * @since 0.1.0
  * @category signing
  */
-export const message = (form: SignForm, params: CanonicalString.Params, secret: Redacted.Redacted<string>): string => {
-  const canonical = CanonicalString.build(params, form.canonical)
+export const message = (form: SignForm, params: CanonicalString.Params, secret: Redacted.Redacted<string>): string =>
+  withSecret(form, CanonicalString.build(params, form.canonical), secret)
+
+// The digested string from the parameters' canonical string.
+const withSecret = (form: SignForm, canonical: string, secret: Redacted.Redacted<string>): string => {
   const key = RedactedValue.value(secret)
   switch (form.secret._tag) {
     case "Prefix":
@@ -100,6 +103,10 @@ export const compute = (
   secret: Redacted.Redacted<string>
 ): Uint8Array => {
   const text = message(form, params, secret)
+  return digest(form, text, secret)
+}
+
+const digest = (form: SignForm, text: string, secret: Redacted.Redacted<string>): Uint8Array => {
   if (form.digest === "md5") return Signing.md5(text)
   if (form.digest === "sha256") return Signing.sha256(text)
   return Signing.hmacWithSecret(form.digest.hmac, secret, text)
@@ -128,7 +135,23 @@ export const verify = (
   params: CanonicalString.Params,
   secrets: ReadonlyArray<Redacted.Redacted<string>>,
   received: string
-): boolean => Signing.matchesAny(secrets, (secret) => compute(form, params, secret), received, "hex")
+): boolean => verifyCanonical(form, CanonicalString.build(params, form.canonical), secrets, received)
+
+/**
+ * {@link verify} for parameters already joined: `canonical` is
+ * `CanonicalString.build(params, form.canonical)`, built once by a provider that also keeps it (the
+ * string is then not rebuilt for each secret).
+ *
+ * @since 0.1.0
+ * @category verifying
+ */
+export const verifyCanonical = (
+  form: SignForm,
+  canonical: string,
+  secrets: ReadonlyArray<Redacted.Redacted<string>>,
+  received: string
+): boolean =>
+  Signing.matchesAny(secrets, (secret) => digest(form, withSecret(form, canonical, secret), secret), received, "hex")
 
 /**
  * What the sign doctor found for one form.

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { CanonicalString, SignForm, Signing } from "@hookline/core/provider"
 import * as Redacted from "effect/Redacted"
+import * as fc from "fast-check"
 
 const md5 = (text: string) => Buffer.from(Signing.md5(text)).toString("hex")
 
@@ -26,6 +27,41 @@ describe("CanonicalString", () => {
 
   it("keeps insertion order with sort: none", () => {
     assert.strictEqual(CanonicalString.build([["z", "1"], ["a", "2"]], { sort: "none" }), "z=1&a=2")
+  })
+
+  it("is the straightforward filter, stable sort and join, for any parameters and options", () => {
+    // The definition it must match.
+    const reference = (pairs: ReadonlyArray<readonly [string, CanonicalString.Value]>, o: CanonicalString.Options) => {
+      const empty = (v: CanonicalString.Value) => v === null || v === undefined || v === ""
+      const kept = pairs.filter(([k, v]) => !(o.exclude ?? []).includes(k) && !((o.skipEmpty ?? true) && empty(v)))
+      const sorted = (o.sort ?? "ascii") === "ascii"
+        ? [...kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        : kept
+      return sorted.map(([k, v]) => `${k}${o.keyValueSeparator ?? "="}${empty(v) ? "" : String(v)}`)
+        .join(o.pairSeparator ?? "&")
+    }
+    const name = fc.constantFrom("a", "B", "b", "a_b", "sign", "key", "é", "__proto__", "10", "9")
+    const value = fc.oneof(
+      fc.string({ maxLength: 3 }),
+      fc.constantFrom<CanonicalString.Value>(null, undefined, "", 0, 10n, true)
+    )
+    const options = fc.record({
+      exclude: fc.option(fc.subarray(["sign", "key", "a"]), { nil: undefined }),
+      skipEmpty: fc.option(fc.boolean(), { nil: undefined }),
+      pairSeparator: fc.option(fc.constantFrom("&", "", ";"), { nil: undefined }),
+      keyValueSeparator: fc.option(fc.constantFrom("=", ""), { nil: undefined }),
+      sort: fc.option(fc.constantFrom("ascii" as const, "none" as const), { nil: undefined })
+    })
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value), { maxLength: 8 }), options, (pairs, o) => {
+        // As pairs (repeated names kept, in order) and as a record (one value per name, own keys).
+        assert.strictEqual(CanonicalString.build(pairs, o), reference(pairs, o))
+        const record: Record<string, CanonicalString.Value> = {}
+        for (const [k, v] of pairs) Object.defineProperty(record, k, { value: v, enumerable: true, writable: true })
+        assert.strictEqual(CanonicalString.build(record, o), reference(Object.entries(record), o))
+      }),
+      { numRuns: 2000 }
+    )
   })
 })
 
@@ -77,6 +113,19 @@ describe("SignForm", () => {
     assert.strictEqual(upper, md5("amount=100.00&id=7&key=SECRET").toUpperCase())
     assert.isTrue(SignForm.verify(forms[2], params, [secret], upper.toLowerCase()))
     assert.isFalse(SignForm.verify(forms[2], { ...params, amount: "100.01" }, [secret], upper))
+  })
+
+  it("verifyCanonical checks a prebuilt canonical string under every secret, as verify does the params", () => {
+    const other = Redacted.make("OTHER")
+    for (const form of forms) {
+      const signature = SignForm.sign(form, params, secret)
+      const built = CanonicalString.build(params, form.canonical)
+      // Either secret of a rotation; a signature of other content, or none of the secrets, fails.
+      assert.isTrue(SignForm.verifyCanonical(form, built, [other, secret], signature), form.name)
+      assert.isTrue(SignForm.verify(form, params, [other, secret], signature), form.name)
+      assert.isFalse(SignForm.verifyCanonical(form, `${built}0`, [other, secret], signature), form.name)
+      assert.isFalse(SignForm.verifyCanonical(form, built, [other], signature), form.name)
+    }
   })
 
   it("signs with an HMAC digest keyed with the secret", () => {

@@ -268,6 +268,54 @@ describe("LosslessJson limits (a parse before verification)", () => {
     assert.strictEqual(failure(LosslessJson.parse(deep, { limits })), "Body nests deeper than 3 levels")
   })
 
+  it("checkLimits answers what a character-by-character scan answers, for any text", () => {
+    // The reference: walk the text, skipping strings (escapes included), count and nest.
+    const reference = (text: string, bounds: LosslessJson.Limits): string | undefined => {
+      let depth = 0
+      let members = 0
+      let inString = false
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i]
+        if (inString) {
+          if (c === "\\") i++
+          else if (c === "\"") inString = false
+          continue
+        }
+        if (c === "\"") inString = true
+        else if (c === "{" || c === "[") {
+          if (++depth > bounds.depth) return `Body nests deeper than ${bounds.depth} levels`
+          members++
+        } else if (c === "}" || c === "]") depth--
+        else if (c === ",") members++
+        if (members > bounds.members) return `Body has more than ${bounds.members} values`
+      }
+      return undefined
+    }
+    const text = fc.array(
+      fc.oneof(
+        fc.constantFrom("{", "}", "[", "]", ",", ":", "\"", "\\", "\\\"", " ", "1", "a", "\n"),
+        fc.string({ maxLength: 4 })
+      ),
+      { maxLength: 60 }
+    ).map((parts) => parts.join(""))
+    const bounds = fc.record({ depth: fc.integer({ min: 1, max: 4 }), members: fc.integer({ min: 1, max: 12 }) })
+    fc.assert(
+      fc.property(text, bounds, (body, b) => {
+        const result = LosslessJson.checkLimits(body, b)
+        assert.strictEqual(Result.isSuccess(result) ? undefined : result.failure.message, reference(body, b), body)
+      }),
+      { numRuns: 5000 }
+    )
+  })
+
+  it("checkLimits still counts past a run of strings too long for its regular expression", () => {
+    // Three million strings in a row, no structure between them, exhaust the scan's backtracking
+    // stack; the character-by-character scan takes over and still finds the values past the bound.
+    const text = `[${"\"a\" ".repeat(3_000_000)},1,2,3,4,5,6]`
+    assert.strictEqual(failure(LosslessJson.checkLimits(text, limits)), "Body has more than 5 values")
+    assert.isTrue(Result.isSuccess(LosslessJson.checkLimits(`[${"\"a\" ".repeat(3_000_000)}]`, limits)))
+  }, 60_000)
+
   it("an invalid body's error names no byte of it (V8's message quotes the text)", () => {
     const message = failure(LosslessJson.parse(`{"x": "\n{"handled":1}" oops`))
     assert.strictEqual(message, "Body is not valid JSON")

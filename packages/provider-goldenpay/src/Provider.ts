@@ -261,10 +261,11 @@ export const parse = (
     RawDelivery.bodyText(raw),
     (text) =>
       Result.flatMap(LosslessJson.parseObject(text, { numbers: "source", limits }), (json) => {
-        const entries: Array<readonly [string, string]> = []
+        const fields: { [name: string]: string } = {}
         let sign: string | undefined
         let separatorInside = false
-        for (const [field, value] of Object.entries(json)) {
+        for (const field of Object.keys(json)) {
+          const value = json[field]
           if (field === "sign") {
             sign = typeof value === "string" && value.trim() !== "" ? value.trim() : undefined
             continue
@@ -279,10 +280,17 @@ export const parse = (
           }
           const signed = String(value)
           if (separators.test(signed)) separatorInside = true
-          entries.push([field, signed])
+          // Defined, not assigned: a field named `__proto__` stays a field.
+          if (field === "__proto__") {
+            Object.defineProperty(fields, field, {
+              value: signed,
+              enumerable: true,
+              writable: true,
+              configurable: true
+            })
+          } else fields[field] = signed
         }
-        // `Object.fromEntries` defines own properties, so a field named `__proto__` stays a field.
-        return Result.succeed({ sign, fields: Object.fromEntries(entries), separatorInside })
+        return Result.succeed({ sign, fields, separatorInside })
       })
   )
 
@@ -348,7 +356,9 @@ export const verify = (
       return yield* new SignatureInvalid({ message: "Missing sign (a non-empty string field)" })
     }
     const secrets = yield* Secret.resolve(options.secret, "GoldenPay API token")
-    if (!SignForm.verify(form, parsed.fields, secrets, parsed.sign)) {
+    // The signed string is built once: verified under every secret, and kept in the payload.
+    const signed = CanonicalString.build(parsed.fields, form.canonical)
+    if (!SignForm.verifyCanonical(form, signed, secrets, parsed.sign)) {
       return yield* new SignatureInvalid({
         message: `sign does not match under sign form "${form.name}"; if the token is right, run the sign doctor ` +
           "(GoldenPay.diagnose or goldenpay-doctor) on a captured callback"
@@ -365,7 +375,7 @@ export const verify = (
     return {
       kind: yield* Effect.fromResult(kindOf(parsed.fields, options.kind)),
       fields: parsed.fields,
-      canonical: CanonicalString.build(parsed.fields, canonical)
+      canonical: form.canonical === canonical ? signed : CanonicalString.build(parsed.fields, canonical)
     }
   })
 }

@@ -3,7 +3,7 @@
 // one captured callback can add or delete them without touching `sign`.
 import { assert, describe, it } from "@effect/vitest"
 import { defineHandler, MalformedDelivery, Outcome, RawDelivery } from "@hookline/core"
-import { CanonicalString, type Provider } from "@hookline/core/provider"
+import { CanonicalString, type Provider, SignForm } from "@hookline/core/provider"
 import { GoldenPay } from "@hookline/provider-goldenpay"
 import * as GoldenPayTesting from "@hookline/provider-goldenpay/testing"
 import { MemoryStore } from "@hookline/store-memory"
@@ -59,6 +59,28 @@ describe("the captures are authentic", () => {
       for (const body of [payoutCanceled, payoutWithNullChannel]) {
         assert.strictEqual((yield* payoutRoute.verify(delivery(body))).canonical, payoutCanceledParams)
       }
+    }))
+})
+
+describe("field names", () => {
+  it.effect("a field named __proto__ is signed content like any other, not the fields' prototype", () =>
+    Effect.gen(function*() {
+      const unsigned = `{"id":"GP9","trans_id":"T9","mch_id":"1001","order_amount":"1.00","payed_amount":"1.00",` +
+        `"channel":"X","status":"60","created_at":"2026-05-04 10:05:00","__proto__":"polluted"}`
+      const expected = "__proto__=polluted&channel=X&created_at=2026-05-04 10:05:00&id=GP9&mch_id=1001" +
+        "&order_amount=1.00&payed_amount=1.00&status=60&trans_id=T9"
+      const signature = SignForm.sign(
+        GoldenPay.signForms.forms["token-first"],
+        new Map(Object.entries({
+          ...JSON.parse(unsigned)
+        })),
+        secret
+      )
+      const payload = yield* collectRoute.verify(delivery(`${unsigned.slice(0, -1)},"sign":"${signature}"}`))
+      assert.strictEqual(payload.canonical, expected)
+      assert.isTrue(Object.hasOwn(payload.fields, "__proto__"))
+      assert.strictEqual(Object.getPrototypeOf(payload.fields), Object.prototype)
+      assert.strictEqual(Object.getOwnPropertyDescriptor(payload.fields, "__proto__")?.value, "polluted")
     }))
 })
 
