@@ -255,6 +255,15 @@ describe("GoldenPay events", () => {
         assert.strictEqual(viaUnion._tag, viaProvider._tag)
         assert.isTrue(Schema.is(GoldenPay.Event)(viaUnion))
         const encoded = yield* Schema.encodeEffect(union)(viaUnion)
+        // Back under GoldenPay's names (an unsigned empty field as null): no tag, no computed field,
+        // nothing renamed left behind.
+        for (const [name, value] of Object.entries(encoded)) {
+          if (value !== null) assert.property(payload.fields, name, name)
+        }
+        for (const name of ["_tag", "paidInFull", "transId", "orderAmount", "createdAt"]) {
+          assert.notProperty(encoded, name)
+        }
+        assert.strictEqual((encoded as Record<string, unknown>)["trans_id"], payload.fields["trans_id"])
         const again = yield* Schema.decodeUnknownEffect(union)(encoded)
         assert.strictEqual(again._tag, viaUnion._tag)
         assert.strictEqual(again.id, viaUnion.id)
