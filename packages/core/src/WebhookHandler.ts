@@ -696,13 +696,14 @@ const make = <A, P, D extends string, E, R>(
     stage(env, "complete", () => {
       const { key, store, token } = held
       const at = () => store.complete(key, token, settings.retention, env.clock.currentTimeMillisUnsafe())
-      const once = Effect.suspend(at)
       const first = at()
+      // Recorded at once (a memory store): nothing to retry, nothing more to allocate.
+      if (Exit.isExit(first) && Exit.isSuccess(first)) return first
       return Effect.matchCauseEffectEager(first, {
         onFailure: (cause) =>
           Cause.hasDies(cause) ? Exit.fail(storeThrew) : Effect.flatMap(
             Clock.currentTimeMillis,
-            (now) => Effect.retry(once, completeRetry(held.deadline - now))
+            (now) => Effect.retry(Effect.suspend(at), completeRetry(held.deadline - now))
           ).pipe(Effect.catchDefect(() => Effect.fail(storeThrew))),
         onSuccess: Exit.succeed
       })

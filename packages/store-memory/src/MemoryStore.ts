@@ -93,6 +93,10 @@ const fingerprintOf = (entry: string): string => {
   return scratch.toString("hex", 8, 40)
 }
 
+// The answers of `complete` and `release`, shared (an `Exit` is an immutable value).
+const done = Exit.succeed(true)
+const notHeld = Exit.succeed(false)
+
 // Expiry times are kept as whole milliseconds, rounded up (a key is never forgotten early), and
 // capped so an infinite retention still fits the packed layout.
 const expiry = (now: number, duration: Duration.Duration): number =>
@@ -178,18 +182,18 @@ export const make = (options?: MemoryStoreOptions): IdempotencyStore.Idempotency
     },
     complete: (key, token, retain, now) => {
       const entry = heldBy(key, token, now)
-      if (entry === undefined) return Exit.succeed(false)
+      if (entry === undefined) return notHeld
       const expiresAt = expiry(now, retain)
       // Replaced in place, not re-inserted: a re-insertion leaves a hole in the Map's table that
       // costs as much as a live entry until the next rehash.
       entries.set(key, completedEntry(entry.fingerprint, expiresAt))
       if (expiresAt < earliestExpiry) earliestExpiry = expiresAt
-      return Exit.succeed(true)
+      return done
     },
     release: (key, token, now) => {
-      if (heldBy(key, token, now) === undefined) return Exit.succeed(false)
+      if (heldBy(key, token, now) === undefined) return notHeld
       entries.delete(key)
-      return Exit.succeed(true)
+      return done
     }
   }
 
