@@ -800,6 +800,47 @@ so the A/Bs below are taken from rounds in the same mode):
   duplicate-heavy A/B did not show it (8 rounds: lowest 66.4 µs before and after; medians 69.9 and
   70.6): under a microsecond of a ~68 µs request is below what this VM resolves.
 
+### The providers' own paths without repeated work (issue #16, fifth pass)
+
+The per-stage table put GoldenPay at the bottom: ~38 µs to verify a 250-byte callback and ~11 µs to
+decode it, against ~15–27 µs and ~2–4 µs for the others. Profiles of its two stages (in-process,
+2026-12-02) found work done twice or in the slow way, none of it a guarantee:
+
+* **the event schemas decoded every field twice**: \`Schema.encodeKeys\` decodes a struct of the wire
+  fields, then the event's struct again, and the amount comparison (\`paidInFull\`) was a third pass.
+  The events are now decoded once under GoldenPay's names, then renamed, tagged and completed in one
+  transformation (plain \`Schema.decodeTo\`; same events, errors naming the wire field, same encoding
+  back, pinned by the round-trip test): ~9 → ~4 µs per collect event;
+* **the signed string was built twice** (to verify, once per secret, and again for the payload):
+  \`SignForm.verifyCanonical\` verifies a prebuilt one, and \`CanonicalString.build\` is one loop
+  instead of a \`Set\`, \`filter\`, \`map\` and \`join\`;
+* **the shape limits** scanned the body a character at a time (~3.7 µs for 250 bytes): a sticky
+  regular expression skips strings and plain text at once (~1.0 µs), the character loop kept for a
+  body that exhausts the expression's stack (both pinned by a property test against the loop);
+* **MD5 and SHA-256** built a \`Hash\` object per digest: the one-shot \`crypto.hash\` where the runtime
+  has it; GoldenPay's fields are built in one pass.
+
+GoldenPay's verify went from ~20 to ~12 µs in-process. Over HTTP (\`ab.ts\`, 6 alternating rounds,
+new deliveries, the VM in its slow mode): **hookline-goldenpay 168.3 → 126.5 µs of server CPU per
+request (median; lowest 139.1 → 107.4), 5,790 → 7,856 req/s**. EM shares the limits scan, the
+canonical string and MD5 (~2–3 µs in-process); its A/B did not show it (148.2 → 150.5 µs, within this
+VM's noise).
+
+Also measured, and where it stands:
+
+* **Allocation** (V8's sampling heap profiler, 150,000 new deliveries): \`hookline-hmac\` allocates
+  ~9.4 KB per delivery, \`guarded\` ~4.4 KB. Both allocate the parsed body, the token and the
+  digests alike; the difference is the pipeline's own objects — a continuation and its closures per
+  stage, the claim's context and abort signal, the outcome, the answer — about 3 KB, and the
+  metric's two updates. A completion the store records at once no longer builds the retry it did
+  not need (~200 B less); the rest is the pipeline's shape (one readable chain of stages).
+* **Not taken**: Stripe's fingerprint (the canonical JSON of the body, ~4 µs, plus its SHA-256) written
+  as parts joined once (7.8 µs with the hash) or as sorted copies through \`JSON.stringify\` (7.3 µs)
+  was slower than the current walk (6.8 µs); the key-order-independent fingerprint it computes is
+  what makes a re-serialised retry a duplicate. Updating the metric through a cached context
+  instead of \`Metric.withAttributes\` saves ~0.15 µs per delivery: below what this VM resolves over
+  HTTP, and it would reach into how Effect's metrics key their series.
+
 ### What is left, and why
 
 With the runtime down to about 5 % of \`hookline-hmac\`'s busy CPU (the profile above), most of what
@@ -811,7 +852,8 @@ remains is work \`bare\` does not do, each part a guarantee (\`guarded\` does al
   used id;
 * **the store's semantics**: a token per claim (\`randomUUID\`), the lease, the packed completed entry;
 * **typed outcomes**: the outcome, the provider's answer, the metric;
-* GoldenPay's MD5 sign form and its rich event decode;
+* GoldenPay's MD5 sign form over its canonical string, and its rich event decode (exact decimal
+  amounts, calendar-checked local date-times);
 * **on Redis**, the completion's script call — the token check that fences a holder whose lease ran
   out, which no native command does before Redis 8.4's \`SET … IFEQ\` — and an effect per store
   operation on the client (about 9.5 µs of client CPU per delivery against 6.7 µs for bare node-redis
