@@ -254,6 +254,35 @@ const guardedVsHookline = (r: Results): string => {
     : `\n\nWhat the guarantees cost by hand, and what hookline costs beyond them: ${parts.join("; ")}.`
 }
 
+/** A store's ratio to its bare round trips at concurrency 64 in this run, e.g. \`0.83×\`. */
+const storeRatio = (r: Results, store: "redis" | "postgres"): string => {
+  const row = (r.stores?.rows ?? []).find((s) => s.store === store && s.concurrency === 64)
+  return row === undefined ? "(not measured)" : `${fixed(row.ratio)}×`
+}
+
+/** GoldenPay in this run, against \`bare\` and \`hookline-hmac\` (the fifth pass). */
+const goldenpayInRun = (r: Results): string => {
+  const find = (name: ContenderName, pool: "new" | "duplicates") =>
+    r.http.find((h) => h.name === name && h.pool === pool)
+  const [fresh, dup, hmac, bare, bareDup] = [
+    find("hookline-goldenpay", "new"),
+    find("hookline-goldenpay", "duplicates"),
+    find("hookline-hmac", "new"),
+    find("bare", "new"),
+    find("bare", "duplicates")
+  ]
+  if (fresh === undefined || dup === undefined || hmac === undefined || bare === undefined || bareDup === undefined) {
+    return ""
+  }
+  return ` In this run \`hookline-goldenpay\` ran at ${
+    fixed(fresh.requestsPerSecond / bare.requestsPerSecond)
+  }× \`bare\` on new
+deliveries and ${fixed(dup.requestsPerSecond / bareDup.requestsPerSecond)}× on duplicate-heavy, ${
+    fixed(fresh.requestsPerSecond / hmac.requestsPerSecond)
+  }× of \`hookline-hmac\` on new deliveries (the full run before this pass: 0.47× and 0.49×, 0.77× of
+\`hookline-hmac\`).`
+}
+
 /** The "what is left" paragraph: the floor with the guarantees, from this run when it has \`guarded\`. */
 const floor = (r: Results): string => {
   const find = (name: ContenderName) => r.http.find((h) => h.name === name && h.pool === "new")
@@ -824,7 +853,13 @@ GoldenPay's verify went from ~20 to ~12 µs in-process. Over HTTP (\`ab.ts\`, 6 
 new deliveries, the VM in its slow mode): **hookline-goldenpay 168.3 → 126.5 µs of server CPU per
 request (median; lowest 139.1 → 107.4), 5,790 → 7,856 req/s**. EM shares the limits scan, the
 canonical string and MD5 (~2–3 µs in-process); its A/B did not show it (148.2 → 150.5 µs, within this
-VM's noise).
+VM's noise).${goldenpayInRun(r)}
+
+The stores were not changed in this pass. PostgreSQL at concurrency 64 measured ${
+    storeRatio(r, "postgres")
+  } in this run and 0.99× in a stores-only run right after it, Redis ${
+    storeRatio(r, "redis")
+  } and 0.62×: between runs on this VM the store ratios move by more than the goals' margins.
 
 Also measured, and where it stands:
 
