@@ -252,7 +252,8 @@ export const checkLimits = (text: string, limits: Limits): Result.Result<void, M
   try {
     scanned = scanStructure(text, limits)
   } catch {
-    // The regular expression ran out of backtracking stack (millions of escapes in one string).
+    // The regular expression ran out of backtracking stack (millions of strings in a row with no
+    // structure between them).
     scanned = walkStructure(text, limits)
   }
   return scanned

@@ -115,9 +115,9 @@ export const md5 = (data: Data): Uint8Array => digestOf("md5", data)
 export const sha256 = (data: Data): Uint8Array => digestOf("sha256", data)
 
 // One-shot `crypto.hash` (Node >= 21.7) skips the Hash object, about a microsecond per digest of a
-// short text; fall back where it is missing.
+// short text; fall back where it is missing or cannot return bytes (probed once).
 const digestOf = (algorithm: "md5" | "sha256", data: Data): Uint8Array =>
-  oneShot === undefined ? crypto.createHash(algorithm).update(data).digest() : oneShot(algorithm, data, "buffer")
+  oneShotBytes ? oneShot!(algorithm, data, "buffer") : crypto.createHash(algorithm).update(data).digest()
 
 /**
  * SHA-256 digest of several parts, each length-prefixed so that part boundaries cannot be shifted
@@ -142,6 +142,14 @@ interface OneShot {
 }
 
 const oneShot: OneShot | undefined = (crypto as { hash?: OneShot }).hash
+
+const oneShotBytes: boolean = ((): boolean => {
+  try {
+    return oneShot !== undefined && Buffer.isBuffer(oneShot("md5", "", "buffer"))
+  } catch {
+    return false
+  }
+})()
 
 /**
  * Encodes bytes as lower-case hex or standard base64.
