@@ -148,6 +148,14 @@ const isNumber = (text: string, start: number, end: number): boolean => {
 // so a hostile body cannot make it backtrack exponentially.
 const upToNumber = /(?:[^"\-\d]+|"[^"\\]*(?:\\[^][^"\\]*)*")*/y
 
+// Where a sticky expression that skips what does not matter (`upToNumber`, `upToStructure`) stops,
+// from `at`.
+const skip = (expression: RegExp, text: string, at: number): number => {
+  expression.lastIndex = at
+  expression.test(text)
+  return expression.lastIndex
+}
+
 /**
  * The text with every number outside strings written as a string of its source text
  * (`{"amount":100.10}` → `{"amount":"100.10"}`), so a plain `JSON.parse` returns what a reviver
@@ -167,9 +175,7 @@ const quoteNumbers = (text: string): string => {
   const length = text.length
   let i = 0
   for (;;) {
-    upToNumber.lastIndex = i
-    upToNumber.test(text)
-    i = upToNumber.lastIndex
+    i = skip(upToNumber, text, i)
     // The end, or an unterminated string (which `JSON.parse` refuses).
     if (i >= length || text.charCodeAt(i) === QUOTE) break
     let end = i + 1
@@ -276,9 +282,7 @@ const scanStructure = (text: string, limits: Limits): Result.Result<void, Malfor
   const length = text.length
   let i = 0
   for (;;) {
-    upToStructure.lastIndex = i
-    upToStructure.test(text)
-    i = upToStructure.lastIndex
+    i = skip(upToStructure, text, i)
     // The end, or an unterminated string (which `JSON.parse` refuses).
     if (i >= length || text.charCodeAt(i) === QUOTE) return Result.void
     const c = text.charCodeAt(i)
