@@ -254,15 +254,13 @@ const CLOSE_ARRAY = 93
  * @category parsing
  */
 export const checkLimits = (text: string, limits: Limits): Result.Result<void, MalformedDelivery> => {
-  let scanned: Result.Result<void, MalformedDelivery>
   try {
-    scanned = scanStructure(text, limits)
+    return scanStructure(text, limits)
   } catch {
     // The regular expression ran out of backtracking stack (millions of strings in a row with no
     // structure between them).
-    scanned = walkStructure(text, limits)
+    return walkStructure(text, limits)
   }
-  return scanned
 }
 
 // From `lastIndex`, everything up to the next `{`, `[`, `}`, `]` or `,` outside strings: other

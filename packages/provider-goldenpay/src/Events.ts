@@ -89,21 +89,22 @@ const event = <
     readonly compute: (event: { readonly [K in keyof Fields]: Fields[K]["Type"] }) => Schema.Struct.Type<Computed>
   }
 ): Schema.decodeTo<Schema.Struct<Typed<Tag, Fields, Computed>>, Schema.Struct<Wire<Fields>>> => {
-  const names = Object.keys(fields)
+  // Each field's name in the event and on the wire, paired once.
+  const names = Object.keys(fields).map((name) => [name, wireName(name)] as const)
   const wire: Record<string, Schema.Constraint> = {}
   const typed: Record<string, Schema.Constraint> = { _tag: Schema.Literal(tag), ...computed?.fields }
-  for (const name of names) {
-    wire[wireName(name)] = fields[name]!
+  for (const [name, onWire] of names) {
+    wire[onWire] = fields[name]!
     typed[name] = Schema.toType(fields[name]!)
   }
   const decode = (input: Record<string, unknown>) => {
     const out: Record<string, unknown> = { _tag: tag }
-    for (const name of names) out[name] = input[wireName(name)]
-    return computed === undefined ? out : { ...out, ...computed.compute(out as never) }
+    for (const [name, onWire] of names) out[name] = input[onWire]
+    return computed === undefined ? out : Object.assign(out, computed.compute(out as never))
   }
   const encode = (event: Record<string, unknown>) => {
     const out: Record<string, unknown> = {}
-    for (const name of names) out[wireName(name)] = event[name]
+    for (const [name, onWire] of names) out[onWire] = event[name]
     return out
   }
   return Schema.Struct(wire).pipe(
