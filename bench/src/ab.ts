@@ -10,7 +10,20 @@
  *
  *   node --conditions=@hookline/source bench/src/ab.ts guarded,hookline-hmac new .
  *
- * The pool is `new` (every request a delivery of its own) or `dup` (100 deliveries repeated).
+ * The pool is `new` (every request a delivery of its own) or `dup` (100 deliveries repeated). The CPU
+ * time is split into user (JavaScript, V8, Node's C++) and system (the kernel: the socket reads and
+ * writes, and on loopback the TCP work they do for the client). Settings, from the environment:
+ *
+ * * `AB_ROUNDS` (4): alternating rounds;
+ * * `AB_WARMUP_SECONDS` (2): warm-up per server before the measured run;
+ * * `AB_DELAY_MS`: each connection waits that long before its next request, which caps the offered
+ *   load (32 connections ÷ (delay + latency)): contenders that all keep up serve the same rate, so
+ *   their CPU per request compares their work at equal load rather than at saturation;
+ * * `AB_PERF=<dir>`: `perf record` each measured run (kernel and JavaScript frames, the server started
+ *   with `--perf-basic-prof-only-functions`) into `<dir>/<contender>-<checkout>-<round>.data`, for
+ *   `perf report -i … --no-children --sort dso,sym -n`; `AB_PERF_FREQUENCY` (999) samples per second,
+ *   `AB_PERF_CALLGRAPH=1` adds call graphs (which slow the server down further);
+ * * `AB_NODE_FLAGS`: extra flags for the servers' `node` (e.g. `--max-semi-space-size=64`).
  */
 import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -38,6 +51,14 @@ if (scheme === undefined || otherSchemes.length > 0) {
   process.exit(2)
 }
 const rounds = Number(process.env["AB_ROUNDS"] ?? 4)
+// A pool of 10,000 deliveries per second of warm-up.
+const warmupSeconds = Number(process.env["AB_WARMUP_SECONDS"] ?? 2)
+const nodeFlags = (process.env["AB_NODE_FLAGS"] ?? "").split(" ").filter((flag) => flag !== "")
+const perfDir = process.env["AB_PERF"]
+if (perfDir !== undefined && spawnSync("perf", ["--version"]).status !== 0) {
+  console.error("ab.ts: AB_PERF needs `perf` (Debian: linux-perf)")
+  process.exit(2)
+}
 ensureWrk()
 // Every checkout with every contender, alternated round by round.
 // Absolute, as the servers run in each checkout's bench/ directory (`.` works too).
@@ -48,7 +69,12 @@ const labelOf = (variant: { readonly checkout: string; readonly contender: strin
   contenders.length === 1 ? variant.checkout : `${variant.checkout} ${variant.contender}`
 const dir = mkdtempSync(path.join(os.tmpdir(), "hookline-ab-"))
 const script = path.join(dir, "pool.lua")
-writeFileSync(script, luaScript)
+// wrk calls `delay()` before each request of a connection when the script defines it.
+const delayMs = process.env["AB_DELAY_MS"]
+writeFileSync(
+  script,
+  delayMs === undefined ? luaScript : `${luaScript}\nfunction delay() return ${Number(delayMs)} end\n`
+)
 
 let next = 500_000_000
 const writePool = (file: string, count: number, repeat: boolean): string => {
@@ -63,10 +89,11 @@ const writePool = (file: string, count: number, repeat: boolean): string => {
   return file
 }
 
-// utime + stime of a process, in µs (clock ticks of 10 ms).
-const cpuMicros = (pid: number): number => {
+// utime and stime of a process, in µs (clock ticks of 10 ms): the JavaScript and the kernel's share
+// (system calls: the socket reads and writes, and on loopback the TCP work they do for the client).
+const cpuMicros = (pid: number): { readonly user: number; readonly system: number } => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 }
 }
 
 const start = (checkout: string, contender: string) =>
@@ -75,6 +102,15 @@ const start = (checkout: string, contender: string) =>
       "-c",
       "0",
       path.join(checkout, "node_modules/.bin/node"),
+      // The perf map lets `perf report` name JavaScript frames; V8's own log that comes with it goes
+      // into the perf directory rather than the checkout.
+      ...(perfDir === undefined ? [] : [
+        "--perf-basic-prof-only-functions",
+        "--interpreted-frames-native-stack",
+        "--no-logfile-per-isolate",
+        `--logfile=${path.join(perfDir, "v8.log")}`
+      ]),
+      ...nodeFlags,
       "--conditions=@hookline/source",
       path.join(checkout, "bench/src/server.ts"),
       contender
@@ -106,21 +142,40 @@ const wrk = (port: number, file: string, seconds: number) => {
   return JSON.parse(/WRK_RESULT (.*)/.exec(out)![1]!) as { requests: number; durationUs: number; non2xx: number }
 }
 
-const results = new Map<string, Array<{ readonly rps: number; readonly cpu: number }>>()
+const results = new Map<
+  string,
+  Array<{ readonly rps: number; readonly cpu: number; readonly user: number; readonly system: number }>
+>()
 for (let round = 0; round < rounds; round++) {
   for (const variant of variants) {
     const label = labelOf(variant)
     const server = await start(variant.checkout, variant.contender)
-    wrk(server.port, writePool(path.join(dir, "warm.bin"), 20_000, false), 2)
+    wrk(server.port, writePool(path.join(dir, "warm.bin"), warmupSeconds * 10_000, false), warmupSeconds)
     const file = writePool(path.join(dir, "pool.bin"), 60_000, pool === "dup")
+    const perf = perfDir === undefined ? undefined : spawn("perf", [
+      "record",
+      "-q",
+      "-F",
+      process.env["AB_PERF_FREQUENCY"] ?? "999",
+      ...(process.env["AB_PERF_CALLGRAPH"] === undefined ? [] : ["-g"]),
+      "-p",
+      String(server.pid),
+      "-o",
+      path.join(perfDir, `${variant.contender}-${path.basename(variant.checkout)}-${round + 1}.data`)
+    ], { stdio: "ignore" })
     const before = cpuMicros(server.pid)
     const run = wrk(server.port, file, 4)
-    const cpu = (cpuMicros(server.pid) - before) / run.requests
+    if (perf !== undefined) await new Promise((done) => (perf.once("exit", done), perf.kill("SIGINT")))
+    const after = cpuMicros(server.pid)
+    const user = (after.user - before.user) / run.requests
+    const system = (after.system - before.system) / run.requests
+    const cpu = user + system
     await server.stop()
     const rps = run.requests / (run.durationUs / 1e6)
-    results.set(label, [...(results.get(label) ?? []), { rps, cpu }])
+    results.set(label, [...(results.get(label) ?? []), { rps, cpu, user, system }])
     console.log(
-      `${label} round ${round + 1}: ${Math.round(rps)} req/s, ${cpu.toFixed(1)} µs CPU/request, non-2xx ${run.non2xx}`
+      `${label} round ${round + 1}: ${Math.round(rps)} req/s, ${cpu.toFixed(1)} µs CPU/request ` +
+        `(user ${user.toFixed(1)}, system ${system.toFixed(1)}), non-2xx ${run.non2xx}`
     )
   }
 }
@@ -130,7 +185,9 @@ for (const [label, runs] of results) {
   console.log(
     `median ${label}: ${Math.round(median(runs.map((r) => r.rps)))} req/s, ${
       median(runs.map((r) => r.cpu)).toFixed(1)
-    } µs CPU/request (lowest ${Math.min(...runs.map((r) => r.cpu)).toFixed(1)})`
+    } µs CPU/request (lowest ${Math.min(...runs.map((r) => r.cpu)).toFixed(1)}; user ${
+      median(runs.map((r) => r.user)).toFixed(1)
+    }, system ${median(runs.map((r) => r.system)).toFixed(1)})`
   )
 }
 rmSync(dir, { recursive: true, force: true })

@@ -876,6 +876,45 @@ Also measured, and where it stands:
   instead of \`Metric.withAttributes\` saves ~0.15 µs per delivery: below what this VM resolves over
   HTTP, and it would reach into how Effect's metrics key their series.
 
+### Where the HTTP gap goes (issue #16, sixth pass)
+
+In-process, hookline costs 3–5 µs per new delivery beyond \`guarded\` (the table above); over HTTP,
+\`hookline-hmac\` costs 20–40 µs of server CPU per request more than \`guarded\`. This pass measured
+where that difference goes, with new settings of [\`bench/src/ab.ts\`](../bench/src/ab.ts) (the CPU time
+split into user and system, \`perf record\` of each measured run with JavaScript frames named, and a
+capped offered load: \`AB_DELAY_MS\`) and [\`bench/src/alloc.ts\`](../bench/src/alloc.ts) (allocation per
+delivery by function). On 2026-12-02, same 2-CPU VM, new deliveries:
+
+* **The kernel's share is the same at equal load.** At saturation \`hookline-hmac\` spent more system
+  time per request than \`guarded\` (21.4 against 18.1 µs, medians of 3 rounds: each response
+  write wakes the load generator, and a slower server leaves it idle, so its wake-up costs more). With
+  the offered load capped at ~5,400 req/s (\`AB_DELAY_MS=5\`, which all three served), system time
+  was the same for \`bare\`, \`guarded\` and \`hookline-hmac\` within a round (25.5, 28.1 and 27.6 µs;
+  then 33.1, 32.1, 32.5). The difference is user time: 62.0 / 69.6 / **103.1** µs (then 69.4 / 78.9 /
+  105.4).
+* **Same system calls.** \`strace -c\` over a run: one \`read\` and one \`writev\` per request for both.
+  \`hookline-hmac\` makes more \`futex\` calls (0.18 against 0.05 per request): V8's helper threads
+  (garbage collection, compilation), which share the server's pinned CPU.
+* **Where the user time goes** (\`perf\`, main thread, equal load, µs per request, \`guarded\` →
+  \`hookline-hmac\`, 91.9 → 120.9 in all): the receiver's own functions 0.9 → 6.6 (hookline's pipeline,
+  provider, store and adapter against \`guarded\`'s one function) and Effect's 1.2 → 1.7; V8's inline-cache handlers 6.2 → 11.2 (property
+  accesses that miss their inline cache: the memory store's entry packing through \`Buffer\` methods
+  about 1 µs of it, the HMAC check, header normalisation, the body read's listeners, Node's own header
+  getter); V8's runtime 16.7 → 22.6; Node's JavaScript 7.8 → 10.5 and its HTTP parser 2.4 → 3.4 — the
+  same parsing of the same bytes. No deoptimisation loop (\`--trace-deopt\`: none after start-up).
+* **Not the garbage alone.** \`hookline-hmac\` allocates 9.3 KB per new delivery, \`guarded\` 4.4 KB
+  (\`alloc.ts\`). Adding ~8 KB of short-lived objects per request to \`guarded\` cost it ~3 µs over HTTP
+  (three alternations: 82.2 → 92.2, 84.5 → 87.5, 87.8 → 85.1 µs).
+
+So beyond the pipeline's own 3–5 µs, what the HTTP figures add is spread over the whole request path:
+the same Node and V8 work costs more per request in hookline's process, the pattern of a larger
+per-request code and data footprint (more functions, objects and property shapes touched per
+request, on caches that cool between requests), not of a cost that one change removes. A saturated
+closed-loop run on this VM amplifies it further through the load generator's wake-ups. CPU per
+request at an equal, capped load (\`AB_DELAY_MS\`) is the steadier way to compare receivers here: over
+4 rounds (one of them with the VM in its slow mode) \`hookline-hmac\` took 1.26–1.35× \`guarded\`'s CPU
+per request (medians 156.3 against 123.3 µs; \`bare\` 93.3), a ratio that held whatever the VM's mode.
+
 ### What is left, and why
 
 With the runtime down to about 5 % of \`hookline-hmac\`'s busy CPU (the profile above), most of what
