@@ -483,6 +483,105 @@ export const runHttp = async (options: HttpOptions, log: (line: string) => void)
   return rows
 }
 
+/** The contenders of the equal-load section: the floor, the floor with the guarantees, hookline. */
+export const cappedContenders: ReadonlyArray<ContenderName> = ["bare", "guarded", "hookline-hmac"]
+
+/** Each connection's pause before its next request in the equal-load section. */
+export const cappedDelayMs = 5
+
+export interface CappedRound {
+  readonly requestsPerSecond: number
+  /** The server process's CPU time per request (all its threads), in µs: user, system and both. */
+  readonly userUs: number
+  readonly systemUs: number
+  readonly cpuUs: number
+}
+
+export interface CappedRow {
+  readonly name: ContenderName
+  /** Medians over the rounds. */
+  readonly requestsPerSecond: number
+  readonly userUs: number
+  readonly systemUs: number
+  readonly cpuUs: number
+  readonly rounds: ReadonlyArray<CappedRound>
+}
+
+// utime and stime of a process in µs (Linux clock ticks of 10 ms).
+const cpuTimeUs = (pid: number): { readonly user: number; readonly system: number } => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 }
+}
+
+/**
+ * CPU per request at an equal, capped load: each of wrk's connections pauses `cappedDelayMs` before
+ * its next request, so the offered load is capped (connections ÷ (pause + latency)) and contenders
+ * that keep up serve the same rate. The server's CPU time per request then compares the work
+ * itself: at saturation a slower server also leaves the load generator idle, and waking it on every
+ * response costs that server more kernel time per request. New deliveries, after a full-rate warm-up.
+ */
+export const runCapped = async (
+  options: HttpOptions,
+  log: (line: string) => void
+): Promise<ReadonlyArray<CappedRow>> => {
+  const script = path.join(options.workDir, "capped.lua")
+  writeFileSync(script, `${luaScript}\nfunction delay() return ${cappedDelayMs} end\n`)
+  const warmScript = path.join(options.workDir, "pool.lua")
+  writeFileSync(warmScript, luaScript)
+  const poolFile = poolFiles(options)
+  const names = cappedContenders.filter((name) => options.contenders.includes(name))
+  const rounds = new Map<ContenderName, Array<CappedRound>>()
+  for (let round = 0; round < options.rounds; round++) {
+    for (const name of names.map((_, i) => names[(i + round) % names.length]!)) {
+      const server = await startServer(name)
+      try {
+        const scheme = schemeOf(name)
+        await runWrk(server.port, warmScript, poolFile(scheme, "warm"), 0, options.warmupSeconds, options.connections)
+        const before = cpuTimeUs(server.pid)
+        const result = await runWrk(
+          server.port,
+          script,
+          poolFile(scheme, "new"),
+          0,
+          options.seconds,
+          options.connections
+        )
+        const after = cpuTimeUs(server.pid)
+        if (result.non2xx > 0) throw new Error(`${name}: ${result.non2xx} non-2xx answers at the capped load`)
+        const userUs = (after.user - before.user) / result.requests
+        const systemUs = (after.system - before.system) / result.requests
+        const measured: CappedRound = {
+          requestsPerSecond: result.requests / (result.durationUs / 1e6),
+          userUs,
+          systemUs,
+          cpuUs: userUs + systemUs
+        }
+        rounds.set(name, [...(rounds.get(name) ?? []), measured])
+        log(
+          `  round ${round + 1}/${options.rounds} ${name.padEnd(19)} ${
+            Math.round(measured.requestsPerSecond).toLocaleString("en-US").padStart(7)
+          } req/s  ${measured.cpuUs.toFixed(1)} µs CPU/request (user ${userUs.toFixed(1)}, system ${
+            systemUs.toFixed(1)
+          })`
+        )
+      } finally {
+        await server.stop()
+      }
+    }
+  }
+  return names.map((name): CappedRow => {
+    const all = rounds.get(name)!
+    return {
+      name,
+      requestsPerSecond: median(all.map((r) => r.requestsPerSecond)),
+      userUs: median(all.map((r) => r.userUs)),
+      systemUs: median(all.map((r) => r.systemUs)),
+      cpuUs: median(all.map((r) => r.cpuUs)),
+      rounds: all
+    }
+  })
+}
+
 /**
  * RSS of the hookline-hmac server after `count` distinct deliveries (signed on the fly by this
  * process, 32 in flight over keep-alive): the memory a long-running receiver settles at.

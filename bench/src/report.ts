@@ -4,7 +4,7 @@
  * missed stated plainly.
  */
 import type { ContenderName } from "./contenders.ts"
-import type { HttpRow, Pool, ProfileSummary } from "./http.ts"
+import { cappedDelayMs, type CappedRow, type HttpRow, type Pool, type ProfileSummary } from "./http.ts"
 import type { InProcessResult } from "./inprocess.ts"
 import type { MemoryResult } from "./memory.ts"
 import type { SignatureRow } from "./signature.ts"
@@ -43,6 +43,8 @@ export interface Results {
   readonly stages: StagesResult
   /** One row per contender and pool. */
   readonly http: ReadonlyArray<HttpRow>
+  /** CPU per request at an equal, capped load (absent from runs before it was measured). */
+  readonly capped?: ReadonlyArray<CappedRow> | undefined
   readonly profiles: Readonly<Partial<Record<ContenderName, ProfileSummary>>>
   readonly stores: StoresResult
   readonly memory: {
@@ -216,6 +218,33 @@ const redisPair = (r: Results): string => {
       rows,
       "---|---:|---:|---:|---:"
     )
+}
+
+/** CPU per request at the capped load, each contender against `bare` and `guarded`. */
+export const cappedTable = (r: Results): string => {
+  const rows = r.capped ?? []
+  if (rows.length === 0) return "_(not measured in this run)_"
+  const bare = rows.find((row) => row.name === "bare")
+  const guarded = rows.find((row) => row.name === "guarded")
+  const ratio = (row: CappedRow, base: CappedRow | undefined) =>
+    base === undefined ? "–" : fixed(row.cpuUs / base.cpuUs)
+  const rates = rows.map((row) => row.requestsPerSecond)
+  const uneven = Math.max(...rates) > 1.1 * Math.min(...rates)
+  return table(
+    ["contender", "req/s", "CPU µs/request", "user µs", "system µs", "× bare", "× guarded"],
+    rows.map((row) => [
+      `\`${row.name}\``,
+      int(row.requestsPerSecond),
+      fixed(row.cpuUs, 1),
+      fixed(row.userUs, 1),
+      fixed(row.systemUs, 1),
+      ratio(row, bare),
+      ratio(row, guarded)
+    ])
+  ) + (uneven
+    ? "\n\nThe contenders did not all serve the same rate in this run (a server that falls behind the cap, or the VM " +
+      "slowing down during some rounds): their CPU per request is not measured at equal load; compare with care."
+    : "")
 }
 
 /** hookline-github against @octokit/webhooks on the same GitHub-scheme requests, per pool. */
@@ -473,6 +502,19 @@ delivery 200, its duplicate 200 and a forged one 4xx):
 * \`bare-redis\` and \`hookline-redis\` — [the Redis pair](#the-redis-backed-pair) below.
 
 ${httpTables(r)}${guardedVsHookline(r)}${githubVsOctokit(r)}${webVsBareWeb(r)}
+
+### CPU per request at equal load
+
+The runs above saturate the server, and there a slower server also leaves wrk idle: every response
+then wakes it, which costs that server more kernel time per request, so the req/s ratios also
+measure the load generator. Here each of wrk's ${r.settings.http.connections} connections pauses ${cappedDelayMs} ms before its
+next request, which caps the offered load (at about ${r.settings.http.connections} ÷ (${cappedDelayMs} ms + latency)): contenders that
+keep up serve the same rate, and the server's CPU time per request (user and system, all its threads,
+from \`/proc\`) compares their work at equal load. New deliveries, ${r.settings.http.rounds} rounds
+(medians), each after a full-rate warm-up; CPU per request is higher than at saturation for every
+contender, as each request wakes an idle server.
+
+${cappedTable(r)}
 
 ### The Redis-backed pair
 
@@ -914,6 +956,8 @@ closed-loop run on this VM amplifies it further through the load generator's wak
 request at an equal, capped load (\`AB_DELAY_MS\`) is the steadier way to compare receivers here: over
 4 rounds (one of them with the VM in its slow mode) \`hookline-hmac\` took 1.26–1.35× \`guarded\`'s CPU
 per request (medians 156.3 against 123.3 µs; \`bare\` 93.3), a ratio that held whatever the VM's mode.
+\`npm run bench\` now measures it for \`bare\`, \`guarded\` and \`hookline-hmac\` in every run
+([CPU per request at equal load](#cpu-per-request-at-equal-load); the section \`capped\`).
 
 ### What is left, and why
 

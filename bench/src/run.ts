@@ -5,14 +5,15 @@
  * their bare round trips, and the memory figures; writes bench/results/latest.json and regenerates
  * docs/benchmarks.md.
  *
- *   npm run bench                    full run (~45 minutes on 2 cores: 5 HTTP rounds, 1M deliveries for the server RSS)
+ *   npm run bench                    full run (~50 minutes on 2 cores: 5 HTTP rounds, 1M deliveries for the server RSS)
  *   npm run bench -- --quick         ~6 minutes: 1 s runs, fewer rounds, deliveries and keys
  *   npm run bench -- --check         exit 1 when a target is missed
  *   npm run bench -- --only=http,stores   some sections only; prints, writes nothing
  *   npm run bench -- --contenders=bare,hookline-hmac   some HTTP contenders only; prints, writes nothing
  *   npm run bench -- --report-only   regenerate docs/benchmarks.md from bench/results/latest.json
  *
- * Sections: signature, inprocess, stages, http, profile, stores, memory. Needs wrk (installed with
+ * Sections: signature, inprocess, stages, http, capped (CPU per request at an equal, capped load), profile,
+ * stores, memory. Needs wrk (installed with
  * apt-get when absent), taskset, redis-server on the PATH and PostgreSQL at HOOKLINE_PG_URL (default
  * postgres://postgres@127.0.0.1:5432/test).
  */
@@ -21,7 +22,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as os from "node:os"
 import * as path from "node:path"
 import { type ContenderName, contenderNames } from "./contenders.ts"
-import { ensureWrk, type HttpOptions, pinned, profile, runHttp, serverRssAfter } from "./http.ts"
+import { ensureWrk, type HttpOptions, pinned, profile, runCapped, runHttp, serverRssAfter } from "./http.ts"
 import { runInProcess } from "./inprocess.ts"
 import { storeBytesPerKey } from "./memory.ts"
 import { markdown, type Results, targets } from "./report.ts"
@@ -100,7 +101,7 @@ log(
 )
 
 try {
-  const wrk = wanted("http") || wanted("profile") ? ensureWrk() : "not used"
+  const wrk = wanted("http") || wanted("capped") || wanted("profile") ? ensureWrk() : "not used"
   const httpOptions: HttpOptions = { contenders, ...settings.http, workDir }
 
   let signature: Results["signature"] = []
@@ -136,6 +137,12 @@ try {
       `http (${httpOptions.rounds} rounds × ${contenders.length} contenders × 2 pools${pinned ? "" : ", NOT pinned"})`
     )
     http = await runHttp(httpOptions, log)
+  }
+
+  let capped: Results["capped"]
+  if (wanted("capped")) {
+    section(`capped load (${httpOptions.rounds} rounds, each connection pausing between requests)`)
+    capped = await runCapped(httpOptions, log)
   }
 
   const profiles: Record<string, Results["profiles"][keyof Results["profiles"]]> = {}
@@ -232,6 +239,7 @@ try {
       inProcess: inProcess!,
       stages: stages!,
       http,
+      capped,
       profiles,
       stores: stores!,
       memory: memory!

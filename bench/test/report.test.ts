@@ -192,4 +192,31 @@ describe("bench report", () => {
     assert.include(page, `| provider | ${stageNames.join(" | ")} | sum | handler.run | rest |`)
     assert.include(page, "| goldenpay | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 1.00 | 8.0 | 20.0 | 12.0 |")
   })
+
+  it("renders CPU per request at the capped load against bare and guarded, and says when the rates differ", () => {
+    const capped = (name: ContenderName, requestsPerSecond: number, userUs: number, systemUs: number) => ({
+      name,
+      requestsPerSecond,
+      userUs,
+      systemUs,
+      cpuUs: userUs + systemUs,
+      rounds: []
+    })
+    const even = [
+      capped("bare", 5_400, 60, 25),
+      capped("guarded", 5_350, 75, 25),
+      capped("hookline-hmac", 5_300, 105, 25)
+    ]
+    const page = markdown({ ...results, capped: even })
+    assert.include(page, "| `bare` | 5,400 | 85.0 | 60.0 | 25.0 | 1.00 | 0.85 |")
+    assert.include(page, "| `hookline-hmac` | 5,300 | 130.0 | 105.0 | 25.0 | 1.53 | 1.30 |")
+    assert.notInclude(page, "did not all serve the same rate")
+    // A contender that fell behind the cap: its CPU per request is not at equal load.
+    const uneven = markdown({ ...results, capped: [even[0]!, even[1]!, capped("hookline-hmac", 4_000, 105, 25)] })
+    assert.include(uneven, "did not all serve the same rate")
+    // A results file from before the section existed still renders.
+    const section = (markdown(results).split("### CPU per request at equal load\n")[1] ?? "").split("\n### ")[0]!
+    assert.include(section, "_(not measured in this run)_")
+    assert.notInclude(section, "| contender |")
+  })
 })
