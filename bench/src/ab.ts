@@ -71,6 +71,10 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "hookline-ab-"))
 const script = path.join(dir, "pool.lua")
 // wrk calls `delay()` before each request of a connection when the script defines it.
 const delayMs = process.env["AB_DELAY_MS"]
+if (delayMs !== undefined && !/^\d+$/.test(delayMs)) {
+  console.error(`ab.ts: AB_DELAY_MS must be a whole number of milliseconds (got ${delayMs})`)
+  process.exit(2)
+}
 writeFileSync(
   script,
   delayMs === undefined ? luaScript : `${luaScript}\nfunction delay() return ${Number(delayMs)} end\n`
@@ -163,9 +167,14 @@ for (let round = 0; round < rounds; round++) {
       "-o",
       path.join(perfDir, `${variant.contender}-${path.basename(variant.checkout)}-${round + 1}.data`)
     ], { stdio: "ignore" })
+    // Listened for at once: a perf that could not attach exits before the run ends.
+    const perfExited = perf === undefined ? undefined : new Promise((done) => perf.once("close", done))
     const before = cpuMicros(server.pid)
     const run = wrk(server.port, file, 4)
-    if (perf !== undefined) await new Promise((done) => (perf.once("exit", done), perf.kill("SIGINT")))
+    if (perf !== undefined) {
+      perf.kill("SIGINT")
+      await perfExited
+    }
     const after = cpuMicros(server.pid)
     const user = (after.user - before.user) / run.requests
     const system = (after.system - before.system) / run.requests

@@ -230,6 +230,9 @@ export const cappedTable = (r: Results): string => {
     base === undefined ? "–" : fixed(row.cpuUs / base.cpuUs)
   const rates = rows.map((row) => row.requestsPerSecond)
   const uneven = Math.max(...rates) > 1.1 * Math.min(...rates)
+  const failed = rows.flatMap((row) =>
+    row.non2xx === undefined || row.non2xx === 0 ? [] : [`\`${row.name}\` ${int(row.non2xx)}`]
+  )
   return table(
     ["contender", "req/s", "CPU µs/request", "user µs", "system µs", "× bare", "× guarded"],
     rows.map((row) => [
@@ -244,7 +247,8 @@ export const cappedTable = (r: Results): string => {
   ) + (uneven
     ? "\n\nThe contenders did not all serve the same rate in this run (a server that falls behind the cap, or the VM " +
       "slowing down during some rounds): their CPU per request is not measured at equal load; compare with care."
-    : "")
+    : "") +
+    (failed.length > 0 ? `\n\nNot every answer was 2xx: ${failed.join(", ")}.` : "")
 }
 
 /** hookline-github against @octokit/webhooks on the same GitHub-scheme requests, per pool. */
@@ -897,11 +901,12 @@ request (median; lowest 139.1 → 107.4), 5,790 → 7,856 req/s**. EM shares the
 canonical string and MD5 (~2–3 µs in-process); its A/B did not show it (148.2 → 150.5 µs, within this
 VM's noise).${goldenpayInRun(r)}
 
-The stores were not changed in this pass. PostgreSQL at concurrency 64 measured ${
+The stores were not changed in this pass. PostgreSQL at concurrency 64 measured 0.83× in the full run
+after it and 0.99× in a stores-only run right after that (${
     storeRatio(r, "postgres")
-  } in this run and 0.99× in a stores-only run right after it, Redis ${
+  } in this run), Redis 0.58× and 0.62× (${
     storeRatio(r, "redis")
-  } and 0.62×: between runs on this VM the store ratios move by more than the goals' margins.
+  } in this run): between runs on this VM the store ratios move by more than the goals' margins.
 
 Also measured, and where it stands:
 
@@ -927,13 +932,14 @@ split into user and system, \`perf record\` of each measured run with JavaScript
 capped offered load: \`AB_DELAY_MS\`) and [\`bench/src/alloc.ts\`](../bench/src/alloc.ts) (allocation per
 delivery by function). On 2026-12-02, same 2-CPU VM, new deliveries:
 
-* **The kernel's share is the same at equal load.** At saturation \`hookline-hmac\` spent more system
-  time per request than \`guarded\` (21.4 against 18.1 µs, medians of 3 rounds: each response
-  write wakes the load generator, and a slower server leaves it idle, so its wake-up costs more). With
-  the offered load capped at ~5,400 req/s (\`AB_DELAY_MS=5\`, which all three served), system time
-  was the same for \`bare\`, \`guarded\` and \`hookline-hmac\` within a round (25.5, 28.1 and 27.6 µs;
-  then 33.1, 32.1, 32.5). The difference is user time: 62.0 / 69.6 / **103.1** µs (then 69.4 / 78.9 /
-  105.4).
+* **Mostly user time, not the kernel.** At saturation \`hookline-hmac\` spent more system time per
+  request than \`guarded\` (21.4 against 18.1 µs, medians of 3 rounds): each response write wakes the
+  load generator, and a slower server leaves it idle, so its wake-up costs more. With the offered load
+  capped at ~5,400 req/s (\`AB_DELAY_MS=5\`, which all three served) the system time of \`bare\`,
+  \`guarded\` and \`hookline-hmac\` came closer — the same within a round in one A/B (25.5, 28.1 and
+  27.6 µs; then 33.1, 32.1, 32.5), 20.0 / 25.6 / 30.5 µs in the capped section of the full run of
+  2026-12-02 07:49 UTC — and most of the difference is user time: 62.0 / 69.6 / **103.1** µs in that A/B,
+  50.6 / 74.6 / 93.6 µs in the full run.
 * **Same system calls.** \`strace -c\` over a run: one \`read\` and one \`writev\` per request for both.
   \`hookline-hmac\` makes more \`futex\` calls (0.18 against 0.05 per request): V8's helper threads
   (garbage collection, compilation), which share the server's pinned CPU.
@@ -955,7 +961,9 @@ request, on caches that cool between requests), not of a cost that one change re
 closed-loop run on this VM amplifies it further through the load generator's wake-ups. CPU per
 request at an equal, capped load (\`AB_DELAY_MS\`) is the steadier way to compare receivers here: over
 4 rounds (one of them with the VM in its slow mode) \`hookline-hmac\` took 1.26–1.35× \`guarded\`'s CPU
-per request (medians 156.3 against 123.3 µs; \`bare\` 93.3), a ratio that held whatever the VM's mode.
+per request (medians 156.3 against 123.3 µs; \`bare\` 93.3), and 1.26× in the capped section of the
+full run of 2026-12-02 07:49 UTC (128.3 against 102.0 µs; \`bare\` 71.8), while in that same run the
+saturated req/s put it at 0.96× \`guarded\` on new deliveries and 0.67× on duplicate-heavy.
 \`npm run bench\` now measures it for \`bare\`, \`guarded\` and \`hookline-hmac\` in every run
 ([CPU per request at equal load](#cpu-per-request-at-equal-load); the section \`capped\`).
 

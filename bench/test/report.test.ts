@@ -200,6 +200,7 @@ describe("bench report", () => {
       userUs,
       systemUs,
       cpuUs: userUs + systemUs,
+      non2xx: 0,
       rounds: []
     })
     const even = [
@@ -214,6 +215,9 @@ describe("bench report", () => {
     // A contender that fell behind the cap: its CPU per request is not at equal load.
     const uneven = markdown({ ...results, capped: [even[0]!, even[1]!, capped("hookline-hmac", 4_000, 105, 25)] })
     assert.include(uneven, "did not all serve the same rate")
+    const failing = markdown({ ...results, capped: [even[0]!, even[1]!, { ...even[2]!, non2xx: 3 }] })
+    assert.include(failing, "Not every answer was 2xx: `hookline-hmac` 3.")
+    assert.notInclude(page, "Not every answer was 2xx")
     // A results file from before the section existed still renders.
     const section = (markdown(results).split("### CPU per request at equal load\n")[1] ?? "").split("\n### ")[0]!
     assert.include(section, "_(not measured in this run)_")
