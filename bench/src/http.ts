@@ -464,7 +464,7 @@ export const runHttp = async (options: HttpOptions, log: (line: string) => void)
         requestsPerSecond: median(all.map((r) => r.requestsPerSecond)),
         p50Ms: median(all.map((r) => r.p50Ms)),
         p99Ms: median(all.map((r) => r.p99Ms)),
-        non2xx: all.reduce((n, r) => n + (r.non2xx ?? 0), 0),
+        non2xx: all.reduce((n, r) => n + r.non2xx, 0),
         socketErrors: all.reduce((n, r) => n + r.socketErrors, 0),
         duplicateShare: median(all.map((r) => r.duplicateShare)),
         ratioToBare: undefined,
@@ -491,7 +491,7 @@ export const cappedDelayMs = 5
 
 export interface CappedRound {
   readonly requestsPerSecond: number
-  /** Answers other than 2xx, and socket errors. */
+  /** Answers other than 2xx, and socket errors (absent from the first run that measured this section). */
   readonly non2xx?: number | undefined
   /** The server process's CPU time per request (all its threads), in µs: user, system and both. */
   readonly userUs: number
