@@ -954,6 +954,12 @@ delivery by function). On 2026-12-02, same 2-CPU VM, new deliveries:
   (\`alloc.ts\`). Adding ~8 KB of short-lived objects per request to \`guarded\` cost it ~3 µs over HTTP
   (three alternations: 82.2 → 92.2, 84.5 → 87.5, 87.8 → 85.1 µs).
 
+* **Tried, not landed**: skipping header normalisation for Node's \`req.headers\` (already lower-case and
+  joined: a copy instead) together with the memory store's packing through char codes instead of
+  \`Buffer\` methods (the two places perf put about 2 µs of the difference): 128.9 → 126.4 µs of CPU per
+  request at the capped load (medians of 6 alternating rounds; lowest 91.9 and 112.3), within this VM's
+  noise, so left out.
+
 So beyond the pipeline's own 3–5 µs, what the HTTP figures add is spread over the whole request path:
 the same Node and V8 work costs more per request in hookline's process, the pattern of a larger
 per-request code and data footprint (more functions, objects and property shapes touched per
