@@ -26,11 +26,11 @@
  * * `AB_NODE_FLAGS`: extra flags for the servers' `node` (e.g. `--max-semi-space-size=64`).
  */
 import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type ContenderName, contenderNames, schemeOf, signedRequest } from "./contenders.ts"
-import { ensureWrk, luaScript, rawRequest } from "./http.ts"
+import { cappedLuaScript, cpuTimeUs, ensureWrk, luaScript, rawRequest } from "./http.ts"
 import { median } from "./stats.ts"
 
 const [names, pool, ...checkouts] = process.argv.slice(2)
@@ -69,7 +69,6 @@ const labelOf = (variant: { readonly checkout: string; readonly contender: strin
   contenders.length === 1 ? variant.checkout : `${variant.checkout} ${variant.contender}`
 const dir = mkdtempSync(path.join(os.tmpdir(), "hookline-ab-"))
 const script = path.join(dir, "pool.lua")
-// wrk calls `delay()` before each request of a connection when the script defines it.
 const delayMs = process.env["AB_DELAY_MS"]
 if (delayMs !== undefined && !/^\d+$/.test(delayMs)) {
   console.error(`ab.ts: AB_DELAY_MS must be a whole number of milliseconds (got ${delayMs})`)
@@ -77,7 +76,7 @@ if (delayMs !== undefined && !/^\d+$/.test(delayMs)) {
 }
 writeFileSync(
   script,
-  delayMs === undefined ? luaScript : `${luaScript}\nfunction delay() return ${Number(delayMs)} end\n`
+  delayMs === undefined ? luaScript : cappedLuaScript(Number(delayMs))
 )
 
 let next = 500_000_000
@@ -91,13 +90,6 @@ const writePool = (file: string, count: number, repeat: boolean): string => {
   }
   writeFileSync(file, Buffer.concat(parts))
   return file
-}
-
-// utime and stime of a process, in µs (clock ticks of 10 ms): the JavaScript and the kernel's share
-// (system calls: the socket reads and writes, and on loopback the TCP work they do for the client).
-const cpuMicros = (pid: number): { readonly user: number; readonly system: number } => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-  return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 }
 }
 
 const start = (checkout: string, contender: string) =>
@@ -169,13 +161,13 @@ for (let round = 0; round < rounds; round++) {
     ], { stdio: "ignore" })
     // Listened for at once: a perf that could not attach exits before the run ends.
     const perfExited = perf === undefined ? undefined : new Promise((done) => perf.once("close", done))
-    const before = cpuMicros(server.pid)
+    const before = cpuTimeUs(server.pid)
     const run = wrk(server.port, file, 4)
     if (perf !== undefined) {
       perf.kill("SIGINT")
       await perfExited
     }
-    const after = cpuMicros(server.pid)
+    const after = cpuTimeUs(server.pid)
     const user = (after.user - before.user) / run.requests
     const system = (after.system - before.system) / run.requests
     const cpu = user + system

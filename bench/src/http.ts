@@ -511,11 +511,14 @@ export interface CappedRow {
   readonly rounds: ReadonlyArray<CappedRound>
 }
 
-// utime and stime of a process in µs (Linux clock ticks of 10 ms).
-const cpuTimeUs = (pid: number): { readonly user: number; readonly system: number } => {
+/** utime and stime of a process in µs (Linux clock ticks of 10 ms). */
+export const cpuTimeUs = (pid: number): { readonly user: number; readonly system: number } => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
   return { user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000 }
 }
+
+/** The wrk script with a pause of `delayMs` before each request of a connection (wrk calls `delay()`). */
+export const cappedLuaScript = (delayMs: number): string => `${luaScript}\nfunction delay() return ${delayMs} end\n`
 
 /**
  * CPU per request at an equal, capped load: each of wrk's connections pauses `cappedDelayMs` before
@@ -529,7 +532,7 @@ export const runCapped = async (
   log: (line: string) => void
 ): Promise<ReadonlyArray<CappedRow>> => {
   const script = path.join(options.workDir, "capped.lua")
-  writeFileSync(script, `${luaScript}\nfunction delay() return ${cappedDelayMs} end\n`)
+  writeFileSync(script, cappedLuaScript(cappedDelayMs))
   const warmScript = path.join(options.workDir, "pool.lua")
   writeFileSync(warmScript, luaScript)
   const poolFile = poolFiles(options)
