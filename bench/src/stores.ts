@@ -4,7 +4,9 @@
  * for the same outcome — Redis: `SET key fp NX PX lease` + `SET key … PX retain`; PostgreSQL:
  * `INSERT … ON CONFLICT DO NOTHING RETURNING` + `UPDATE … WHERE key AND token`. Round trips per
  * delivery are counted on the server side (Redis: MONITOR on a private redis-server, in an untimed
- * pass) and on the wire (PostgreSQL: Execute/Query messages the pool writes).
+ * pass) and on the wire (PostgreSQL: Execute/Query messages the pool writes). Redis also runs the
+ * bare client *with* the store's fence (claim `SET NX GET`, complete through a minimal token-checking
+ * script): the floor for a fenced store on a Redis without `SET … IFEQ`.
  *
  * Redis: a private `redis-server` (from the PATH) on a free port, so nothing else is counted.
  * PostgreSQL: `HOOKLINE_PG_URL` (default postgres://postgres@127.0.0.1:5432/test), a table of
@@ -37,6 +39,13 @@ export interface StoreRow {
   readonly ratio: number
   readonly hooklineRoundTrips: number
   readonly bareRoundTrips: number
+  /**
+   * Redis only: the same client claiming with the store's native `SET NX GET` and completing through
+   * a minimal token-checking script (`EVALSHA`): the fewest round trips *with* the fence that keeps
+   * a holder whose lease ran out from recording a completion, which no native command does before
+   * Redis 8.4. Absent from runs before it was measured.
+   */
+  readonly fencedPerSecond?: number | undefined
 }
 
 export interface StoreOptions {
@@ -71,6 +80,7 @@ const rowOf = (
   figures: {
     readonly h: ReadonlyArray<number>
     readonly b: ReadonlyArray<number>
+    readonly f?: ReadonlyArray<number> | undefined
     readonly hTrips: number
     readonly bTrips: number
   },
@@ -83,12 +93,18 @@ const rowOf = (
     barePerSecond: median(figures.b),
     ratio: median(figures.h) / median(figures.b),
     hooklineRoundTrips: figures.hTrips,
-    bareRoundTrips: figures.bTrips
+    bareRoundTrips: figures.bTrips,
+    ...(figures.f === undefined ? {} : { fencedPerSecond: median(figures.f) })
   }
   log(
     `  ${store.padEnd(8)} c=${String(concurrency).padStart(2)}: store ${Math.round(row.hooklinePerSecond)}/s ` +
       `(${row.hooklineRoundTrips.toFixed(2)} rt), bare ${Math.round(row.barePerSecond)}/s ` +
-      `(${row.bareRoundTrips.toFixed(2)} rt), ratio ${row.ratio.toFixed(2)}`
+      `(${row.bareRoundTrips.toFixed(2)} rt), ratio ${row.ratio.toFixed(2)}` +
+      (row.fencedPerSecond === undefined
+        ? ""
+        : `; bare with the fence ${Math.round(row.fencedPerSecond)}/s (${
+          (row.fencedPerSecond / row.barePerSecond).toFixed(2)
+        } of bare)`)
   )
   return row
 }
@@ -113,6 +129,14 @@ const drive = async (
 }
 
 // --- Redis -----------------------------------------------------------------------------------
+
+// The fence by hand: set ARGV[2] (PX ARGV[3]) only while the key still holds ARGV[1], the claim's
+// own value; 1 when it did.
+const fenceScript = `if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+  return 1
+end
+return 0`
 
 interface Section {
   readonly rows: Array<StoreRow>
@@ -178,24 +202,40 @@ const runRedis = async (options: StoreOptions, log: (line: string) => void): Pro
       }
       await bare.set(key, `c:${fingerprint}`, { PX: retainMs })
     }
+    // The fence by hand: the store's claim, and a completion that writes only while the entry is
+    // still this claim's (the smallest script that checks it).
+    const fenceSha = await bare.scriptLoad(fenceScript)
+    const fencedOne = (tag: string) => async (i: number) => {
+      const key = `fenced:${process.pid}:hmac:${tag}:${i}`
+      const fingerprint = fingerprintOf(key)
+      const claim = `i:${randomUUID()}:${fingerprint}`
+      if ((await bare.set(key, claim, { NX: true, GET: true, PX: leaseMs })) !== null) {
+        throw new Error("bare redis with the fence: key existed")
+      }
+      const done = await bare.evalSha(fenceSha, { keys: [key], arguments: [claim, `c:${fingerprint}`, `${retainMs}`] })
+      if (done !== 1) throw new Error("bare redis with the fence: the completion was refused")
+    }
     const rows: Array<StoreRow> = []
     // Warm-up (JIT, connections) of both paths before anything is timed.
     await drive(16, Math.max(1, options.seconds), hooklineOne("warm"))
     await drive(16, Math.max(1, options.seconds), bareOne("warm"))
+    await drive(16, Math.max(1, options.seconds), fencedOne("warm"))
     for (const concurrency of options.concurrency) {
       const h: Array<number> = []
       const b: Array<number> = []
+      const f: Array<number> = []
       let hTrips = 0
       let bTrips = 0
       for (let round = 0; round < options.rounds; round++) {
         const tag = `r${run++}`
         h.push((await drive(concurrency, options.seconds, hooklineOne(tag))).perSecond)
         b.push((await drive(concurrency, options.seconds, bareOne(tag))).perSecond)
+        f.push((await drive(concurrency, options.seconds, fencedOne(tag))).perSecond)
       }
       // Round trips: a separate, untimed pass watched with MONITOR (it slows Redis down).
       hTrips = await countCommands(server.port, () => drive(concurrency, 0.2, hooklineOne(`rt${run}`)))
       bTrips = await countCommands(server.port, () => drive(concurrency, 0.2, bareOne(`rt${run++}`)))
-      rows.push(rowOf("redis", concurrency, { h, b, hTrips, bTrips }, log))
+      rows.push(rowOf("redis", concurrency, { h, b, f, hTrips, bTrips }, log))
     }
     const profile = await profiled(() => drive(64, Math.max(1, options.seconds), hooklineOne(`profile${run}`)))
     return { rows, version, profile }

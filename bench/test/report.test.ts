@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { ContenderName } from "../src/contenders.ts"
 import type { HttpRow, Pool } from "../src/http.ts"
-import { markdown, type Results, targets } from "../src/report.ts"
+import { markdown, type Results, targets, targetSummary } from "../src/report.ts"
 import { stageNames } from "../src/stages.ts"
 
 const row = (name: ContenderName, pool: Pool, requestsPerSecond: number, p99Ms = 5): HttpRow => ({
@@ -29,6 +29,10 @@ const http = (["new", "duplicates"] as const).flatMap((pool) => {
   const hmac = pool === "new" ? 8_500 : 8_499
   return [
     row("bare", pool, 10_000, 4),
+    // The floor with the guarantees: below 0.85× on new deliveries, above it (and ahead of fastify)
+    // on duplicates.
+    row("guarded", pool, pool === "new" ? 8_400 : 9_100, pool === "new" ? 6 : 5),
+    row("bare-web", pool, 5_000),
     row("hookline-hmac", pool, hmac, pool === "new" ? 5.2 : 5.3),
     row("hookline-igv", pool, 7_500),
     row("hookline-goldenpay", pool, 7_499),
@@ -70,7 +74,9 @@ const results: Results = {
     hooklineDuplicateUs: 10.1,
     bareDuplicateUs: 6,
     overheadNewUs: 8,
-    overheadDuplicateUs: 4.1
+    overheadDuplicateUs: 4.1,
+    guardedNewUs: 19,
+    guardedDuplicateUs: 9
   },
   stages: {
     deliveries: 10,
@@ -94,7 +100,8 @@ const results: Results = {
         barePerSecond: 100,
         ratio: 0.8,
         hooklineRoundTrips: 1,
-        bareRoundTrips: 2
+        bareRoundTrips: 2,
+        fencedPerSecond: 79
       },
       {
         store: "postgres",
@@ -222,5 +229,62 @@ describe("bench report", () => {
     const section = (markdown(results).split("### CPU per request at equal load\n")[1] ?? "").split("\n### ")[0]!
     assert.include(section, "_(not measured in this run)_")
     assert.notInclude(section, "| contender |")
+  })
+
+  it("holds each target's floor with the guarantees to the same goal, and splits the missed targets by it", () => {
+    const floorOf = (name: string) => byName.get(name)?.floor
+    // guarded at 0.84× misses ≥ 0.85× on new deliveries, meets it at 0.91× on duplicates.
+    assert.deepStrictEqual(floorOf("hookline-hmac throughput vs bare, new deliveries"), {
+      by: "`guarded`",
+      value: "0.84×",
+      met: false,
+      upperBound: false
+    })
+    assert.isTrue(floorOf("hookline-hmac throughput vs bare, duplicate-heavy")?.met)
+    // guarded (8,400) is not ahead of fastify (8,400) on new deliveries; 9,100 is ahead of 9,000.
+    assert.isFalse(floorOf("hookline-hmac ahead of octokit, Express and Fastify, new deliveries")?.met)
+    assert.isTrue(floorOf("hookline-hmac ahead of octokit, Express and Fastify, duplicate-heavy")?.met)
+    // p99 6 vs 4 ms is 1.5×; 5 vs 4 ms is 1.25×.
+    assert.isFalse(floorOf("hookline-hmac p99 vs bare, new deliveries")?.met)
+    assert.isTrue(floorOf("hookline-hmac p99 vs bare, duplicate-heavy")?.met)
+    // A provider's floor is at most guarded's.
+    assert.isTrue(floorOf("hookline-stripe throughput vs bare, new deliveries")?.upperBound)
+    assert.isFalse(floorOf("hookline-web throughput vs bare, new deliveries")?.met)
+    assert.strictEqual(floorOf("hookline-web throughput vs bare, new deliveries")?.by, "`bare-web`")
+    // By hand: 19 − 12 = 7 µs meets ≤ 8; 9 − 6 = 3 µs meets ≤ 4.
+    assert.deepStrictEqual(floorOf("in-process overhead per new delivery"), {
+      by: "the guarantees by hand",
+      value: "7.0 µs",
+      met: true
+    })
+    assert.isTrue(floorOf("in-process overhead per duplicate delivery")?.met)
+    // The fenced bare client at 0.79× misses ≥ 0.80×; PostgreSQL has no separate floor.
+    assert.deepStrictEqual(floorOf("Redis store vs bare round trips, concurrency 64"), {
+      by: "bare with the fence",
+      value: "0.79×",
+      met: false
+    })
+    assert.isUndefined(floorOf("PostgreSQL store vs bare round trips, concurrency 64"))
+
+    const summary = targetSummary(targets(results))
+    assert.match(
+      summary,
+      /^\*\*12 of 23 targets missed\*\* in this run; of these, 2 are missed by the floor with the guarantees too/
+    )
+    assert.include(
+      summary,
+      "4 are missed by hookline's own cost beyond a floor that met the goal: hookline-hmac throughput vs bare, " +
+        "duplicate-heavy; hookline-hmac ahead of octokit, Express and Fastify, duplicate-heavy; hookline-hmac p99 " +
+        "vs bare, duplicate-heavy; in-process overhead per duplicate delivery."
+    )
+    assert.include(summary, "5 are missed where only an upper bound of the floor was measured")
+    assert.include(
+      summary,
+      "1 has no floor measured in this run: PostgreSQL store vs bare round trips, concurrency 64."
+    )
+    assert.strictEqual(targetSummary(targets(results).filter((t) => t.met)), "Every target is met.")
+    const page = markdown(results)
+    assert.include(page, "| `guarded`: 0.84×, misses it |")
+    assert.include(page, "| 79 (0.79) |")
   })
 })
