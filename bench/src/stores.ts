@@ -333,7 +333,7 @@ const runPostgres = async (options: StoreOptions, log: (line: string) => void): 
       if (done.length !== 1) throw new Error("bare pg: update refused")
     }
     const rows: Array<StoreRow> = []
-    // Warm-up (JIT, connections) of every path before anything is timed.
+    // Warm-up (JIT, connections) of both paths before anything is timed.
     await drive(16, Math.max(1, options.seconds), hooklineOne("warm"))
     await drive(16, Math.max(1, options.seconds), bareOne("warm"))
     for (const concurrency of options.concurrency) {
