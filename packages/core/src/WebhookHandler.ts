@@ -238,6 +238,13 @@ export const deliveries = Metric.counter("hookline_deliveries_total", {
   incremental: true
 })
 
+// One series of `deliveries`, its attributes part of the metric: the same series as
+// `Metric.withAttributes(deliveries, attributes)` (same id, description and attributes), without
+// that wrapper's cost on every update — a copy of the context, and the series key recomputed
+// whenever another series of the same metric was updated last.
+const deliveriesSeries = (attributes: Readonly<Record<string, string>>) =>
+  Metric.counter(deliveries.id, { description: deliveries.description, incremental: true, attributes })
+
 /**
  * The bucket upper bounds of {@link deliveryDuration}, in seconds: 1, 2.5, 5, 10, 25, 50, 100, 250
  * and 500 ms, then 1, 2.5, 5, 10, 30 and 60 s, and `+Infinity`. A delivery answered from memory
@@ -283,6 +290,14 @@ export const deliveryDuration = Metric.histogram("hookline_delivery_duration_sec
   description: "Time from receiving a webhook delivery to its outcome, in seconds, by provider and outcome",
   boundaries: deliveryDurationBoundaries
 })
+
+// One series of `deliveryDuration` (see `deliveriesSeries`).
+const deliveryDurationSeries = (attributes: Readonly<Record<string, string>>) =>
+  Metric.histogram(deliveryDuration.id, {
+    description: deliveryDuration.description,
+    boundaries: deliveryDurationBoundaries,
+    attributes
+  })
 
 const outcomeOf = (key: string | undefined, reason: Rejection | Failure): Outcome.Outcome =>
   isRejection(reason) ? Outcome.Rejected({ key, reason }) : Outcome.Failed({ key, reason })
@@ -922,7 +937,7 @@ const make = <A, P, D extends string, E, R>(
       })
       : effect(env.clock.currentTimeMillisUnsafe())
 
-  // One counter per (outcome, reason) pair, built once.
+  // One counter series per (outcome, reason) pair, built once.
   const counters = new Map<string, Map<string, typeof deliveries>>()
   const count = (env: Env, outcome: string, reason: string): void => {
     let byReason = counters.get(outcome)
@@ -932,18 +947,18 @@ const make = <A, P, D extends string, E, R>(
     }
     let counter = byReason.get(reason)
     if (counter === undefined) {
-      counter = Metric.withAttributes(deliveries, { provider: name, outcome, reason })
+      counter = deliveriesSeries({ provider: name, outcome, reason })
       byReason.set(reason, counter)
     }
     counter.updateUnsafe(1, env.context)
   }
 
-  // One histogram per outcome, built once.
+  // One histogram series per outcome, built once.
   const histograms = new Map<string, typeof deliveryDuration>()
   const observe = (env: Env, outcome: string, startedAt: number): void => {
     let histogram = histograms.get(outcome)
     if (histogram === undefined) {
-      histogram = Metric.withAttributes(deliveryDuration, { provider: name, outcome })
+      histogram = deliveryDurationSeries({ provider: name, outcome })
       histograms.set(outcome, histogram)
     }
     histogram.updateUnsafe((env.clock.currentTimeMillisUnsafe() - startedAt) / 1000, env.context)
