@@ -10,7 +10,8 @@
  *
  *   node --conditions=@hookline/source bench/src/ab.ts guarded,hookline-hmac new .
  *
- * The pool is `new` (every request a delivery of its own) or `dup` (100 deliveries repeated). The CPU
+ * The pool is `new` (every request a delivery of its own), `dup` (100 deliveries repeated) or `mixed`
+ * (the bench's duplicate-heavy mix: delivery m, then repeats of m - 50 and m - 100). The CPU
  * time is split into user (JavaScript, V8, Node's C++) and system (the kernel: the socket reads and
  * writes, and on loopback the TCP work they do for the client). Settings, from the environment:
  *
@@ -34,8 +35,8 @@ import { cappedLuaScript, cpuTimeUs, ensureWrk, luaScript, rawRequest } from "./
 import { median } from "./stats.ts"
 
 const [names, pool, ...checkouts] = process.argv.slice(2)
-if (names === undefined || (pool !== "new" && pool !== "dup") || checkouts.length === 0) {
-  console.error("usage: ab.ts <contender>[,<contender> ...] <new|dup> <checkout> [<checkout> ...]")
+if (names === undefined || (pool !== "new" && pool !== "dup" && pool !== "mixed") || checkouts.length === 0) {
+  console.error("usage: ab.ts <contender>[,<contender> ...] <new|dup|mixed> <checkout> [<checkout> ...]")
   process.exit(2)
 }
 const contenders = names.split(",") as Array<ContenderName>
@@ -80,12 +81,30 @@ writeFileSync(
 )
 
 let next = 500_000_000
-const writePool = (file: string, count: number, repeat: boolean): string => {
+// The delivery numbers of `count` requests: each its own (`new`), 100 repeated (`dup`), or delivery m
+// followed by repeats of m - 50 and m - 100 (`mixed`, two requests in three a duplicate).
+const numbersOf = (kind: "new" | "dup" | "mixed", base: number, count: number): Array<number> => {
+  if (kind !== "mixed") return Array.from({ length: count }, (_, i) => kind === "dup" ? base + (i % 100) : base + i)
+  const numbers: Array<number> = []
+  for (let m = 0; numbers.length < count; m++) {
+    numbers.push(base + m)
+    for (const back of [50, 100]) if (m >= back) numbers.push(base + m - back)
+  }
+  return numbers.slice(0, count)
+}
+
+const writePool = (file: string, count: number, kind: "new" | "dup" | "mixed"): string => {
   const base = next
   next += count
   const parts: Array<Buffer> = []
-  for (let i = 0; i < count; i++) {
-    const raw = rawRequest(signedRequest(scheme, repeat ? base + (i % 100) : base + i))
+  // One signature per delivery: a repeat is the same request again, as a platform's retry would be.
+  const signed = new Map<number, Buffer>()
+  for (const i of numbersOf(kind, base, count)) {
+    let raw = signed.get(i)
+    if (raw === undefined) {
+      raw = rawRequest(signedRequest(scheme, i))
+      signed.set(i, raw)
+    }
     parts.push(Buffer.from(`${raw.length}\n`, "latin1"), raw)
   }
   writeFileSync(file, Buffer.concat(parts))
@@ -146,8 +165,8 @@ for (let round = 0; round < rounds; round++) {
   for (const variant of variants) {
     const label = labelOf(variant)
     const server = await start(variant.checkout, variant.contender)
-    wrk(server.port, writePool(path.join(dir, "warm.bin"), warmupSeconds * 10_000, false), warmupSeconds)
-    const file = writePool(path.join(dir, "pool.bin"), 60_000, pool === "dup")
+    wrk(server.port, writePool(path.join(dir, "warm.bin"), warmupSeconds * 10_000, "new"), warmupSeconds)
+    const file = writePool(path.join(dir, "pool.bin"), 60_000, pool)
     const perf = perfDir === undefined ? undefined : spawn("perf", [
       "record",
       "-q",

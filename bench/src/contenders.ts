@@ -23,12 +23,16 @@
  *   hookline-standard  core's `Hmac.provider` configured for the Standard Webhooks scheme, toNodeListener
  *   bare-redis       bare node:http deduping on Redis: `SET NX` to claim, `SET` to complete (node-redis)
  *   hookline-redis   the hookline-hmac handler with store-redis (`RedisStore.layerNode`) on the same Redis
+ *   floor-<provider> a provider's own functions (verify, key, fingerprint, decode) called directly, with
+ *                    guarded's Map claim and fenced completion and no pipeline: the floor of that
+ *                    provider's guaranteed work (hmac, igv, goldenpay, em, github, stripe)
  *
  * The two Redis contenders need a Redis URL (`makeContender(name, { redisUrl })`; the bench passes a
  * private redis-server's in `BENCH_REDIS_URL`).
  */
-import { defineHandler, Hmac, type RawDelivery } from "@hookline/core"
+import { defineHandler, Hmac, RawDelivery } from "@hookline/core"
 import { toNodeListener } from "@hookline/core/node"
+import { type Provider as ProviderModel, Signing } from "@hookline/core/provider"
 import { toWebHandler } from "@hookline/core/web"
 import { Em } from "@hookline/provider-em"
 import * as EmTesting from "@hookline/provider-em/testing"
@@ -43,7 +47,9 @@ import { MemoryStore } from "@hookline/store-memory"
 import { RedisStore } from "@hookline/store-redis"
 import { createNodeMiddleware, Webhooks } from "@octokit/webhooks"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import express from "express"
 import Fastify from "fastify"
@@ -70,7 +76,13 @@ export const contenderNames = [
   "standardwebhooks",
   "hookline-standard",
   "bare-redis",
-  "hookline-redis"
+  "hookline-redis",
+  "floor-hmac",
+  "floor-igv",
+  "floor-goldenpay",
+  "floor-em",
+  "floor-github",
+  "floor-stripe"
 ] as const
 
 export type ContenderName = typeof contenderNames[number]
@@ -88,12 +100,16 @@ export type Scheme = "github" | "standard" | "igv" | "goldenpay" | "em" | "strip
 export const schemeOf = (name: ContenderName): Scheme => {
   switch (name) {
     case "hookline-igv":
+    case "floor-igv":
       return "igv"
     case "hookline-goldenpay":
+    case "floor-goldenpay":
       return "goldenpay"
     case "hookline-em":
+    case "floor-em":
       return "em"
     case "hookline-stripe":
+    case "floor-stripe":
       return "stripe"
     case "standardwebhooks":
     case "hookline-standard":
@@ -482,6 +498,72 @@ export const handWrittenGuarded = () => {
   }
 }
 
+// An effect that usually finished already (an Exit) without the runtime; otherwise run to its end.
+const exitOf = <A, E>(effect: Effect.Effect<A, E>): Exit.Exit<A, E> =>
+  Exit.isExit(effect) ? (effect as Exit.Exit<A, E>) : Effect.runSyncExit(effect)
+
+/**
+ * A provider's own work with no pipeline around it: its `verify`, `key`, `fingerprint` and `decode`
+ * called directly, `guarded`'s claim/lease/fenced completion on a `Map`, the handler, 200.
+ */
+export const providerFloor = <A, P>(
+  provider: ProviderModel.Provider<A, P, any>,
+  handle: (event: A) => Effect.Effect<void>
+) => {
+  const entries = new Map<string, GuardedEntry>()
+  return (raw: RawDelivery.RawDelivery): number => {
+    const verified = exitOf(provider.verify(raw, Date.now()))
+    if (verified._tag === "Failure") return 401
+    const payload = verified.value
+    const id = provider.key(payload, raw)
+    if (Result.isFailure(id)) return 400
+    const key = `${provider.name}:${id.success}`
+    const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
+    const now = Date.now()
+    const entry = entries.get(key)
+    if (entry !== undefined && entry.expiresAt > now) {
+      if ("token" in entry) return 503
+      return entry.completed === fingerprint ? 200 : 409
+    }
+    const token = randomUUID()
+    entries.set(key, { token, fingerprint, expiresAt: now + leaseMs })
+    const release = () => {
+      const held = entries.get(key)
+      if (held !== undefined && "token" in held && held.token === token) entries.delete(key)
+    }
+    const event = exitOf(provider.decode(payload, raw))
+    if (event._tag === "Failure") {
+      release()
+      return 400
+    }
+    if (exitOf(handle(event.value))._tag === "Failure") {
+      release()
+      return 500
+    }
+    const done = Date.now()
+    const held = entries.get(key)
+    if (held === undefined || !("token" in held) || held.token !== token || held.expiresAt <= done) return 503
+    entries.set(key, { completed: fingerprint, expiresAt: done + retainMs })
+    return 200
+  }
+}
+
+const floorListener = (work: (raw: RawDelivery.RawDelivery) => number): http.RequestListener => (req, res) =>
+  readBody(
+    req,
+    (body) =>
+      answer(
+        res,
+        work(RawDelivery.make({ method: req.method ?? "POST", url: req.url ?? "/", headers: req.headers, body }))
+      )
+  )
+
+const floor = (work: (raw: RawDelivery.RawDelivery) => number): Contender => ({
+  listener: floorListener(work),
+  ready: Promise.resolve(),
+  dispose: async () => {}
+})
+
 /** The hookline-hmac contender's provider: core's `Hmac.provider` on the GitHub scheme, with a schema. */
 export const hmacProvider = () =>
   Hmac.provider({
@@ -591,6 +673,18 @@ export const makeContender = (name: ContenderName, options?: ContenderOptions): 
       return { listener: handWrittenListener(handWritten()), ready: Promise.resolve(), dispose: async () => {} }
     case "guarded":
       return { listener: handWrittenListener(handWrittenGuarded()), ready: Promise.resolve(), dispose: async () => {} }
+    case "floor-hmac":
+      return floor(providerFloor(hmacProvider(), hmacHandle))
+    case "floor-igv":
+      return floor(providerFloor(igvProvider(), () => Effect.void))
+    case "floor-goldenpay":
+      return floor(providerFloor(goldenpayProvider(), () => Effect.void))
+    case "floor-em":
+      return floor(providerFloor(emProvider(), () => Effect.void))
+    case "floor-github":
+      return floor(providerFloor(githubProvider(), githubHandle))
+    case "floor-stripe":
+      return floor(providerFloor(stripeProvider(), stripeHandle))
     case "hookline-hmac":
       return hookline(toNodeListener(hmacHandler(), store()))
     case "hookline-igv":

@@ -19,8 +19,11 @@ import {
   githubProvider,
   githubSign,
   handWrittenGuarded,
+  hmacHandle,
+  hmacProvider,
   losslessParse,
   makeContender,
+  providerFloor,
   schemeOf,
   type SignedRequest,
   signedRequest,
@@ -149,6 +152,45 @@ describe("bench contenders", () => {
       }
     })
   }
+})
+
+describe("floor-<provider>: a provider's own functions with guarded's claim and no pipeline", () => {
+  const encode = (text: string) => new TextEncoder().encode(text)
+  const rawWith = (id: string, body: Uint8Array, signature = githubSign(body)) =>
+    RawDelivery.make({
+      method: "POST",
+      url: "/",
+      headers: { "x-github-delivery": id, "x-github-event": "push", "x-hub-signature-256": signature },
+      body
+    })
+
+  it("a retry is a duplicate, another payload under a used id is refused, a failed decode releases the claim", () => {
+    const work = providerFloor(hmacProvider(), hmacHandle)
+    const first = signedRequest("github", 7)
+    const other = signedRequest("github", 8)
+    const id = first.headers["x-github-delivery"]!
+    assert.strictEqual(work(rawWith(id, first.body)), 200)
+    assert.strictEqual(work(rawWith(id, first.body)), 200)
+    assert.strictEqual(work(rawWith(id, other.body)), 409)
+    assert.strictEqual(work(rawWith(id, first.body, "sha256=" + "0".repeat(64))), 401)
+    const fresh = "00000000-0000-4000-8000-fffffffffff0"
+    assert.strictEqual(work(rawWith(fresh, encode(`{"ref":"refs/heads/main"}`))), 400)
+    assert.strictEqual(work(rawWith(fresh, other.body)), 200)
+  })
+
+  it("each bundled provider has its floor contender, on that provider's own requests", () => {
+    assert.deepStrictEqual(
+      contenderNames.filter((name) => name.startsWith("floor-")).map((name) => [name, schemeOf(name)]),
+      [
+        ["floor-hmac", "github"],
+        ["floor-igv", "igv"],
+        ["floor-goldenpay", "goldenpay"],
+        ["floor-em", "em"],
+        ["floor-github", "github"],
+        ["floor-stripe", "stripe"]
+      ]
+    )
+  })
 })
 
 describe("guarded: the guarantees by hand", () => {

@@ -247,8 +247,21 @@ describe("bench report", () => {
     // p99 6 vs 4 ms is 1.5×; 5 vs 4 ms is 1.25×.
     assert.isFalse(floorOf("hookline-hmac p99 vs bare, new deliveries")?.met)
     assert.isTrue(floorOf("hookline-hmac p99 vs bare, duplicate-heavy")?.met)
-    // A provider's floor is at most guarded's.
+    // Without its floor contender, a provider's floor is at most guarded's; with it, it is that.
     assert.isTrue(floorOf("hookline-stripe throughput vs bare, new deliveries")?.upperBound)
+    const withOwn = targets({
+      ...results,
+      http: [...results.http, row("floor-stripe", "new", 7_400), row("floor-stripe", "duplicates", 7_600)]
+    })
+    const stripeFloor = (pool: string) =>
+      withOwn.find((t) => t.name === `hookline-stripe throughput vs bare, ${pool}`)?.floor
+    assert.deepStrictEqual(stripeFloor("new deliveries"), {
+      by: "`floor-stripe`",
+      value: "0.74×",
+      met: false,
+      upperBound: false
+    })
+    assert.isTrue(stripeFloor("duplicate-heavy")?.met)
     assert.isFalse(floorOf("hookline-web throughput vs bare, new deliveries")?.met)
     assert.strictEqual(floorOf("hookline-web throughput vs bare, new deliveries")?.by, "`bare-web`")
     // By hand: 19 − 12 = 7 µs meets ≤ 8; 9 − 6 = 3 µs meets ≤ 4.
