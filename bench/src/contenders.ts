@@ -465,37 +465,46 @@ export const handWrittenGuarded = () => {
     if (typeof id !== "string" || id === "") return 400
     const json = losslessParse(body)
     if (json === undefined) return 400
-    const key = `guarded:${id}`
     const fingerprint = createHash("sha256").update(body).digest("hex")
-    const now = Date.now()
-    const entry = entries.get(key)
-    if (entry !== undefined && entry.expiresAt > now) {
-      if ("token" in entry) return 503
-      return entry.completed === fingerprint ? 200 : 409
-    }
-    const token = randomUUID()
-    entries.set(key, { token, fingerprint, expiresAt: now + leaseMs })
-    const release = () => {
-      const held = entries.get(key)
-      if (held !== undefined && "token" in held && held.token === token) entries.delete(key)
-    }
-    const event = decodeGithubEvent(json)
-    if (event._tag === "Failure") {
-      release()
-      return 400
-    }
-    try {
-      trivialHandler(event.value)
-    } catch {
-      release()
-      return 500
-    }
-    const done = Date.now()
-    const held = entries.get(key)
-    if (held === undefined || !("token" in held) || held.token !== token || held.expiresAt <= done) return 503
-    entries.set(key, { completed: fingerprint, expiresAt: done + retainMs })
-    return 200
+    return claimed(entries, `guarded:${id}`, fingerprint, () => {
+      const event = decodeGithubEvent(json)
+      if (event._tag === "Failure") return 400
+      try {
+        trivialHandler(event.value)
+      } catch {
+        return 500
+      }
+      return 200
+    })
   }
+}
+
+/**
+ * `guarded`'s store on a `Map`: a key completed with this fingerprint is a duplicate (200), with
+ * another a mismatch (409), in flight elsewhere "retry" (503); otherwise it is claimed with a token and
+ * a lease, `work` runs, and its 200 is recorded as completed only while the claim still holds (else
+ * 503) — any other status releases the claim and is the answer.
+ */
+const claimed = (entries: Map<string, GuardedEntry>, key: string, fingerprint: string, work: () => number): number => {
+  const now = Date.now()
+  const entry = entries.get(key)
+  if (entry !== undefined && entry.expiresAt > now) {
+    if ("token" in entry) return 503
+    return entry.completed === fingerprint ? 200 : 409
+  }
+  const token = randomUUID()
+  entries.set(key, { token, fingerprint, expiresAt: now + leaseMs })
+  const status = work()
+  const held = entries.get(key)
+  const holds = held !== undefined && "token" in held && held.token === token
+  if (status !== 200) {
+    if (holds) entries.delete(key)
+    return status
+  }
+  const done = Date.now()
+  if (!holds || held.expiresAt <= done) return 503
+  entries.set(key, { completed: fingerprint, expiresAt: done + retainMs })
+  return 200
 }
 
 // An effect that usually finished already (an Exit) without the runtime; otherwise run to its end.
@@ -517,34 +526,12 @@ export const providerFloor = <A, P>(
     const payload = verified.value
     const id = provider.key(payload, raw)
     if (Result.isFailure(id)) return 400
-    const key = `${provider.name}:${id.success}`
     const fingerprint = Signing.sha256Parts(provider.fingerprint(payload, raw))
-    const now = Date.now()
-    const entry = entries.get(key)
-    if (entry !== undefined && entry.expiresAt > now) {
-      if ("token" in entry) return 503
-      return entry.completed === fingerprint ? 200 : 409
-    }
-    const token = randomUUID()
-    entries.set(key, { token, fingerprint, expiresAt: now + leaseMs })
-    const release = () => {
-      const held = entries.get(key)
-      if (held !== undefined && "token" in held && held.token === token) entries.delete(key)
-    }
-    const event = exitOf(provider.decode(payload, raw))
-    if (event._tag === "Failure") {
-      release()
-      return 400
-    }
-    if (exitOf(handle(event.value))._tag === "Failure") {
-      release()
-      return 500
-    }
-    const done = Date.now()
-    const held = entries.get(key)
-    if (held === undefined || !("token" in held) || held.token !== token || held.expiresAt <= done) return 503
-    entries.set(key, { completed: fingerprint, expiresAt: done + retainMs })
-    return 200
+    return claimed(entries, `${provider.name}:${id.success}`, fingerprint, () => {
+      const event = exitOf(provider.decode(payload, raw))
+      if (event._tag === "Failure") return 400
+      return exitOf(handle(event.value))._tag === "Failure" ? 500 : 200
+    })
   }
 }
 
