@@ -11,7 +11,8 @@
  *   node --conditions=@hookline/source bench/src/ab.ts guarded,hookline-hmac new .
  *
  * The pool is `new` (every request a delivery of its own), `dup` (100 deliveries repeated) or `mixed`
- * (the bench's duplicate-heavy mix: delivery m, then repeats of m - 50 and m - 100). The CPU
+ * (the bench's duplicate-heavy mix, `duplicateHeavyNumbers`: delivery m, then repeats of m - 50 and
+ * m - 100, the first ones of warm-up deliveries). The CPU
  * time is split into user (JavaScript, V8, Node's C++) and system (the kernel: the socket reads and
  * writes, and on loopback the TCP work they do for the client). Settings, from the environment:
  *
@@ -31,7 +32,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type ContenderName, contenderNames, schemeOf, signedRequest } from "./contenders.ts"
-import { cappedLuaScript, cpuTimeUs, ensureWrk, luaScript, rawRequest } from "./http.ts"
+import { cappedLuaScript, cpuTimeUs, duplicateHeavyNumbers, ensureWrk, luaScript, rawRequest } from "./http.ts"
 import { median } from "./stats.ts"
 
 const [names, pool, ...checkouts] = process.argv.slice(2)
@@ -81,25 +82,24 @@ writeFileSync(
 )
 
 let next = 500_000_000
-// The delivery numbers of `count` requests: each its own (`new`), 100 repeated (`dup`), or delivery m
-// followed by repeats of m - 50 and m - 100 (`mixed`, two requests in three a duplicate).
-const numbersOf = (kind: "new" | "dup" | "mixed", base: number, count: number): Array<number> => {
-  if (kind !== "mixed") return Array.from({ length: count }, (_, i) => kind === "dup" ? base + (i % 100) : base + i)
-  const numbers: Array<number> = []
-  for (let m = 0; numbers.length < count; m++) {
-    numbers.push(base + m)
-    for (const back of [50, 100]) if (m >= back) numbers.push(base + m - back)
-  }
-  return numbers.slice(0, count)
-}
+// The base of the last warm-up pool: the `mixed` pool's first repeats are of its deliveries.
+let warmBase = next
 
-const writePool = (file: string, count: number, kind: "new" | "dup" | "mixed"): string => {
+// The delivery numbers of `count` requests: each its own (`new`), 100 repeated (`dup`), or the
+// bench's duplicate-heavy mix (`mixed`).
+const numbersOf = (kind: "new" | "dup" | "mixed", base: number, count: number): Array<number> =>
+  kind === "mixed"
+    ? duplicateHeavyNumbers(base, count, warmBase)
+    : Array.from({ length: count }, (_, i) => kind === "dup" ? base + (i % 100) : base + i)
+
+const writePool = (file: string, count: number, kind: "new" | "dup" | "mixed" | "warm"): string => {
   const base = next
   next += count
+  if (kind === "warm") warmBase = base
   const parts: Array<Buffer> = []
   // One signature per delivery: a repeat is the same request again, as a platform's retry would be.
   const signed = new Map<number, Buffer>()
-  for (const i of numbersOf(kind, base, count)) {
+  for (const i of numbersOf(kind === "warm" ? "new" : kind, base, count)) {
     let raw = signed.get(i)
     if (raw === undefined) {
       raw = rawRequest(signedRequest(scheme, i))
@@ -165,7 +165,7 @@ for (let round = 0; round < rounds; round++) {
   for (const variant of variants) {
     const label = labelOf(variant)
     const server = await start(variant.checkout, variant.contender)
-    wrk(server.port, writePool(path.join(dir, "warm.bin"), warmupSeconds * 10_000, "new"), warmupSeconds)
+    wrk(server.port, writePool(path.join(dir, "warm.bin"), warmupSeconds * 10_000, "warm"), warmupSeconds)
     const file = writePool(path.join(dir, "pool.bin"), 60_000, pool)
     const perf = perfDir === undefined ? undefined : spawn("perf", [
       "record",

@@ -124,6 +124,20 @@ const sanityId = 99_000_000
 // the first delivery was answered (32 connections in flight), near enough to be a prompt retry.
 export const repeatBack = [50, 100] as const
 
+/**
+ * The duplicate-heavy pool's delivery numbers, `count` of them: delivery `base + m`, then repeats of
+ * `base + m - 50` and `base + m - 100` (two requests in three a duplicate); before a delivery that
+ * far back exists, the repeat is of warm-up delivery `warmBase + m + back`, which the warm-up sent.
+ */
+export const duplicateHeavyNumbers = (base: number, count: number, warmBase: number): Array<number> => {
+  const numbers: Array<number> = []
+  for (let m = 0; numbers.length < count; m++) {
+    numbers.push(base + m)
+    for (const back of repeatBack) numbers.push(m >= back ? base + m - back : warmBase + m + back)
+  }
+  return numbers.slice(0, count)
+}
+
 /** The warm-up pool and the two measured pools. */
 export type PoolFile = Pool | "warm"
 
@@ -137,16 +151,10 @@ export const deliveryNumbers = (
       return Array.from({ length: options.warmPoolSize }, (_, i) => i)
     case "new":
       return Array.from({ length: options.poolSize }, (_, i) => newBase + i)
-    case "duplicates": {
-      // Delivery m, then repeats of m - 50 and m - 100 (the first ones repeat warm-up deliveries,
-      // which the warm-up has sent: it runs for at least `repeatBack[1] * 2` requests).
-      const numbers: Array<number> = []
-      for (let m = 0; numbers.length < options.poolSize; m++) {
-        numbers.push(duplicatesBase + m)
-        for (const back of repeatBack) numbers.push(m >= back ? duplicatesBase + m - back : m + back)
-      }
-      return numbers.slice(0, options.poolSize)
-    }
+    case "duplicates":
+      // The first repeats are of warm-up deliveries [0, 200), which the warm-up has sent: it runs
+      // for at least `repeatBack[1] * 2` requests.
+      return duplicateHeavyNumbers(duplicatesBase, options.poolSize, 0)
   }
 }
 
