@@ -1146,6 +1146,9 @@ come from an earlier run):
   new pool: delivery m, then repeats of m − 50 and m − 100), capped, 8 alternating rounds: 97.2 → 92.7
   µs CPU per request (7 rounds of 8 lower); saturated, 6 rounds on a VM switching modes: 11,297 →
   13,156 req/s (medians). On new deliveries alone (one series): 102.0 → 101.3 µs, within noise.
+  The fifth pass had set aside a cached context for the same cost (~0.15 µs, measured on new
+  deliveries alone, and it reached into how Effect keys its series); a series built with its
+  attributes uses only the public constructor, and the gain shows where outcomes alternate.
 * **Each provider's floor** (\`floor-<provider>\`, new in the bench; saturated, 4 rounds, req/s,
   medians): \`bare\` 18,862, \`guarded\` 16,335 (0.87×), \`floor-hmac\` 15,869 (0.84×) /
   \`hookline-hmac\` 13,317; \`floor-github\` 12,090 (0.64×) / \`hookline-github\` 9,041; then in
